@@ -1,0 +1,130 @@
+#ifndef TYPEDAO_DETAIL_CODEC_RENDER_HPP
+#define TYPEDAO_DETAIL_CODEC_RENDER_HPP
+
+// Values as Kong's error messages print them (Penlight's pretty writer over Lua values).
+
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+
+namespace typedao::detail {
+
+// Lua string literal: `"` and `\` escaped, newline as \n, other control bytes as \ddd
+// (always three digits, so a following digit cannot be read as part of the escape).
+// Bytes >= 0x80 pass through: UTF-8 stays readable.
+inline void render_quoted(std::string_view s, std::string& out) {
+  out.push_back('"');
+  std::size_t run = 0;  // start of the pending run of bytes that need no escape
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    out.push_back('\\');
+    if (c == '"' || c == '\\') {
+      out.push_back(static_cast<char>(c));
+    } else if (c == '\n') {
+      out.push_back('n');
+    } else {
+      out.push_back(static_cast<char>('0' + c / 100));
+      out.push_back(static_cast<char>('0' + c / 10 % 10));
+      out.push_back(static_cast<char>('0' + c % 10));
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+template <class Int>
+void render_integer(Int v, std::string& out) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+// Shortest text that reads back to the same value (at most 9 / 17 significant digits),
+// %g-style; Lua's spellings for the special values.
+template <class Float>
+void render_float(Float v, std::string& out) {
+  if (std::isnan(v)) {
+    out += "nan";
+    return;
+  }
+  if (std::isinf(v)) {
+    out += v < 0 ? "-inf" : "inf";
+    return;
+  }
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general);
+  out.append(buf, r.ptr);
+}
+
+struct civil_date {
+  std::int64_t year;
+  unsigned month;  // 1..12
+  unsigned day;    // 1..31
+};
+
+// Days since 1970-01-01 to a proleptic Gregorian date, for every int64 microsecond timestamp
+// (Howard Hinnant's civil_from_days, in 64 bits).
+constexpr civil_date civil_from_days(std::int64_t z) noexcept {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<std::uint64_t>(z - era * 146097);
+  const std::uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::uint64_t mp = (5 * doy + 2) / 153;
+  const auto d = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
+  const auto m = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
+  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
+  return {y, m, d};
+}
+
+inline void put_digits(std::string& out, std::uint64_t v, int width) {
+  char buf[24];
+  int k = 0;
+  do {
+    buf[k++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (k < width) buf[k++] = '0';
+  while (k != 0) out.push_back(buf[--k]);
+}
+
+// ISO 8601 UTC with microseconds: 2024-05-01T12:00:00.123456Z. Years outside 0..9999 get a
+// leading '-' or more digits. No quotes.
+inline void render_iso8601_micros(std::int64_t us_since_unix_epoch, std::string& out) {
+  constexpr std::int64_t us_per_day = 86'400'000'000;
+  std::int64_t days = us_since_unix_epoch / us_per_day;
+  std::int64_t rem = us_since_unix_epoch % us_per_day;
+  if (rem < 0) {
+    rem += us_per_day;
+    --days;
+  }
+  const civil_date d = civil_from_days(days);
+  if (d.year < 0) out.push_back('-');
+  put_digits(out, static_cast<std::uint64_t>(d.year < 0 ? -d.year : d.year), 4);
+  out.push_back('-');
+  put_digits(out, d.month, 2);
+  out.push_back('-');
+  put_digits(out, d.day, 2);
+  out.push_back('T');
+  const auto r = static_cast<std::uint64_t>(rem);
+  put_digits(out, r / 3'600'000'000, 2);
+  out.push_back(':');
+  put_digits(out, r / 60'000'000 % 60, 2);
+  out.push_back(':');
+  put_digits(out, r / 1'000'000 % 60, 2);
+  out.push_back('.');
+  put_digits(out, r % 1'000'000, 6);
+  out.push_back('Z');
+}
+
+}  // namespace typedao::detail
+
+#endif

@@ -1,0 +1,27 @@
+#ifndef TYPEDAO_DETAIL_CODEC_WIRE_HPP
+#define TYPEDAO_DETAIL_CODEC_WIRE_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+namespace typedao::detail {
+
+// Reads sizeof(Int) big-endian bytes; the caller has checked they exist. Byte by byte so
+// unaligned input is fine (compilers turn this into one load and a bswap).
+template <class Int>
+constexpr Int load_be(const char* p) noexcept {
+  using U = std::make_unsigned_t<Int>;
+  U u = 0;
+  for (std::size_t i = 0; i < sizeof(Int); ++i)
+    u = static_cast<U>((u << 8) | static_cast<unsigned char>(p[i]));
+  return static_cast<Int>(u);  // modular since C++20
+}
+
+// PostgreSQL's binary array header (src/backend/utils/adt/arrayfuncs.c, array_recv).
+inline constexpr std::size_t array_header_size = 12;   // ndim, has-null flag, element oid
+inline constexpr std::size_t array_dim_size = 8;       // size, lower bound
+
+}  // namespace typedao::detail
+
+#endif

@@ -1,0 +1,188 @@
+#ifndef TYPEDAO_DETAIL_PARAMS_HPP
+#define TYPEDAO_DETAIL_PARAMS_HPP
+
+// The binary parameter buffer handed to libpq's PQexecPrepared (values, lengths, formats).
+// Codecs write through a param_writer; small values are copied into an inline buffer so the
+// common statement allocates nothing, strings are referenced in place.
+
+#include <array>
+#include <cassert>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <type_traits>
+
+namespace typedao::detail {
+
+inline constexpr std::size_t param_inline_capacity = 512;
+inline constexpr std::size_t param_max_length = static_cast<std::size_t>(INT_MAX);
+
+// The owned bytes of one param_set. Not movable: it may point into itself.
+class param_buffer {
+ public:
+  param_buffer() noexcept = default;
+  param_buffer(const param_buffer&) = delete;
+  param_buffer& operator=(const param_buffer&) = delete;
+
+  char* data() noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t capacity() const noexcept { return cap_; }
+  void clear() noexcept { size_ = 0; }
+
+  void append(const void* src, std::size_t n) {
+    if (n > cap_ - size_) grow(n);
+    // memcpy with a null source is undefined even for n == 0.
+    if (n != 0) std::memcpy(data_ + size_, src, n);
+    size_ += n;
+  }
+
+ private:
+  void grow(std::size_t n) {
+    if (n > SIZE_MAX / 2 - size_) throw std::length_error("typedao: parameter buffer too large");
+    std::size_t cap = cap_ * 2;
+    if (cap < size_ + n) cap = size_ + n;
+    std::unique_ptr<char[]> fresh(new char[cap]);  // not value-initialised
+    std::memcpy(fresh.get(), data_, size_);
+    heap_ = std::move(fresh);
+    data_ = heap_.get();
+    cap_ = cap;
+  }
+
+  char inline_[param_inline_capacity];
+  char* data_ = inline_;
+  std::size_t size_ = 0;
+  std::size_t cap_ = param_inline_capacity;
+  std::unique_ptr<char[]> heap_;
+};
+
+// Marks a parameter whose bytes are not (or not yet) in the owned buffer.
+inline constexpr std::size_t param_not_owned = SIZE_MAX;
+
+// Writes ONE parameter. The last of set_null / set_ref / a run of append calls wins; a writer
+// that is never used yields an empty (zero-length, non-NULL) value.
+class param_writer {
+ public:
+  param_writer(param_buffer& buf, const char*& value, int& length, std::size_t& offset) noexcept
+      : buf_(&buf), value_(&value), length_(&length), offset_(&offset) {}
+
+  /// SQL NULL.
+  void set_null() noexcept {
+    *value_ = nullptr;
+    *length_ = 0;
+    *offset_ = param_not_owned;
+  }
+
+  /// Zero copy: the n bytes at data must stay alive and unchanged until the statement ran.
+  /// Throws std::length_error when n > INT_MAX (libpq lengths are int).
+  void set_ref(const char* data, std::size_t n) {
+    if (n > param_max_length) throw std::length_error("typedao: parameter longer than INT_MAX bytes");
+    *value_ = data != nullptr ? data : "";  // a null pointer would mean SQL NULL
+    *length_ = static_cast<int>(n);
+    *offset_ = param_not_owned;
+  }
+
+  /// Copies n bytes into the set's storage, after what this writer appended before.
+  /// Throws std::length_error when the value would exceed INT_MAX bytes, std::bad_alloc.
+  void append(const void* data, std::size_t n) {
+    if (*offset_ == param_not_owned) {
+      *offset_ = buf_->size();
+      *value_ = nullptr;
+      *length_ = 0;
+    }
+    // Writers must be used one after the other: a value's bytes are contiguous.
+    assert(*offset_ + static_cast<std::size_t>(*length_) == buf_->size());
+    if (n > param_max_length - static_cast<std::size_t>(*length_))
+      throw std::length_error("typedao: parameter longer than INT_MAX bytes");
+    buf_->append(data, n);
+    *length_ += static_cast<int>(n);
+  }
+
+  /// Appends an integral value in network byte order (big-endian).
+  template <class Int>
+  void append_be(Int v) {
+    static_assert(std::is_integral_v<Int> && !std::is_same_v<Int, bool>,
+                  "typedao::param_writer::append_be: needs an integer type. Convert the value first.");
+    using U = std::make_unsigned_t<Int>;
+    auto u = static_cast<U>(v);
+    unsigned char bytes[sizeof(Int)];
+    for (std::size_t i = 0; i < sizeof(Int); ++i)
+      bytes[i] = static_cast<unsigned char>(u >> (8 * (sizeof(Int) - 1 - i)));
+    append(bytes, sizeof(Int));
+  }
+
+ private:
+  param_buffer* buf_;
+  const char** value_;
+  int* length_;
+  std::size_t* offset_;
+};
+
+// The parameters of one statement execution. Neither copyable nor movable: values() may point
+// into the object itself. Lifecycle: writer(0..N-1) in order, finish(), then hand values(),
+// lengths() and formats() to libpq; clear() makes it reusable (keeping grown storage).
+template <std::size_t N>
+class param_set {
+  static_assert(N <= static_cast<std::size_t>(INT_MAX), "typedao: too many statement parameters.");
+
+ public:
+  param_set() noexcept {
+    for (std::size_t i = 0; i < N; ++i) {
+      values_[i] = nullptr;
+      lengths_[i] = 0;
+      offsets_[i] = param_not_owned;
+    }
+  }
+  param_set(const param_set&) = delete;
+  param_set& operator=(const param_set&) = delete;
+
+  param_writer writer(std::size_t index) noexcept {
+    assert(index < N);
+    values_[index] = nullptr;
+    lengths_[index] = 0;
+    offsets_[index] = buf_.size();
+    return param_writer{buf_, values_[index], lengths_[index], offsets_[index]};
+  }
+
+  void finish() noexcept {
+    for (std::size_t i = 0; i < N; ++i)
+      if (offsets_[i] != param_not_owned) values_[i] = buf_.data() + offsets_[i];
+  }
+
+  void clear() noexcept {
+    buf_.clear();
+    for (std::size_t i = 0; i < N; ++i) {
+      values_[i] = nullptr;
+      lengths_[i] = 0;
+      offsets_[i] = param_not_owned;
+    }
+  }
+
+  const char* const* values() const noexcept { return values_.data(); }
+  const int* lengths() const noexcept { return lengths_.data(); }
+  const int* formats() const noexcept { return formats_.data(); }
+  // Bytes held in owned storage (for tests and diagnostics).
+  std::size_t owned_bytes() const noexcept { return buf_.size(); }
+  bool spilled() const noexcept { return buf_.capacity() > param_inline_capacity; }
+
+  static constexpr int size = static_cast<int>(N);
+
+ private:
+  static constexpr std::array<int, N> make_formats() noexcept {
+    std::array<int, N> f{};
+    for (auto& x : f) x = 1;
+    return f;
+  }
+  static constexpr std::array<int, N> formats_ = make_formats();
+
+  param_buffer buf_;
+  std::array<const char*, N> values_;
+  std::array<int, N> lengths_;
+  std::array<std::size_t, N> offsets_;
+};
+
+}  // namespace typedao::detail
+
+#endif
