@@ -1,0 +1,485 @@
+#ifndef TYPEDAO_DAO_HPP
+#define TYPEDAO_DAO_HPP
+
+// typedao::dao<T, C>: Kong's DAO for one entity. validate -> bind -> execute one prepared
+// statement -> decode the row or map the SQLSTATE and constraint name to a typed error.
+
+#include <typedao/connector.hpp>
+#include <typedao/detail/row_codec.hpp>
+#include <typedao/entity.hpp>
+#include <typedao/error.hpp>
+#include <typedao/sql.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace typedao {
+
+/// One member's new value in a partial update: typedao::set<&Service::port>(8080).
+template <auto Member>
+struct set_t {
+  using class_type = typename detail::is_member_of_pointer<decltype(Member)>::class_type;
+  using member_type = typename detail::is_member_of_pointer<decltype(Member)>::member_type;
+  static constexpr auto member = Member;
+  member_type value;
+};
+
+/// Names a member and its new value for update / update_by. std::nullopt sets a nullable member to NULL.
+template <auto Member>
+set_t<Member> set(typename set_t<Member>::member_type value) {
+  static_assert(std::is_member_object_pointer_v<decltype(Member)>,
+                "typedao::set: the template argument must be a data member pointer. Write set<&Entity::member>(value).");
+  return {std::move(value)};
+}
+
+namespace detail {
+
+template <class S>
+struct is_set : std::false_type {};
+template <auto M>
+struct is_set<set_t<M>> : std::true_type {};
+
+template <class T, auto Member>
+consteval std::size_t checked_member_index() {
+  static_assert(std::is_same_v<typename is_member_of_pointer<decltype(Member)>::class_type, T>,
+                "typedao::dao: the member belongs to another entity. Use a member of this DAO's entity.");
+  constexpr std::size_t i = index_of_member<T>(Member);
+  static_assert(i != npos, "typedao::dao: the member is not listed in BOOST_DESCRIBE_STRUCT. Describe it.");
+  return i;
+}
+
+template <class T, auto By>
+consteval std::size_t unique_member_index() {
+  constexpr std::size_t i = checked_member_index<T, By>();
+  static_assert(model<T>::unique[i] || (model<T>::pk_member_indices.size() == 1 && model<T>::pk_member_indices[0] == i),
+                "typedao::dao: *_by needs a unique member. Declare typedao::unique(&Entity::member) in "
+                "TYPEDAO_ENTITY.");
+  return i;
+}
+
+template <class T, class S>
+consteval std::size_t settable_member_index() {
+  static_assert(is_set<S>::value, "typedao::update: changes must be typedao::set<&Entity::member>(value).");
+  constexpr std::size_t i = checked_member_index<T, S::member>();
+  static_assert(!contains_index(model<T>::pk_member_indices, i),
+                "typedao::update: a primary key member cannot be changed. Insert a new entity instead.");
+  static_assert(model<T>::columns[model<T>::member_first_column[i]].role != column_role::updated_at,
+                "typedao::update: updated_at is set by the DAO. Remove it from the changes.");
+  return i;
+}
+
+template <class T>
+using by_value_t = typename detail::unwrap_optional<T>::type;
+
+}  // namespace detail
+
+/// The DAO for one entity on one connection (cheap to copy: a pointer).
+template <entity T, connector C>
+class dao {
+  using M = detail::model<T>;
+
+ public:
+  using entity_type = T;
+  using key_type = key_t<T>;
+  template <auto By>
+  using by_type = detail::by_value_t<typename detail::is_member_of_pointer<decltype(By)>::member_type>;
+
+  explicit dao(C& c) noexcept : conn_(&c) {}
+
+  /// INSERT ... RETURNING: the stored entity (generated uuid key, timestamps, defaults).
+  result<T> insert(const T& e) {
+    if (auto errs = entity_problems(e); !errs.empty()) return detail::schema_violation(std::move(errs));
+    constexpr std::size_t N = detail::insert_param_count<T>;
+    detail::param_set<N> ps;
+    uuid generated[M::pk_columns.size() ? M::pk_columns.size() : 1];
+    encode_entity(e, ps, [&](auto I, auto& emit) { return emit_with_generated_key<decltype(I)>(e, generated, emit); });
+    ps.finish();
+    auto& st = detail::statement_of<detail::insert_gen<T>, detail::insert_param_types<T>>();
+    auto r = run(st, ps);
+    if (!r) return map_error(std::move(r).error(), [&](std::size_t i) { return render_member(e, i); });
+    return one_row(*r, [&] { return not_found_error_for(key_of(e)); });
+  }
+
+  /// SELECT by primary key: the entity, or an empty optional when there is none (not an error).
+  result<std::optional<T>> select(const key_type& k) {
+    if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
+    detail::param_set<M::pk_columns.size()> ps;
+    std::size_t p = 0;
+    detail::encode_value(k, ps, p);
+    ps.finish();
+    auto& st = detail::statement_of<detail::select_gen<T>, detail::key_param_types<T, detail::pk_cols<T>>>();
+    auto r = run(st, ps);
+    if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
+    return optional_row(*r);
+  }
+  /// SELECT by the key of a whole entity.
+  result<std::optional<T>> select(const T& e) { return select(key_of(e)); }
+
+  /// SELECT by a unique member: dao.select_by<&Service::name>("httpbin").
+  template <auto By>
+  result<std::optional<T>> select_by(const by_type<By>& v) {
+    constexpr std::size_t U = detail::unique_member_index<T, By>();
+    if (auto e = by_value_problem<U>(v)) return std::move(*e);
+    detail::param_set<detail::member_column_count<T, U>()> ps;
+    std::size_t p = 0;
+    detail::encode_value(v, ps, p);
+    ps.finish();
+    auto& st = detail::statement_of<detail::select_by_gen<T, U>, detail::key_param_types<T, detail::member_cols<T, U>>>();
+    auto r = run(st, ps);
+    if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
+    return optional_row(*r);
+  }
+
+  /// Partial update (PATCH) in one statement: only the named members change, updated_at is
+  /// refreshed. NOT_FOUND when no row has the key.
+  template <class... S>
+  result<T> update(const key_type& k, const S&... changes) {
+    static_assert(sizeof...(S) > 0, "typedao::update: nothing to change. Pass typedao::set<&Entity::member>(value).");
+    if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
+    return do_update<detail::pk_cols<T>, detail::settable_member_index<T, S>()...>(
+        k, [&] { return not_found_error_for(k); }, changes...);
+  }
+  /// Partial update by a unique member.
+  template <auto By, class... S>
+  result<T> update_by(const by_type<By>& v, const S&... changes) {
+    static_assert(sizeof...(S) > 0, "typedao::update_by: nothing to change. Pass typedao::set<&Entity::member>(value).");
+    constexpr std::size_t U = detail::unique_member_index<T, By>();
+    if (auto e = by_value_problem<U>(v)) return std::move(*e);
+    return do_update<detail::member_cols<T, U>, detail::settable_member_index<T, S>()...>(
+        v,
+        [&] {
+          std::vector<field_detail> kv{{std::string(M::member_names[U]), detail::render(v)}};
+          return detail::make_error(error_code::not_found,
+                                    "could not find the entity with '" + detail::render_table(kv) + "'", kv);
+        },
+        changes...);
+  }
+
+  /// Full replacement (PUT) in one statement: INSERT ... ON CONFLICT (key) DO UPDATE.
+  /// The key argument wins over the entity's key members; created_at is kept unless given.
+  result<T> upsert(const key_type& k, const T& e) {
+    if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
+    if (auto errs = entity_problems(e, true); !errs.empty()) return detail::schema_violation(std::move(errs));
+    constexpr std::size_t N = detail::insert_param_count<T>;
+    detail::param_set<N> ps;
+    encode_entity(e, ps, [&](auto I, auto& emit) {
+      if constexpr (contains_pk<decltype(I)>()) {
+        emit(key_part<decltype(I)>(k));
+        return true;
+      } else {
+        return false;
+      }
+    });
+    ps.finish();
+    auto& st = detail::statement_of<detail::upsert_gen<T, detail::pk_cols<T>>, detail::insert_param_types<T>>();
+    auto r = run(st, ps);
+    if (!r)
+      return map_error(std::move(r).error(), [&](std::size_t i) -> std::string {
+        if (detail::contains_index(M::pk_member_indices, i)) return render_key_member(k, i);
+        return render_member(e, i);
+      });
+    return one_row(*r, [&] { return not_found_error_for(k); });
+  }
+
+  /// Upsert by a unique member: the row with that value is replaced (keeping its key), or a new
+  /// row is inserted (with a generated uuid key when the entity's is nil).
+  template <auto By>
+  result<T> upsert_by(const by_type<By>& v, const T& e) {
+    constexpr std::size_t U = detail::unique_member_index<T, By>();
+    if (auto err = by_value_problem<U>(v)) return std::move(*err);
+    if (auto errs = entity_problems(e, false, U); !errs.empty()) return detail::schema_violation(std::move(errs));
+    constexpr std::size_t N = detail::insert_param_count<T>;
+    detail::param_set<N> ps;
+    uuid generated[M::pk_columns.size() ? M::pk_columns.size() : 1];
+    encode_entity(e, ps, [&](auto I, auto& emit) {
+      if constexpr (decltype(I)::value == U) {
+        emit(v);
+        return true;
+      } else {
+        return emit_with_generated_key<decltype(I)>(e, generated, emit);
+      }
+    });
+    ps.finish();
+    auto& st = detail::statement_of<detail::upsert_gen<T, detail::member_cols<T, U>>, detail::insert_param_types<T>>();
+    auto r = run(st, ps);
+    if (!r)
+      return map_error(std::move(r).error(), [&](std::size_t i) -> std::string {
+        if (i == U) return detail::render(v);
+        return render_member(e, i);
+      });
+    return one_row(*r, [&] { return detail::make_error(error_code::not_found, "could not find the entity"); });
+  }
+
+  /// DELETE by primary key. Idempotent: deleting a missing row succeeds. A parent still referenced
+  /// under on_delete restrict is FOREIGN_KEY_VIOLATION naming the child table.
+  result<void> remove(const key_type& k) {
+    if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
+    detail::param_set<M::pk_columns.size()> ps;
+    std::size_t p = 0;
+    detail::encode_value(k, ps, p);
+    ps.finish();
+    auto& st = detail::statement_of<detail::delete_gen<T, detail::pk_cols<T>>, detail::key_param_types<T, detail::pk_cols<T>>>();
+    auto r = run(st, ps);
+    if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
+    return {};
+  }
+  /// DELETE by the key of a whole entity.
+  result<void> remove(const T& e) { return remove(key_of(e)); }
+
+  /// DELETE by a unique member. Idempotent.
+  template <auto By>
+  result<void> remove_by(const by_type<By>& v) {
+    constexpr std::size_t U = detail::unique_member_index<T, By>();
+    if (auto e = by_value_problem<U>(v)) return std::move(*e);
+    detail::param_set<detail::member_column_count<T, U>()> ps;
+    std::size_t p = 0;
+    detail::encode_value(v, ps, p);
+    ps.finish();
+    auto& st = detail::statement_of<detail::delete_gen<T, detail::member_cols<T, U>>,
+                                    detail::key_param_types<T, detail::member_cols<T, U>>>();
+    auto r = run(st, ps);
+    if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
+    return {};
+  }
+
+  C& connection() const noexcept { return *conn_; }
+
+ private:
+  using rows_t = typename C::rows_type;
+
+  template <std::size_t N>
+  result<rows_t> run(const statement& st, detail::param_set<N>& ps) {
+    param_view pv{static_cast<int>(N), st.param_types, ps.values(), ps.lengths(), ps.formats()};
+    return conn_->execute(st, pv);
+  }
+
+  template <class I>
+  static constexpr bool contains_pk() {
+    return detail::contains_index(M::pk_member_indices, I::value);
+  }
+
+  // The part of key k that belongs to pk member I.
+  template <class I>
+  static const auto& key_part(const key_type& k) {
+    if constexpr (M::pk_member_indices.size() == 1) {
+      return k;
+    } else {
+      constexpr std::size_t pos = [] {
+        for (std::size_t j = 0; j < M::pk_member_indices.size(); ++j)
+          if (M::pk_member_indices[j] == I::value) return j;
+        return std::size_t{0};
+      }();
+      return std::get<pos>(k);
+    }
+  }
+
+  template <class I, class Emit>
+  static bool emit_with_generated_key(const T& e, uuid* generated, Emit& emit) {
+    if constexpr (contains_pk<I>() && std::is_same_v<detail::member_type_t<T, I::value>, uuid>) {
+      const uuid& v = e.*detail::member_d<T, I::value>::pointer;
+      if (v.is_nil()) {
+        constexpr std::size_t slot = [] {
+          for (std::size_t j = 0; j < M::pk_member_indices.size(); ++j)
+            if (M::pk_member_indices[j] == I::value) return j;
+          return std::size_t{0};
+        }();
+        uuid& g = generated[slot];
+        g = generate_uuid();
+        emit(g);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Encodes the insert/upsert parameters: every member in order, skipping updated_at; created_at
+  // at its zero value is sent as NULL (the statement uses now()). `override(I, emit)` may emit
+  // another value for member I and return true.
+  template <std::size_t N, class Override>
+  static void encode_entity(const T& e, detail::param_set<N>& ps, Override&& override) {
+    std::size_t k = 0;
+    auto emit = [&](const auto& v) { detail::encode_value(v, ps, k); };
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (
+          [&] {
+            constexpr auto& col = M::columns[M::member_first_column[I]];
+            if constexpr (col.role == detail::column_role::updated_at) {
+              return;
+            } else {
+              if (override(std::integral_constant<std::size_t, I>{}, emit)) return;
+              const auto& v = e.*detail::member_d<T, I>::pointer;
+              if constexpr (col.role == detail::column_role::created_at) {
+                if (v == timestamp{}) {
+                  ps.writer(k++).set_null();
+                  return;
+                }
+              }
+              emit(v);
+            }
+          }(),
+          ...);
+    }(std::make_index_sequence<M::member_count>{});
+  }
+
+  // Problems with an entity's values, in member order. Key members may be nil on insert (generated).
+  static std::vector<field_detail> entity_problems(const T& e, bool skip_key = false,
+                                                   std::size_t skip_member = detail::npos) {
+    std::vector<field_detail> errs;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (
+          [&] {
+            if (I == skip_member) return;
+            if (skip_key && detail::contains_index(M::pk_member_indices, I)) return;
+            detail::check_value(e.*detail::member_d<T, I>::pointer, std::string(M::member_names[I]), errs);
+          }(),
+          ...);
+    }(std::make_index_sequence<M::member_count>{});
+    return errs;
+  }
+
+  template <std::size_t U, class V>
+  static std::optional<error> by_value_problem(const V& v) {
+    std::vector<field_detail> errs;
+    detail::check_value(v, std::string(M::member_names[U]), errs);
+    if (errs.empty()) return std::nullopt;
+    std::string msg = "invalid unique " + std::string(M::member_names[U]) + ": " + errs.front().value;
+    return detail::make_error(error_code::invalid_unique, std::move(msg), std::move(errs));
+  }
+
+  template <class KeyCols, std::size_t... Is, class KeyV, class NotFound, class... S>
+  result<T> do_update(const KeyV& kv, NotFound&& not_found, const S&... changes) {
+    std::vector<field_detail> errs;
+    (detail::check_value(changes.value, std::string(M::member_names[Is]), errs), ...);
+    if (!errs.empty()) return detail::schema_violation(std::move(errs));
+    using Types = detail::update_param_types<T, KeyCols, Is...>;
+    detail::param_set<Types::value.size()> ps;
+    std::size_t p = 0;
+    detail::encode_value(kv, ps, p);
+    (detail::encode_value(changes.value, ps, p), ...);
+    ps.finish();
+    auto& st = detail::statement_of<detail::update_gen<T, KeyCols, Is...>, Types>();
+    auto r = run(st, ps);
+    if (!r)
+      return map_error(std::move(r).error(), [&](std::size_t i) {
+        std::string out;
+        ((i == Is ? (void)(out = detail::render(changes.value)) : (void)0), ...);
+        return out;
+      });
+    return one_row(*r, not_found);
+  }
+
+  static std::string render_member(const T& e, std::size_t i) {
+    std::string out;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((i == I ? (void)(out = detail::render(e.*detail::member_d<T, I>::pointer)) : (void)0), ...);
+    }(std::make_index_sequence<M::member_count>{});
+    return out;
+  }
+  static std::string render_key_member(const key_type& k, std::size_t i) {
+    std::string out;
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      ((i == M::pk_member_indices[J]
+            ? (void)(out = detail::render(key_part<std::integral_constant<std::size_t, M::pk_member_indices[J]>>(k)))
+            : (void)0),
+       ...);
+    }(std::make_index_sequence<M::pk_member_indices.size()>{});
+    return out;
+  }
+
+  static error not_found_error_for(const key_type& k) {
+    auto kv = detail::key_fields<T>(k);
+    std::string msg = "could not find the entity with primary key '" + detail::render_table(kv) + "'";
+    return detail::make_error(error_code::not_found, std::move(msg), std::move(kv));
+  }
+
+  template <class NotFound>
+  result<T> one_row(const rows_t& rows, NotFound&& not_found) {
+    if (rows.row_count() == 0) return not_found();
+    if (auto s = detail::check_shape<T>(rows); !s) return std::move(s).error();
+    T out{};
+    if (auto d = detail::decode_row(rows, 0, out); !d) return std::move(d).error();
+    return out;
+  }
+
+  result<std::optional<T>> optional_row(const rows_t& rows) {
+    if (rows.row_count() == 0) return std::optional<T>{};
+    if (auto s = detail::check_shape<T>(rows); !s) return std::move(s).error();
+    std::optional<T> out{std::in_place};
+    if (auto d = detail::decode_row(rows, 0, *out); !d) return std::move(d).error();
+    return out;
+  }
+
+  // SQLSTATE + constraint name -> Kong's error. `value_of(member)` renders what the caller passed.
+  template <class ValueOf>
+  static error map_error(error e, ValueOf&& value_of) {
+    const auto& st = e.server.sqlstate;
+    const auto& cn = e.server.constraint;
+    if (st == "23505") {  // unique_violation
+      if (cn == detail::constraint_name_v<T, 0, 'p'>) {
+        std::vector<field_detail> kv;
+        for (auto m : M::pk_member_indices) kv.push_back({std::string(M::member_names[m]), value_of(m)});
+        return with_server(detail::make_error(error_code::primary_key_violation,
+                                              "primary key violation on key '" + detail::render_table(kv) + "'", kv),
+                           std::move(e));
+      }
+      std::size_t hit = detail::npos;
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((M::unique[I] && cn == detail::constraint_name_v<T, I, 'u'> ? (void)(hit = I) : (void)0), ...);
+      }(std::make_index_sequence<M::member_count>{});
+      if (hit != detail::npos) {
+        std::vector<field_detail> kv{{std::string(M::member_names[hit]), value_of(hit)}};
+        return with_server(detail::make_error(error_code::unique_violation,
+                                              "UNIQUE violation detected on '" + detail::render_table(kv) + "'", kv),
+                           std::move(e));
+      }
+    } else if (st == "23503") {  // foreign_key_violation
+      std::size_t hit = detail::npos;
+      std::string_view parent;
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+              if constexpr (detail::member_is_foreign<T, I>) {
+                if (cn == detail::constraint_name_v<T, I, 'f'> && e.server.table == M::table) {
+                  hit = I;
+                  parent = detail::model<typename detail::is_foreign<detail::value_type_t<T, I>>::parent>::table;
+                }
+              }
+            }(),
+            ...);
+      }(std::make_index_sequence<M::member_count>{});
+      if (hit != detail::npos) {
+        std::string v = value_of(hit);
+        auto err = detail::make_error(error_code::foreign_key_violation,
+                                      "the foreign key '" + v + "' does not reference an existing '" +
+                                          std::string(parent) + "' entity.",
+                                      {{std::string(M::member_names[hit]), v}});
+        err.entity = std::string(parent);
+        return with_server(std::move(err), std::move(e));
+      }
+      std::string child = e.server.table;
+      auto err = detail::make_error(error_code::foreign_key_violation,
+                                    "an existing '" + child + "' entity references this '" + std::string(M::table) +
+                                        "' entity",
+                                    {{"@referenced_by", child}});
+      err.entity = child;
+      return with_server(std::move(err), std::move(e));
+    } else if (st == "23502") {  // not_null_violation
+      return with_server(detail::schema_violation({{e.server.column, "required field missing"}}), std::move(e));
+    }
+    return e;
+  }
+
+  static error with_server(error mapped, error&& from) {
+    mapped.server = std::move(from.server);
+    return mapped;
+  }
+
+  C* conn_;
+};
+
+}  // namespace typedao
+
+#endif

@@ -1,0 +1,119 @@
+#ifndef TYPEDAO_DATABASE_HPP
+#define TYPEDAO_DATABASE_HPP
+
+// typedao::basic_database<C, Es...>: the registry of entities on one connection (Kong's kong.db).
+// It knows the foreign-key graph at compile time: migrate() creates tables parents first.
+
+#include <typedao/connector.hpp>
+#include <typedao/dao.hpp>
+#include <typedao/entity.hpp>
+#include <typedao/sql.hpp>
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
+namespace typedao {
+
+namespace detail {
+
+template <class T, class... Es>
+inline constexpr bool registered = (std::is_same_v<T, Es> || ...);
+
+template <class T, class... Es>
+consteval bool parents_registered() {
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return ([] {
+      if constexpr (member_is_foreign<T, I>)
+        return registered<typename is_foreign<value_type_t<T, I>>::parent, Es...>;
+      else
+        return true;
+    }() && ...);
+  }(std::make_index_sequence<model<T>::member_count>{});
+}
+
+// Depth in the foreign-key graph: 0 for an entity without parents. Finite because a parent must
+// be complete before a child can name it.
+template <class T>
+consteval std::size_t fk_depth() {
+  std::size_t d = 0;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          if constexpr (member_is_foreign<T, I>) {
+            using P = typename is_foreign<value_type_t<T, I>>::parent;
+            if constexpr (!std::is_same_v<P, T>) {
+              std::size_t pd = fk_depth<P>() + 1;
+              if (pd > d) d = pd;
+            }
+          }
+        }(),
+        ...);
+  }(std::make_index_sequence<model<T>::member_count>{});
+  return d;
+}
+
+template <class... Es>
+struct migrate_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    constexpr std::size_t n = sizeof...(Es);
+    constexpr std::array<std::size_t, n> depth{fk_depth<Es>()...};
+    constexpr std::array<std::string_view, n> ddl{sql::create_table<Es>()...};
+    b.put("SET LOCAL client_min_messages = warning;\n");
+    std::size_t max_depth = 0;
+    for (auto d : depth) max_depth = d > max_depth ? d : max_depth;
+    for (std::size_t level = 0; level <= max_depth; ++level)
+      for (std::size_t i = 0; i < n; ++i)
+        if (depth[i] == level) b.put(ddl[i]);
+  }
+};
+
+}  // namespace detail
+
+/// The entities of one database on one connection: `db.dao<Service>()`, `db.migrate()`.
+template <connector C, entity... Es>
+class basic_database {
+  static_assert(sizeof...(Es) > 0, "typedao::database: register at least one entity. List them: database<Service, Route>.");
+  static_assert((detail::parents_registered<Es, Es...>() && ...),
+                "typedao::database: an entity has a foreign<> to an entity that is not registered. Add the "
+                "parent to the database's entity list.");
+
+ public:
+  explicit basic_database(C& conn) noexcept : conn_(&conn) {}
+
+  /// The DAO of a registered entity.
+  template <class T>
+  typedao::dao<T, C> dao() const noexcept {
+    static_assert(detail::registered<T, Es...>,
+                  "typedao::database::dao: the entity is not registered in this database. Add it to the "
+                  "database's entity list.");
+    return typedao::dao<T, C>(*conn_);
+  }
+
+  /// The DDL migrate() runs: every table, parents before children, idempotent (IF NOT EXISTS).
+  static constexpr std::string_view schema_sql() { return detail::text_v<detail::migrate_gen<Es...>>.view(); }
+
+  /// Creates every table and index that does not exist yet, in one transaction, serialised
+  /// against concurrent migrations by an advisory lock.
+  result<void> migrate() {
+    auto r = conn_->execute_script("BEGIN;\nSELECT pg_advisory_xact_lock(7598457003829063983);\n");
+    if (!r) return r;
+    r = conn_->execute_script(schema_sql());
+    if (!r) {
+      (void)conn_->execute_script("ROLLBACK");
+      return r;
+    }
+    return conn_->execute_script("COMMIT");
+  }
+
+  C& connection() const noexcept { return *conn_; }
+
+ private:
+  C* conn_;
+};
+
+}  // namespace typedao
+
+#endif

@@ -1,0 +1,265 @@
+#ifndef TYPEDAO_DETAIL_ROW_CODEC_HPP
+#define TYPEDAO_DETAIL_ROW_CODEC_HPP
+
+// Entity <-> columns: encoding members into statement parameters, checking values before they
+// are sent, decoding binary rows straight into the struct, rendering values for messages.
+
+#include <typedao/codec.hpp>
+#include <typedao/connector.hpp>
+#include <typedao/detail/params.hpp>
+#include <typedao/detail/utf8.hpp>
+#include <typedao/entity.hpp>
+#include <typedao/error.hpp>
+
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace typedao::detail {
+
+template <class V>
+struct is_tuple : std::false_type {};
+template <class... A>
+struct is_tuple<std::tuple<A...>> : std::true_type {};
+
+// ---- encoding -------------------------------------------------------------------------------
+
+template <class V, std::size_t N>
+void encode_value(const V& v, param_set<N>& ps, std::size_t& k) {
+  if constexpr (is_optional<V>::value) {
+    if (v) {
+      encode_value(*v, ps, k);
+    } else {
+      using U = typename V::value_type;
+      std::size_t cols = 1;
+      if constexpr (is_foreign<U>::value) cols = model<typename U::parent_type>::pk_column_count;
+      for (std::size_t i = 0; i < cols; ++i) ps.writer(k++).set_null();
+    }
+  } else if constexpr (is_foreign<V>::value) {
+    encode_value(v.key(), ps, k);
+  } else if constexpr (is_tuple<V>::value) {
+    std::apply([&](const auto&... e) { (encode_value(e, ps, k), ...); }, v);
+  } else {
+    auto w = ps.writer(k++);
+    customize::codec<V>::encode(v, w);
+  }
+}
+
+// ---- rendering (Kong's pretty printer) ------------------------------------------------------
+
+template <class V>
+void render_value(const V& v, std::string& out);
+
+template <class P>
+void render_key(const key_t<P>& k, std::string& out) {
+  using MP = model<P>;
+  std::vector<field_detail> kv;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          std::string s;
+          if constexpr (MP::pk_columns.size() == 1)
+            render_value(k, s);
+          else
+            render_value(std::get<I>(k), s);
+          kv.push_back({std::string(MP::columns[MP::pk_columns[I]].name), std::move(s)});
+        }(),
+        ...);
+  }(std::make_index_sequence<MP::pk_columns.size()>{});
+  out += render_table(std::move(kv));
+}
+
+template <class V>
+void render_value(const V& v, std::string& out) {
+  if constexpr (is_optional<V>::value) {
+    if (v)
+      render_value(*v, out);
+    else
+      out += "null";
+  } else if constexpr (is_foreign<V>::value) {
+    render_key<typename V::parent_type>(v.key(), out);
+  } else {
+    customize::codec<V>::render(v, out);
+  }
+}
+
+template <class V>
+std::string render(const V& v) {
+  std::string s;
+  render_value(v, s);
+  return s;
+}
+
+// Key as Kong prints it: {id="..."} (keys sorted).
+template <class T>
+std::vector<field_detail> key_fields(const key_t<T>& k) {
+  using MT = model<T>;
+  std::vector<field_detail> kv;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          if constexpr (MT::pk_member_indices.size() == 1)
+            kv.push_back({std::string(MT::member_names[MT::pk_member_indices[I]]), render(k)});
+          else
+            kv.push_back({std::string(MT::member_names[MT::pk_member_indices[I]]), render(std::get<I>(k))});
+        }(),
+        ...);
+  }(std::make_index_sequence<MT::pk_member_indices.size()>{});
+  return kv;
+}
+
+// ---- checks before sending --------------------------------------------------------------------
+
+// PostgreSQL text cannot hold NUL and must be valid UTF-8 (server encoding UTF8).
+inline const char* text_problem(std::string_view s) noexcept {
+  if (s.size() > 0x3fffffff) return "length must be at most 1073741823";
+  if (s.find('\0') != std::string_view::npos) return "must not contain NUL bytes";
+  if (!utf8_valid(s)) return "expected a valid UTF-8 string";
+  return nullptr;
+}
+
+template <class V>
+void check_value(const V& v, const std::string& path, std::vector<field_detail>& errs) {
+  if constexpr (is_optional<V>::value) {
+    if (v) check_value(*v, path, errs);
+  } else if constexpr (is_foreign<V>::value) {
+    using P = typename V::parent_type;
+    using MP = model<P>;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (
+          [&] {
+            const auto& kv = [&]() -> const auto& {
+              if constexpr (MP::pk_member_indices.size() == 1)
+                return v.key();
+              else
+                return std::get<I>(v.key());
+            }();
+            std::string sub = path + "." + std::string(MP::member_names[MP::pk_member_indices[I]]);
+            if constexpr (std::is_same_v<std::remove_cvref_t<decltype(kv)>, uuid>) {
+              if (kv.is_nil()) {
+                errs.push_back({std::move(sub), "missing primary key"});
+                return;
+              }
+            }
+            check_value(kv, sub, errs);
+          }(),
+          ...);
+    }(std::make_index_sequence<MP::pk_member_indices.size()>{});
+  } else if constexpr (std::is_same_v<V, std::string>) {
+    if (auto p = text_problem(v)) errs.push_back({path, p});
+  } else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (auto p = text_problem(v[i])) errs.push_back({path + "." + std::to_string(i + 1), p});
+  }
+}
+
+// A key given to select/update/upsert/remove: present (non-nil uuid) and valid text.
+template <class T>
+std::vector<field_detail> key_problems(const key_t<T>& k) {
+  using MT = model<T>;
+  std::vector<field_detail> errs;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          const auto& kv = [&]() -> const auto& {
+            if constexpr (MT::pk_member_indices.size() == 1)
+              return k;
+            else
+              return std::get<I>(k);
+          }();
+          std::string name(MT::member_names[MT::pk_member_indices[I]]);
+          if constexpr (std::is_same_v<std::remove_cvref_t<decltype(kv)>, uuid>) {
+            if (kv.is_nil()) {
+              errs.push_back({std::move(name), "missing primary key"});
+              return;
+            }
+          }
+          check_value(kv, name, errs);
+        }(),
+        ...);
+  }(std::make_index_sequence<MT::pk_member_indices.size()>{});
+  return errs;
+}
+
+inline error invalid_primary_key(std::vector<field_detail> errs) {
+  std::string msg = "invalid primary key: '" + render_table(errs) + "'";
+  // render_table quotes nothing: Kong prints the messages as strings.
+  std::vector<field_detail> quoted = errs;
+  for (auto& q : quoted) q.value = "\"" + q.value + "\"";
+  msg = "invalid primary key: '" + render_table(std::move(quoted)) + "'";
+  return make_error(error_code::invalid_primary_key, std::move(msg), std::move(errs));
+}
+
+// ---- decoding ---------------------------------------------------------------------------------
+
+
+template <class V, row_set R>
+const char* decode_value(const R& rows, int r, int& c, V& out) noexcept {
+  if constexpr (is_optional<V>::value) {
+    using U = typename V::value_type;
+    std::size_t cols = 1;
+    if constexpr (is_foreign<U>::value) cols = model<typename U::parent_type>::pk_column_count;
+    bool all_null = true;
+    for (std::size_t i = 0; i < cols; ++i) all_null = all_null && rows.is_null(r, c + static_cast<int>(i));
+    if (all_null) {
+      out.reset();
+      c += static_cast<int>(cols);
+      return nullptr;
+    }
+    if (!out) out.emplace();
+    return decode_value(rows, r, c, *out);
+  } else if constexpr (is_foreign<V>::value) {
+    return decode_value(rows, r, c, out.key());
+  } else if constexpr (is_tuple<V>::value) {
+    const char* err = nullptr;
+    std::apply([&](auto&... e) { ((err = err ? err : decode_value(rows, r, c, e)), ...); }, out);
+    return err;
+  } else {
+    int col = c++;
+    if (rows.is_null(r, col)) return "unexpected NULL in a NOT NULL column";
+    return customize::codec<V>::decode(rows.data(r, col), static_cast<std::size_t>(rows.length(r, col)), out);
+  }
+}
+
+template <class T, row_set R>
+result<void> check_shape(const R& rows) {
+  using MT = model<T>;
+  if (rows.column_count() != static_cast<int>(MT::column_count))
+    return make_error(error_code::database_error,
+                      "unexpected result shape: expected " + std::to_string(MT::column_count) +
+                          " columns, got " + std::to_string(rows.column_count()));
+  for (std::size_t c = 0; c < MT::column_count; ++c)
+    if (rows.column_type(static_cast<int>(c)) != MT::columns[c].oid)
+      return make_error(error_code::database_error,
+                        "column '" + std::string(MT::columns[c].name) + "' has type oid " +
+                            std::to_string(rows.column_type(static_cast<int>(c))) + ", expected " +
+                            std::to_string(MT::columns[c].oid) + " (" + std::string(MT::columns[c].sql_type) +
+                            "); migrate the table");
+  return {};
+}
+
+template <class T, row_set R>
+result<void> decode_row(const R& rows, int r, T& out) {
+  using MT = model<T>;
+  int c = 0;
+  const char* err = nullptr;
+  std::size_t bad_member = 0;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          if (err) return;
+          err = decode_value(rows, r, c, out.*member_d<T, I>::pointer);
+          if (err) bad_member = I;
+        }(),
+        ...);
+  }(std::make_index_sequence<MT::member_count>{});
+  if (err)
+    return make_error(error_code::database_error, "could not decode column '" +
+                                                      std::string(MT::columns[MT::member_first_column[bad_member]].name) +
+                                                      "' of '" + std::string(MT::table) + "': " + err);
+  return {};
+}
+
+}  // namespace typedao::detail
+
+#endif

@@ -1,0 +1,210 @@
+#ifndef TYPEDAO_ERROR_HPP
+#define TYPEDAO_ERROR_HPP
+
+#include <boost/assert/source_location.hpp>
+#include <boost/system/result.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace typedao {
+
+/// Kong's DAO error codes (kong/db/errors.lua), same numbers and names.
+enum class error_code : int {
+  invalid_primary_key = 1,
+  schema_violation = 2,
+  primary_key_violation = 3,
+  foreign_key_violation = 4,
+  unique_violation = 5,
+  not_found = 6,
+  invalid_offset = 7,
+  database_error = 8,
+  invalid_size = 9,
+  invalid_unique = 10,
+  invalid_options = 11,
+  operation_unsupported = 12,
+  foreign_keys_unresolved = 13,
+  declarative_config = 14,
+  transformation_error = 15,
+  invalid_foreign_key = 16,
+  invalid_workspace = 17,
+  invalid_unique_global = 18,
+  referenced_by_others = 19,
+  invalid_search_query = 20,
+  sync_deltas = 21,
+};
+
+/// Kong's constant name for a code: "UNIQUE_VIOLATION".
+constexpr std::string_view constant_name(error_code c) noexcept {
+  constexpr std::string_view names[] = {
+      "",
+      "INVALID_PRIMARY_KEY",
+      "SCHEMA_VIOLATION",
+      "PRIMARY_KEY_VIOLATION",
+      "FOREIGN_KEY_VIOLATION",
+      "UNIQUE_VIOLATION",
+      "NOT_FOUND",
+      "INVALID_OFFSET",
+      "DATABASE_ERROR",
+      "INVALID_SIZE",
+      "INVALID_UNIQUE",
+      "INVALID_OPTIONS",
+      "OPERATION_UNSUPPORTED",
+      "FOREIGN_KEYS_UNRESOLVED",
+      "DECLARATIVE_CONFIG",
+      "TRANSFORMATION_ERROR",
+      "INVALID_FOREIGN_KEY",
+      "INVALID_WORKSPACE",
+      "INVALID_UNIQUE_GLOBAL",
+      "REFERENCED_BY_OTHERS",
+      "INVALID_SEARCH_QUERY",
+      "SYNC_DELTAS",
+  };
+  auto i = static_cast<std::size_t>(c);
+  return i < std::size(names) ? names[i] : std::string_view{};
+}
+
+/// Kong's human name for a code (the `name` field of Kong's err_t): "unique constraint violation".
+constexpr std::string_view error_name(error_code c) noexcept {
+  constexpr std::string_view names[] = {
+      "",
+      "invalid primary key",
+      "schema violation",
+      "primary key violation",
+      "foreign key violation",
+      "unique constraint violation",
+      "not found",
+      "invalid offset",
+      "database error",
+      "invalid size",
+      "invalid unique",
+      "invalid options",
+      "operation unsupported",
+      "foreign keys unresolved",
+      "invalid declarative configuration",
+      "transformation error",
+      "invalid foreign key",
+      "invalid workspace",
+      "invalid global query",
+      "referenced by others",
+      "invalid search query",
+      "invalid sync deltas",
+  };
+  auto i = static_cast<std::size_t>(c);
+  return i < std::size(names) ? names[i] : std::string_view{};
+}
+
+/// One entry of an error's structured detail. For UNIQUE_VIOLATION, PRIMARY_KEY_VIOLATION,
+/// NOT_FOUND and FOREIGN_KEY_VIOLATION `value` is the offending value as Kong renders it
+/// (`"httpbin"`, `{id="..."}`); for SCHEMA_VIOLATION and INVALID_PRIMARY_KEY it is the message
+/// for that member (`required field missing`). `field` is the member path (`service.id`) or
+/// `@referenced_by` / `@entity` as in Kong.
+struct field_detail {
+  std::string field;
+  std::string value;
+  friend bool operator==(const field_detail&, const field_detail&) = default;
+};
+
+/// What the server reported, kept for logs; messages never copy it.
+struct server_report {
+  std::string sqlstate;    // "23505"
+  std::string constraint;  // PG_DIAG_CONSTRAINT_NAME
+  std::string table;       // PG_DIAG_TABLE_NAME
+  std::string column;      // PG_DIAG_COLUMN_NAME
+  std::string message;     // PG_DIAG_MESSAGE_PRIMARY or the libpq message
+  std::string detail;      // PG_DIAG_MESSAGE_DETAIL
+};
+
+/// A typed DAO error, returned as a value.
+struct error {
+  error_code code = error_code::database_error;
+  std::string message;               // Kong's message text
+  std::vector<field_detail> fields;  // structured detail (see field_detail)
+  std::string entity;                // the other table involved: parent (missing reference) or child (restrict)
+  server_report server;              // filled for errors that came from the database
+
+  std::string_view name() const noexcept { return error_name(code); }
+  std::string_view constant() const noexcept { return constant_name(code); }
+  std::string_view sqlstate() const noexcept { return server.sqlstate; }
+  /// Kong's tostring(err_t): "[postgres] <message>".
+  std::string to_string() const { return "[postgres] " + (message.empty() ? std::string(name()) : message); }
+  /// The detail for one field, or nullptr.
+  const field_detail* field(std::string_view f) const noexcept {
+    for (auto& d : fields)
+      if (d.field == f) return &d;
+    return nullptr;
+  }
+};
+
+/// Thrown by result<T>::value() when it holds an error.
+class exception : public std::runtime_error {
+ public:
+  explicit exception(typedao::error e) : std::runtime_error(e.to_string()), error_(std::move(e)) {}
+  const typedao::error& error() const noexcept { return error_; }
+
+ private:
+  typedao::error error_;
+};
+
+[[noreturn]] inline void throw_exception_from_error(const error& e, const boost::source_location&) {
+  throw exception(e);
+}
+
+/// Every DAO call returns a result: the value or a typedao::error
+/// (Boost.System's result: `if (!r) r.error()`, `*r`, `r->member`, `r.value()` throws typedao::exception).
+template <class T>
+using result = boost::system::result<T, error>;
+
+namespace detail {
+
+inline error make_error(error_code c, std::string message, std::vector<field_detail> fields = {}) {
+  error e;
+  e.code = c;
+  e.message = std::move(message);
+  e.fields = std::move(fields);
+  return e;
+}
+
+// Kong renders tables with keys sorted: {a=1,b="x"}.
+inline std::string render_table(std::vector<field_detail> kv) {
+  std::sort(kv.begin(), kv.end(), [](auto& a, auto& b) { return a.field < b.field; });
+  std::string out = "{";
+  for (std::size_t i = 0; i < kv.size(); ++i) {
+    if (i) out += ',';
+    out += kv[i].field;
+    out += '=';
+    out += kv[i].value;
+  }
+  out += '}';
+  return out;
+}
+
+// Kong's schema_violation(): one error "schema violation (a: m)", several "<n> schema violations (...; ...)".
+inline error schema_violation(std::vector<field_detail> errs) {
+  std::string msg;
+  if (errs.size() == 1) {
+    msg = "schema violation (";
+  } else {
+    msg = std::to_string(errs.size()) + " schema violations (";
+  }
+  for (std::size_t i = 0; i < errs.size(); ++i) {
+    if (i) msg += "; ";
+    if (errs[i].field != "@entity") {
+      msg += errs[i].field;
+      msg += ": ";
+    }
+    msg += errs[i].value;
+  }
+  msg += ')';
+  return make_error(error_code::schema_violation, std::move(msg), std::move(errs));
+}
+
+}  // namespace detail
+}  // namespace typedao
+
+#endif

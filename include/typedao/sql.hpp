@@ -1,0 +1,480 @@
+#ifndef TYPEDAO_SQL_HPP
+#define TYPEDAO_SQL_HPP
+
+// Statement text for every DAO operation, computed at compile time from the entity model.
+// typedao::sql::<op><Entity ...>() returns the exact text the DAO prepares (also used by docs and
+// dry tests).
+
+#include <typedao/detail/ctext.hpp>
+#include <typedao/entity.hpp>
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <string_view>
+
+namespace typedao {
+
+/// A prepared statement's identity: text, parameter types, and a process-wide id that
+/// connectors use to prepare it once per connection.
+struct statement {
+  std::string_view text;
+  std::size_t id;
+  int param_count;
+  const oid_t* param_types;
+};
+
+namespace detail {
+
+inline std::size_t next_statement_id() noexcept {
+  static std::atomic<std::size_t> next{0};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+template <class T>
+using M = model<T>;
+
+template <class T, class B>
+constexpr void put_column_list(B& b) {
+  bool first = true;
+  for (auto& c : M<T>::columns) {
+    if (!first) b.put(", ");
+    first = false;
+    put_ident(b, c.name);
+  }
+}
+
+template <class T, class B>
+constexpr void put_returning(B& b) {
+  b.put(" RETURNING ");
+  put_column_list<T>(b);
+}
+
+template <class T, class B>
+constexpr void put_select_from(B& b) {
+  b.put("SELECT ");
+  put_column_list<T>(b);
+  b.put(" FROM ");
+  put_ident(b, M<T>::table);
+}
+
+// "k1" = $1 AND "k2" = $2, for the columns of one member or of the key.
+template <class B, class Cols, class T>
+constexpr void put_where_columns(B& b, const Cols& cols, std::size_t first_param) {
+  b.put(" WHERE ");
+  std::size_t p = first_param;
+  bool first = true;
+  for (auto ci : cols) {
+    if (!first) b.put(" AND ");
+    first = false;
+    put_ident(b, M<T>::columns[ci].name);
+    b.put(" = $");
+    b.put_uint(p++);
+  }
+}
+
+template <class T, std::size_t I>
+constexpr auto columns_of_member() {
+  constexpr std::size_t n = member_column_count<T, I>();
+  std::array<std::size_t, n> out{};
+  for (std::size_t k = 0; k < n; ++k) out[k] = M<T>::member_first_column[I] + k;
+  return out;
+}
+
+// Parameters of insert/upsert: every column except updated_at (always now()).
+template <class T>
+inline constexpr std::size_t insert_param_count = [] {
+  std::size_t n = 0;
+  for (auto& c : M<T>::columns) n += c.role == column_role::updated_at ? 0 : 1;
+  return n;
+}();
+
+template <class T, class B>
+constexpr void put_insert(B& b) {
+  b.put("INSERT INTO ");
+  put_ident(b, M<T>::table);
+  b.put(" (");
+  put_column_list<T>(b);
+  b.put(") VALUES (");
+  std::size_t p = 1;
+  bool first = true;
+  for (auto& c : M<T>::columns) {
+    if (!first) b.put(", ");
+    first = false;
+    if (c.role == column_role::updated_at) {
+      b.put("now()");
+    } else if (c.role == column_role::created_at) {
+      b.put("COALESCE($");
+      b.put_uint(p++);
+      b.put(", now())");
+    } else {
+      b.put('$');
+      b.put_uint(p++);
+    }
+  }
+  b.put(')');
+}
+
+// 1-based parameter number of a column in insert/upsert.
+template <class T>
+constexpr std::size_t insert_param_of(std::size_t col) {
+  std::size_t p = 1;
+  for (std::size_t c = 0; c < col; ++c) p += M<T>::columns[c].role == column_role::updated_at ? 0 : 1;
+  return p;
+}
+
+// ON CONFLICT (...) DO UPDATE SET: every column but the conflict target's; created_at is kept
+// unless the caller gave one (Kong resets it on PUT; see docs/dao.md).
+template <class T, class B, class Target>
+constexpr void put_on_conflict(B& b, const Target& target) {
+  b.put(" ON CONFLICT (");
+  bool first = true;
+  for (auto ci : target) {
+    if (!first) b.put(", ");
+    first = false;
+    put_ident(b, M<T>::columns[ci].name);
+  }
+  b.put(") DO UPDATE SET ");
+  first = true;
+  for (std::size_t ci = 0; ci < M<T>::column_count; ++ci) {
+    auto& c = M<T>::columns[ci];
+    bool skip = false;
+    for (auto t : target) skip = skip || t == ci;
+    if (skip || c.primary) continue;
+    if (!first) b.put(", ");
+    first = false;
+    put_ident(b, c.name);
+    if (c.role == column_role::created_at) {
+      b.put(" = COALESCE($");
+      b.put_uint(insert_param_of<T>(ci));
+      b.put(", ");
+      put_ident(b, M<T>::table);
+      b.put('.');
+      put_ident(b, c.name);
+      b.put(')');
+    } else {
+      b.put(" = EXCLUDED.");
+      put_ident(b, c.name);
+    }
+  }
+  if (first) {  // nothing but the key: still return the row
+    put_ident(b, M<T>::columns[target[0]].name);
+    b.put(" = EXCLUDED.");
+    put_ident(b, M<T>::columns[target[0]].name);
+  }
+}
+
+// ---- generators -----------------------------------------------------------------------------
+
+template <class T>
+struct insert_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    put_insert<T>(b);
+    put_returning<T>(b);
+  }
+};
+
+template <class T>
+struct select_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    put_select_from<T>(b);
+    put_where_columns<B, decltype(M<T>::pk_columns), T>(b, M<T>::pk_columns, 1);
+  }
+};
+
+template <class T, std::size_t U>
+struct select_by_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    put_select_from<T>(b);
+    put_where_columns<B, decltype(columns_of_member<T, U>()), T>(b, columns_of_member<T, U>(), 1);
+  }
+};
+
+// Partial update of members Is... located by key columns KeyCols (the primary key or one unique member).
+template <class T, class KeyCols, std::size_t... Is>
+struct update_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    constexpr auto key = KeyCols::value;
+    b.put("UPDATE ");
+    put_ident(b, M<T>::table);
+    b.put(" SET ");
+    std::size_t p = key.size() + 1;
+    bool first = true;
+    auto set_member = [&](auto cols) {
+      for (auto ci : cols) {
+        if (!first) b.put(", ");
+        first = false;
+        put_ident(b, M<T>::columns[ci].name);
+        b.put(" = $");
+        b.put_uint(p++);
+      }
+    };
+    (set_member(columns_of_member<T, Is>()), ...);
+    for (auto& c : M<T>::columns) {
+      if (c.role == column_role::updated_at) {
+        b.put(", ");
+        put_ident(b, c.name);
+        b.put(" = now()");
+      }
+    }
+    put_where_columns<B, decltype(key), T>(b, key, 1);
+    put_returning<T>(b);
+  }
+};
+
+template <class T>
+struct pk_cols {
+  static constexpr auto value = M<T>::pk_columns;
+};
+template <class T, std::size_t U>
+struct member_cols {
+  static constexpr auto value = columns_of_member<T, U>();
+};
+
+template <class T, class KeyCols>
+struct upsert_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    put_insert<T>(b);
+    put_on_conflict<T>(b, KeyCols::value);
+    put_returning<T>(b);
+  }
+};
+
+template <class T, class KeyCols>
+struct delete_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    b.put("DELETE FROM ");
+    put_ident(b, M<T>::table);
+    put_where_columns<B, decltype(KeyCols::value), T>(b, KeyCols::value, 1);
+  }
+};
+
+// Constraint names are deterministic so that errors map back to members:
+//   <table>_pkey, <table>_<member>_key (unique), <table>_<member>_fkey, index <table>_<member>_idx.
+template <class T, std::size_t I, char Kind>
+struct constraint_name_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    b.put(M<T>::table);
+    if constexpr (Kind == 'p') {
+      b.put("_pkey");
+    } else {
+      b.put('_');
+      b.put(M<T>::member_names[I]);
+      b.put(Kind == 'u' ? "_key" : Kind == 'f' ? "_fkey" : "_idx");
+    }
+  }
+};
+
+template <class T, std::size_t I, char Kind>
+inline constexpr std::string_view constraint_name_v = text_v<constraint_name_gen<T, I, Kind>>.view();
+
+template <class T>
+struct create_table_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    b.put("CREATE TABLE IF NOT EXISTS ");
+    put_ident(b, M<T>::table);
+    b.put(" (");
+    for (auto& c : M<T>::columns) {
+      b.put("\n  ");
+      put_ident(b, c.name);
+      b.put(' ');
+      b.put(c.sql_type);
+      if (!c.nullable) b.put(" NOT NULL");
+      b.put(',');
+    }
+    b.put("\n  CONSTRAINT ");
+    put_ident(b, constraint_name_v<T, 0, 'p'>);
+    b.put(" PRIMARY KEY (");
+    bool first = true;
+    for (auto ci : M<T>::pk_columns) {
+      if (!first) b.put(", ");
+      first = false;
+      put_ident(b, M<T>::columns[ci].name);
+    }
+    b.put(')');
+    [&]<std::size_t... I>(std::index_sequence<I...>) { (put_member_constraints<I>(b), ...); }(
+        std::make_index_sequence<M<T>::member_count>{});
+    b.put("\n);\n");
+    [&]<std::size_t... I>(std::index_sequence<I...>) { (put_member_index<I>(b), ...); }(
+        std::make_index_sequence<M<T>::member_count>{});
+  }
+
+  template <std::size_t I, class B>
+  static constexpr void put_cols(B& b) {
+    bool first = true;
+    for (auto ci : columns_of_member<T, I>()) {
+      if (!first) b.put(", ");
+      first = false;
+      put_ident(b, M<T>::columns[ci].name);
+    }
+  }
+
+  template <std::size_t I, class B>
+  static constexpr void put_member_constraints(B& b) {
+    if (M<T>::unique[I]) {
+      b.put(",\n  CONSTRAINT ");
+      put_ident(b, constraint_name_v<T, I, 'u'>);
+      b.put(" UNIQUE (");
+      put_cols<I>(b);
+      b.put(')');
+    }
+    if constexpr (member_is_foreign<T, I>) {
+      using P = typename is_foreign<value_type_t<T, I>>::parent;
+      b.put(",\n  CONSTRAINT ");
+      put_ident(b, constraint_name_v<T, I, 'f'>);
+      b.put(" FOREIGN KEY (");
+      put_cols<I>(b);
+      b.put(") REFERENCES ");
+      put_ident(b, M<P>::table);
+      b.put(" (");
+      bool first = true;
+      for (auto ci : M<P>::pk_columns) {
+        if (!first) b.put(", ");
+        first = false;
+        put_ident(b, M<P>::columns[ci].name);
+      }
+      b.put(") ON DELETE ");
+      switch (M<T>::on_delete[I]) {
+        case on_delete_action::restrict: b.put("RESTRICT"); break;
+        case on_delete_action::cascade: b.put("CASCADE"); break;
+        case on_delete_action::set_null: b.put("SET NULL"); break;
+      }
+    }
+  }
+
+  template <std::size_t I, class B>
+  static constexpr void put_member_index(B& b) {
+    if constexpr (member_is_foreign<T, I>) {
+      b.put("CREATE INDEX IF NOT EXISTS ");
+      put_ident(b, constraint_name_v<T, I, 'i'>);
+      b.put(" ON ");
+      put_ident(b, M<T>::table);
+      b.put(" (");
+      put_cols<I>(b);
+      b.put(");\n");
+    }
+  }
+};
+
+template <class T, std::size_t I>
+consteval bool member_constraint_names_fit() {
+  return M<T>::table.size() + 1 + M<T>::member_names[I].size() + 5 <= 63;
+}
+
+template <class T>
+consteval bool constraint_names_fit() {
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return (((!M<T>::unique[I] && !member_is_foreign<T, I>) || member_constraint_names_fit<T, I>()) && ...);
+  }(std::make_index_sequence<M<T>::member_count>{});
+}
+
+// Parameter types, in order, for a list of columns.
+template <class T, class KeyCols, std::size_t... Is>
+struct update_param_types {
+  static constexpr auto value = [] {
+    constexpr std::size_t n = KeyCols::value.size() + (std::size_t{0} + ... + member_column_count<T, Is>());
+    std::array<oid_t, n> out{};
+    std::size_t k = 0;
+    for (auto ci : KeyCols::value) out[k++] = M<T>::columns[ci].oid;
+    (
+        [&] {
+          for (auto ci : columns_of_member<T, Is>()) out[k++] = M<T>::columns[ci].oid;
+        }(),
+        ...);
+    return out;
+  }();
+};
+
+template <class T>
+struct insert_param_types {
+  static constexpr auto value = [] {
+    std::array<oid_t, insert_param_count<T>> out{};
+    std::size_t k = 0;
+    for (auto& c : M<T>::columns)
+      if (c.role != column_role::updated_at) out[k++] = c.oid;
+    return out;
+  }();
+};
+
+template <class T, class KeyCols>
+struct key_param_types {
+  static constexpr auto value = [] {
+    std::array<oid_t, KeyCols::value.size()> out{};
+    std::size_t k = 0;
+    for (auto ci : KeyCols::value) out[k++] = M<T>::columns[ci].oid;
+    return out;
+  }();
+};
+
+template <class Gen, class Types>
+const statement& statement_of() noexcept {
+  static const statement s{text_v<Gen>.view(), next_statement_id(), static_cast<int>(Types::value.size()),
+                           Types::value.data()};
+  return s;
+}
+
+}  // namespace detail
+
+/// The SQL typedao runs, for docs, logs and tests. Each function returns compile-time text.
+namespace sql {
+
+template <entity T>
+constexpr std::string_view insert() {
+  return detail::text_v<detail::insert_gen<T>>.view();
+}
+template <entity T>
+constexpr std::string_view select() {
+  return detail::text_v<detail::select_gen<T>>.view();
+}
+template <auto Member, entity T = typename detail::is_member_of_pointer<decltype(Member)>::class_type>
+constexpr std::string_view select_by() {
+  return detail::text_v<detail::select_by_gen<T, detail::index_of_member<T>(Member)>>.view();
+}
+template <entity T, auto... Members>
+constexpr std::string_view update() {
+  return detail::text_v<detail::update_gen<T, detail::pk_cols<T>, detail::index_of_member<T>(Members)...>>.view();
+}
+template <auto By, auto... Members>
+constexpr std::string_view update_by() {
+  using T = typename detail::is_member_of_pointer<decltype(By)>::class_type;
+  return detail::text_v<detail::update_gen<T, detail::member_cols<T, detail::index_of_member<T>(By)>,
+                                           detail::index_of_member<T>(Members)...>>
+      .view();
+}
+template <entity T>
+constexpr std::string_view upsert() {
+  return detail::text_v<detail::upsert_gen<T, detail::pk_cols<T>>>.view();
+}
+template <auto By, entity T = typename detail::is_member_of_pointer<decltype(By)>::class_type>
+constexpr std::string_view upsert_by() {
+  return detail::text_v<detail::upsert_gen<T, detail::member_cols<T, detail::index_of_member<T>(By)>>>.view();
+}
+template <entity T>
+constexpr std::string_view remove() {
+  return detail::text_v<detail::delete_gen<T, detail::pk_cols<T>>>.view();
+}
+template <auto By, entity T = typename detail::is_member_of_pointer<decltype(By)>::class_type>
+constexpr std::string_view remove_by() {
+  return detail::text_v<detail::delete_gen<T, detail::member_cols<T, detail::index_of_member<T>(By)>>>.view();
+}
+/// CREATE TABLE (and one index per foreign key) for one entity.
+template <entity T>
+constexpr std::string_view create_table() {
+  static_assert(detail::constraint_names_fit<T>(),
+                "typedao::entity: a constraint name <table>_<member>_fkey/_key would exceed PostgreSQL's "
+                "63-byte identifier limit. Shorten the table or member name.");
+  return detail::text_v<detail::create_table_gen<T>>.view();
+}
+
+}  // namespace sql
+}  // namespace typedao
+
+#endif
