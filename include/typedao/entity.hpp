@@ -199,38 +199,33 @@ constexpr bool pointer_belongs() {
   return std::is_same_v<typename is_member_of_pointer<M>::class_type, T>;
 }
 
-// Collect primary-key member indices: declared, or the member named "id".
+template <class C>
+struct pk_decl_size : std::integral_constant<std::size_t, 0> {};
+template <class... Ms>
+struct pk_decl_size<primary_key_decl<Ms...>> : std::integral_constant<std::size_t, sizeof...(Ms)> {};
+template <class Tuple>
+struct pk_total;
+template <class... Cs>
+struct pk_total<std::tuple<Cs...>> : std::integral_constant<std::size_t, (std::size_t{0} + ... + pk_decl_size<Cs>::value)> {};
+
+template <class T, class C, class A>
+constexpr void collect_pk(const C&, A&, std::size_t&) {}
+template <class T, class... Ms, class A>
+constexpr void collect_pk(const primary_key_decl<Ms...>& d, A& out, std::size_t& k) {
+  std::apply([&](auto... m) { ((out[k++] = index_of_member<T>(m)), ...); }, d.members);
+}
+
+// Primary-key member indices: declared, or the member named "id".
 template <class T>
 constexpr auto pk_members() {
-  constexpr auto& cs = decl_v<T>.constraints;
-  constexpr std::size_t declared = []<std::size_t... I>(std::index_sequence<I...>) {
-    std::size_t n = 0;
-    ((n += [] {
-       using C = std::tuple_element_t<I, std::remove_cvref_t<decltype(cs)>>;
-       if constexpr (requires { std::tuple_size<decltype(C::members)>::value; })
-         return std::tuple_size_v<decltype(C::members)>;
-       else
-         return std::size_t{0};
-     }()),
-     ...);
-    return n;
-  }(std::make_index_sequence<std::tuple_size_v<std::remove_cvref_t<decltype(cs)>>>{});
+  using Cs = std::remove_cvref_t<decltype(decl_v<T>.constraints)>;
+  constexpr std::size_t declared = pk_total<Cs>::value;
   if constexpr (declared == 0) {
     return std::array<std::size_t, 1>{index_of_name<T>("id")};
   } else {
     std::array<std::size_t, declared> out{};
     std::size_t k = 0;
-    std::apply(
-        [&](auto&... c) {
-          (
-              [&](auto& one) {
-                if constexpr (requires { one.members; }) {
-                  std::apply([&](auto... m) { ((out[k++] = index_of_member<T>(m)), ...); }, one.members);
-                }
-              }(c),
-              ...);
-        },
-        cs);
+    std::apply([&](const auto&... c) { (collect_pk<T>(c, out, k), ...); }, decl_v<T>.constraints);
     return out;
   }
 }
