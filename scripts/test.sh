@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# test.sh: the whole test suite, as CI runs it (.ci/run).
+#
+#   scripts/test.sh [ctest args...]      e.g. scripts/test.sh -L unit
+#
+# 1. scripts/deps.sh installs whatever is missing (Debian 12, apt).
+# 2. build/gcc:   g++, Debug, ASan+UBSan (TYPEDAO_SANITIZE=ON), benchmarks
+#                 built too, every public header compiled on its own.
+# 3. build/clang: clang++-16, Release, no sanitizers.
+# 4. One throwaway PostgreSQL (scripts/pg-tmp) serves both test runs:
+#    ctest for build/clang, then for build/gcc (`ctest --output-on-failure -j2`).
+# Exits non-zero if any step fails. Build folders are reused between runs.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+jobs=${TYPEDAO_JOBS:-2}
+t0=$(date +%s)
+
+scripts/deps.sh
+
+configure() { # build-dir cmake-args...
+  local dir=$1
+  shift
+  local extra=()
+  if [[ ! -f "$dir/CMakeCache.txt" ]] && command -v ninja >/dev/null 2>&1; then
+    extra+=(-G Ninja)
+  fi
+  if command -v ccache >/dev/null 2>&1; then
+    extra+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  fi
+  cmake -S . -B "$dir" "${extra[@]}" "$@"
+}
+
+echo "== build/gcc: g++, Debug, ASan+UBSan" >&2
+configure build/gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
+  -DTYPEDAO_SANITIZE=ON -DTYPEDAO_BUILD_BENCHMARKS=ON -DTYPEDAO_VERIFY_HEADERS=ON
+cmake --build build/gcc -j"$jobs"
+t1=$(date +%s)
+
+echo "== build/clang: clang++-16, Release" >&2
+configure build/clang -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=Release \
+  -DTYPEDAO_SANITIZE=OFF -DTYPEDAO_BUILD_BENCHMARKS=OFF -DTYPEDAO_VERIFY_HEADERS=OFF
+cmake --build build/clang -j"$jobs"
+t2=$(date +%s)
+
+echo "== built in $((t2 - t0)) s (gcc $((t1 - t0)) s, clang $((t2 - t1)) s); running tests" >&2
+
+# Sanitizer reports should say where, and any UB should fail the test.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+
+scripts/pg-tmp run -- bash -c '
+  jobs=$1
+  shift
+  status=0
+  echo "== ctest build/clang" >&2
+  ctest --test-dir build/clang --output-on-failure -j"$jobs" "$@" || status=1
+  echo "== ctest build/gcc" >&2
+  ctest --test-dir build/gcc --output-on-failure -j"$jobs" "$@" || status=$((status | 2))
+  case $status in
+    1) echo "test.sh: the clang tests failed (see above)" >&2 ;;
+    2) echo "test.sh: the gcc tests failed (see above)" >&2 ;;
+    3) echo "test.sh: the clang and gcc tests failed (see above)" >&2 ;;
+  esac
+  exit $status
+' test.sh "$jobs" "$@"
