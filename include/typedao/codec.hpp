@@ -221,6 +221,7 @@ struct codec<timestamp> {
   static constexpr oid_t oid = 1184;
   static constexpr std::string_view sql_type = "timestamptz";
 
+  /// The wire value: microseconds since 2000-01-01, infinities kept, saturated below.
   static constexpr std::int64_t to_pg(timestamp t) noexcept {
     const std::int64_t us = t.time_since_epoch().count();
     if (us == detail::pg_infinity || us == detail::pg_minus_infinity) return us;
@@ -290,7 +291,7 @@ struct codec<std::vector<std::string>> {
     if (n < detail::array_header_size) return "truncated array header";
     const auto ndim = load_be<std::int32_t>(data);
     const auto flags = load_be<std::int32_t>(data + 4);
-    const auto elem = static_cast<oid_t>(load_be<std::uint32_t>(data + 8));
+    const auto elem = load_be<oid_t>(data + 8);
     if (ndim < 0) return "negative array dimension count";
     if (ndim > 1) return "expected a one-dimensional array";
     if (flags != 0 && flags != 1) return "invalid array flags";
