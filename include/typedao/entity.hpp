@@ -19,7 +19,9 @@
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace typedao {
 
@@ -47,6 +49,16 @@ struct on_delete_decl {
   M member;
   on_delete_action action;
 };
+struct ttl_decl {};
+template <class... Ms>
+struct cache_key_decl {
+  std::tuple<Ms...> members;
+};
+template <class C>
+struct is_primary_key_decl : std::false_type {};
+template <class... Ms>
+struct is_primary_key_decl<primary_key_decl<Ms...>> : std::true_type {};
+
 template <class T, class... Cs>
 struct entity_decl {
   std::string_view table;
@@ -83,6 +95,21 @@ constexpr detail::unique_decl<M> unique(M m) {
   static_assert(std::is_member_object_pointer_v<M>,
                 "typedao::unique: the argument must be a data member pointer. Pass &Entity::member.");
   return {m};
+}
+
+/// Declares the entity TTL-enabled: writes take write_options{.ttl = seconds}; expired rows are
+/// invisible to every read at once and purge_expired() deletes them (a hidden "ttl" column).
+inline constexpr detail::ttl_decl with_ttl{};
+
+/// Declares the members that identify an entity in a node cache (Kong's cache_key). One member
+/// must be unique; several are kept in a hidden UNIQUE "cache_key" column maintained by the DAO.
+template <class... Ms>
+constexpr detail::cache_key_decl<Ms...> cache_key(Ms... ms) {
+  static_assert(sizeof...(Ms) > 0 && sizeof...(Ms) <= 5,
+                "typedao::cache_key: name one to five members. Pass &Entity::member, ...");
+  static_assert((std::is_member_object_pointer_v<Ms> && ...),
+                "typedao::cache_key: every argument must be a data member pointer. Pass &Entity::member.");
+  return {{ms...}};
 }
 
 /// Declares what deleting the parent does to rows referencing it through this foreign<> member.
@@ -233,7 +260,8 @@ constexpr auto pk_members() {
 template <class T>
 constexpr std::size_t count_pk_decls() {
   std::size_t n = 0;
-  std::apply([&](auto&... c) { ((n += requires { c.members; } ? 1 : 0), ...); }, decl_v<T>.constraints);
+  std::apply([&](auto&... c) { ((n += is_primary_key_decl<std::remove_cvref_t<decltype(c)>>::value ? 1 : 0), ...); },
+             decl_v<T>.constraints);
   return n;
 }
 
@@ -253,7 +281,7 @@ constexpr bool constraint_members_belong() {
             [&](auto& one) {
               if constexpr (requires { one.members; })
                 std::apply([&](auto... m) { (check(m), ...); }, one.members);
-              else
+              else if constexpr (requires { one.member; })
                 check(one.member);
             }(c),
             ...);
@@ -385,6 +413,51 @@ constexpr bool valid_identifier(std::string_view s) {
   for (char c : s)
     if (c == '\0') return false;
   return true;
+}
+
+template <class T>
+constexpr bool has_ttl_decl() {
+  bool r = false;
+  std::apply([&](const auto&... c) { ((r = r || std::is_same_v<std::remove_cvref_t<decltype(c)>, ttl_decl>), ...); },
+             decl_v<T>.constraints);
+  return r;
+}
+
+template <class C>
+struct cache_key_decl_size : std::integral_constant<std::size_t, 0> {};
+template <class... Ms>
+struct cache_key_decl_size<cache_key_decl<Ms...>> : std::integral_constant<std::size_t, sizeof...(Ms)> {};
+template <class Tuple>
+struct cache_key_total;
+template <class... Cs>
+struct cache_key_total<std::tuple<Cs...>>
+    : std::integral_constant<std::size_t, (std::size_t{0} + ... + cache_key_decl_size<Cs>::value)> {};
+
+template <class T, class C, class A>
+constexpr void collect_cache_key(const C&, A&, std::size_t&) {}
+template <class T, class... Ms, class A>
+constexpr void collect_cache_key(const cache_key_decl<Ms...>& d, A& out, std::size_t& k) {
+  std::apply([&](auto... m) { ((out[k++] = index_of_member<T>(m)), ...); }, d.members);
+}
+
+template <class T>
+constexpr auto cache_key_member_indices() {
+  using Cs = std::remove_cvref_t<decltype(decl_v<T>.constraints)>;
+  std::array<std::size_t, cache_key_total<Cs>::value> out{};
+  std::size_t k = 0;
+  std::apply([&](const auto&... c) { (collect_cache_key<T>(c, out, k), ...); }, decl_v<T>.constraints);
+  return out;
+}
+
+template <class T>
+constexpr std::size_t tags_member_index() {
+  constexpr std::size_t i = index_of_name<T>("tags");
+  if constexpr (i == npos)
+    return npos;
+  else if constexpr (std::is_same_v<member_type_t<T, i>, std::vector<std::string>>)
+    return i;
+  else
+    return npos;
 }
 
 template <class A>
@@ -538,6 +611,23 @@ struct model {
       if (c.role == column_role::updated_at) return true;
     return false;
   }();
+
+  static constexpr bool has_ttl = has_ttl_decl<T>();
+  static_assert(!has_ttl || index_of_name<T>("ttl") == npos,
+                "typedao::with_ttl: a TTL entity cannot have a member named ttl (the hidden column). Rename it.");
+
+  static constexpr auto cache_key_members = cache_key_member_indices<T>();
+  static constexpr bool has_cache_key_column = cache_key_members.size() > 1;
+  static_assert(cache_key_members.size() != 1 || unique[cache_key_members[0] == npos ? 0 : cache_key_members[0]] ||
+                    contains_index(pk_member_indices, cache_key_members[0]),
+                "typedao::cache_key: a single cache-key member must be unique. Declare typedao::unique on it.");
+  static_assert(!has_cache_key_column || index_of_name<T>("cache_key") == npos,
+                "typedao::cache_key: a composite cache key needs the hidden column cache_key; rename the "
+                "member named cache_key.");
+
+  // Kong's tags: a member named tags of type std::vector<std::string> (text[], GIN index).
+  static constexpr std::size_t tags_member = tags_member_index<T>();
+  static constexpr bool has_tags = tags_member != npos;
 };
 
 template <class T, std::size_t I>

@@ -1,0 +1,133 @@
+#ifndef TYPEDAO_OPTIONS_HPP
+#define TYPEDAO_OPTIONS_HPP
+
+// Per-call options of the DAO (Kong's `options` table), validated together: several bad options
+// give one INVALID_OPTIONS error listing them all, keys sorted, as Kong does.
+
+#include <typedao/detail/utf8.hpp>
+#include <typedao/error.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace typedao {
+
+/// Kong's DAO page-size limits: page_size is used when a call gives no size; max_page_size bounds it.
+struct pagination {
+  std::int64_t page_size = 1000;
+  std::int64_t max_page_size = 50000;
+};
+
+/// The largest TTL Kong accepts (about 3 years).
+inline constexpr std::int64_t max_ttl = 100000000;
+/// At most this many tags in one filter.
+inline constexpr std::size_t max_filter_tags = 5;
+
+/// How several tags filter: rows with all of them (Kong's tags_cond "and") or any of them ("or").
+enum class tags_match { all, any };
+
+/// Options of page / each / page_for / each_for.
+struct page_options {
+  std::vector<std::string> tags;         // filter (page/each only), at most 5
+  tags_match match = tags_match::all;    // all-of (@>) or any-of (&&)
+  std::optional<std::int64_t> page_size;      // per-call default size (pagination.page_size)
+  std::optional<std::int64_t> max_page_size;  // per-call bound (pagination.max_page_size)
+};
+
+/// Options of insert / update / upsert (and their _by variants).
+struct write_options {
+  std::optional<std::int64_t> ttl;  // seconds until the row expires; 0 = never (TTL entities only)
+};
+
+/// Options of select / select_by / remove / remove_by.
+struct read_options {
+  bool skip_ttl = false;  // reach rows that expired but were not purged yet
+};
+
+namespace detail {
+
+// Kong's tag rule: printable ASCII except ',' and '/', or valid UTF-8; not empty.
+inline bool valid_tag(std::string_view t) noexcept {
+  if (t.empty() || !utf8_valid(t)) return false;
+  for (unsigned char c : t) {
+    if (c >= 128) continue;
+    if (c < 32 || c == 127 || c == ',' || c == '/') return false;
+  }
+  return true;
+}
+
+// Collects option violations; `error()` builds Kong's INVALID_OPTIONS message.
+class option_errors {
+ public:
+  void add(std::string key, std::string msg) { errs_.push_back({std::move(key), std::move(msg)}); }
+  bool empty() const noexcept { return errs_.empty(); }
+
+  typedao::error error() && {
+    std::stable_sort(errs_.begin(), errs_.end(), [](auto& a, auto& b) { return a.field < b.field; });
+    std::string msg = errs_.size() == 1 ? "invalid option (" : std::to_string(errs_.size()) + " option violations (";
+    for (std::size_t i = 0; i < errs_.size(); ++i) {
+      if (i) msg += "; ";
+      msg += errs_[i].field;
+      msg += ": ";
+      msg += errs_[i].value;
+    }
+    msg += ')';
+    return make_error(error_code::invalid_options, std::move(msg), std::move(errs_));
+  }
+
+ private:
+  std::vector<field_detail> errs_;
+};
+
+inline void check_ttl(const std::optional<std::int64_t>& ttl, bool ttl_entity, std::string_view table,
+                      option_errors& errs) {
+  if (!ttl) return;
+  if (!ttl_entity)
+    errs.add("ttl", "cannot be used with '" + std::string(table) + "'");
+  else if (*ttl < 0 || *ttl > max_ttl)
+    errs.add("ttl", "must be an integer between 0 and " + std::to_string(max_ttl));
+}
+
+// Effective limits after per-call overrides; reports bad overrides and tags.
+inline pagination check_page_options(const page_options& o, const pagination& base, bool has_tags,
+                                     bool tags_allowed, std::string_view table, option_errors& errs) {
+  pagination p = base;
+  if (o.max_page_size) {
+    if (*o.max_page_size < 1)
+      errs.add("pagination.max_page_size", "must be an integer greater than 0");
+    else
+      p.max_page_size = *o.max_page_size;
+  }
+  if (o.page_size) {
+    if (*o.page_size < 1 || *o.page_size > p.max_page_size)
+      errs.add("pagination.page_size", "must be an integer between 1 and " + std::to_string(p.max_page_size));
+    else
+      p.page_size = *o.page_size;
+  }
+  if (!o.tags.empty()) {
+    if (!has_tags) {
+      errs.add("tags", "cannot be used with '" + std::string(table) + "'");
+    } else if (!tags_allowed) {
+      errs.add("tags", "cannot be used with a foreign key filter");
+    } else if (o.tags.size() > max_filter_tags) {
+      errs.add("tags", "cannot query more than " + std::to_string(max_filter_tags) + " tags");
+    } else {
+      for (auto& t : o.tags) {
+        if (!valid_tag(t)) {
+          errs.add("tags", "must only contain printable ascii (except `,` and `/`) or valid utf-8");
+          break;
+        }
+      }
+    }
+  }
+  return p;
+}
+
+}  // namespace detail
+}  // namespace typedao
+
+#endif
