@@ -34,6 +34,10 @@ inline std::size_t next_statement_id() noexcept {
 template <class T>
 using M = model<T>;
 
+inline constexpr oid_t int8_oid = 20;
+inline constexpr oid_t text_oid = 25;
+inline constexpr oid_t text_array_oid = 1009;
+
 template <class T, class B>
 constexpr void put_column_list(B& b) {
   bool first = true;
@@ -58,9 +62,15 @@ constexpr void put_select_from(B& b) {
   put_ident(b, M<T>::table);
 }
 
-// "k1" = $1 AND "k2" = $2, for the columns of one member or of the key.
+// Rows of a TTL entity whose expiry has passed are invisible (Kong's ttl predicate).
+template <class B>
+constexpr void put_ttl_ok(B& b) {
+  b.put("(\"ttl\" IS NULL OR \"ttl\" >= now())");
+}
+
+// "k1" = $1 AND "k2" = $2, for the columns of one member or of the key, plus the TTL predicate.
 template <class B, class Cols, class T>
-constexpr void put_where_columns(B& b, const Cols& cols, std::size_t first_param) {
+constexpr void put_where_columns(B& b, const Cols& cols, std::size_t first_param, bool skip_ttl = false) {
   b.put(" WHERE ");
   std::size_t p = first_param;
   bool first = true;
@@ -71,6 +81,59 @@ constexpr void put_where_columns(B& b, const Cols& cols, std::size_t first_param
     b.put(" = $");
     b.put_uint(p++);
   }
+  if (M<T>::has_ttl && !skip_ttl) {
+    b.put(" AND ");
+    put_ttl_ok(b);
+  }
+}
+
+// 'text' as an SQL literal (quotes doubled); only compile-time names reach here.
+template <class B>
+constexpr void put_literal(B& b, std::string_view s) {
+  b.put('\'');
+  for (char c : s) {
+    if (c == '\'') b.put('\'');
+    b.put(c);
+  }
+  b.put('\'');
+}
+
+// Kong's cache key "<table>:<v1>:<v2>:<v3>:<v4>:<v5>:" (five value slots and an empty workspace
+// slot), NULL values empty, falling back to the primary key when every value is empty.
+// `source(column)` writes the SQL for a column's new value ($n or the column itself).
+template <class T, class B, class Source>
+constexpr void put_cache_key_expr(B& b, Source&& source) {
+  constexpr auto& ck = M<T>::cache_key_members;
+  auto put_value = [&](std::size_t col) {
+    b.put("COALESCE(");
+    source(col);
+    b.put("::text, '')");
+  };
+  b.put("CASE WHEN ");
+  for (std::size_t i = 0; i < ck.size(); ++i) {
+    if (i) b.put(" AND ");
+    put_value(M<T>::member_first_column[ck[i]]);
+    b.put(" = ''");
+  }
+  b.put(" THEN ");
+  put_literal(b, M<T>::table);
+  for (std::size_t i = 0; i < 5; ++i) {
+    b.put(" || ':'");
+    if (i < M<T>::pk_columns.size()) {
+      b.put(" || ");
+      put_value(M<T>::pk_columns[i]);
+    }
+  }
+  b.put(" || ':' ELSE ");
+  put_literal(b, M<T>::table);
+  for (std::size_t i = 0; i < 5; ++i) {
+    b.put(" || ':'");
+    if (i < ck.size()) {
+      b.put(" || ");
+      put_value(M<T>::member_first_column[ck[i]]);
+    }
+  }
+  b.put(" || ':' END");
 }
 
 template <class T, std::size_t I>
@@ -81,13 +144,17 @@ constexpr auto columns_of_member() {
   return out;
 }
 
-// Parameters of insert/upsert: every column except updated_at (always now()).
+// Parameters of insert/upsert: every column except updated_at (always now()), then the TTL in
+// seconds on TTL entities.
 template <class T>
 inline constexpr std::size_t insert_param_count = [] {
   std::size_t n = 0;
   for (auto& c : M<T>::columns) n += c.role == column_role::updated_at ? 0 : 1;
-  return n;
+  return n + (M<T>::has_ttl ? 1 : 0);
 }();
+
+template <class T>
+constexpr std::size_t insert_param_of(std::size_t col);
 
 template <class T, class B>
 constexpr void put_insert(B& b) {
@@ -95,6 +162,8 @@ constexpr void put_insert(B& b) {
   put_ident(b, M<T>::table);
   b.put(" (");
   put_column_list<T>(b);
+  if (M<T>::has_cache_key_column) b.put(", \"cache_key\"");
+  if (M<T>::has_ttl) b.put(", \"ttl\"");
   b.put(") VALUES (");
   std::size_t p = 1;
   bool first = true;
@@ -111,6 +180,20 @@ constexpr void put_insert(B& b) {
       b.put('$');
       b.put_uint(p++);
     }
+  }
+  if (M<T>::has_cache_key_column) {
+    b.put(", ");
+    put_cache_key_expr<T>(b, [&](std::size_t col) {
+      b.put('$');
+      b.put_uint(insert_param_of<T>(col));
+    });
+  }
+  if (M<T>::has_ttl) {
+    b.put(", CASE WHEN $");
+    b.put_uint(p);
+    b.put(" > 0 THEN now() + $");
+    b.put_uint(p);
+    b.put(" * interval '1 second' END");
   }
   b.put(')');
 }
@@ -157,6 +240,16 @@ constexpr void put_on_conflict(B& b, const Target& target) {
       put_ident(b, c.name);
     }
   }
+  if (M<T>::has_cache_key_column) {
+    b.put(first ? "" : ", ");
+    first = false;
+    b.put("\"cache_key\" = EXCLUDED.\"cache_key\"");
+  }
+  if (M<T>::has_ttl) {
+    b.put(first ? "" : ", ");
+    first = false;
+    b.put("\"ttl\" = EXCLUDED.\"ttl\"");
+  }
   if (first) {  // nothing but the key: still return the row
     put_ident(b, M<T>::columns[target[0]].name);
     b.put(" = EXCLUDED.");
@@ -175,21 +268,21 @@ struct insert_gen {
   }
 };
 
-template <class T>
+template <class T, bool SkipTtl = false>
 struct select_gen {
   template <class B>
   constexpr void operator()(B& b) const {
     put_select_from<T>(b);
-    put_where_columns<B, decltype(M<T>::pk_columns), T>(b, M<T>::pk_columns, 1);
+    put_where_columns<B, decltype(M<T>::pk_columns), T>(b, M<T>::pk_columns, 1, SkipTtl);
   }
 };
 
-template <class T, std::size_t U>
+template <class T, std::size_t U, bool SkipTtl = false>
 struct select_by_gen {
   template <class B>
   constexpr void operator()(B& b) const {
     put_select_from<T>(b);
-    put_where_columns<B, decltype(columns_of_member<T, U>()), T>(b, columns_of_member<T, U>(), 1);
+    put_where_columns<B, decltype(columns_of_member<T, U>()), T>(b, columns_of_member<T, U>(), 1, SkipTtl);
   }
 };
 
@@ -221,6 +314,37 @@ struct update_gen {
         b.put(" = now()");
       }
     }
+    constexpr bool touches_cache_key = ((contains_index(M<T>::cache_key_members, Is)) || ...);
+    if (M<T>::has_cache_key_column && touches_cache_key) {
+      b.put(", \"cache_key\" = ");
+      put_cache_key_expr<T>(b, [&](std::size_t col) {
+        // the new value of a changed member is its parameter, otherwise the stored column
+        std::size_t q = key.size() + 1;
+        bool found = false;
+        auto look = [&](auto cols) {
+          for (auto ci : cols) {
+            if (ci == col) found = true;
+            if (!found) ++q;
+          }
+        };
+        (look(columns_of_member<T, Is>()), ...);
+        if (found) {
+          b.put('$');
+          b.put_uint(q);
+        } else {
+          put_ident(b, M<T>::columns[col].name);
+        }
+      });
+    }
+    if (M<T>::has_ttl) {
+      b.put(", \"ttl\" = CASE WHEN $");
+      b.put_uint(p);
+      b.put(" IS NULL THEN \"ttl\" WHEN $");
+      b.put_uint(p);
+      b.put(" = 0 THEN NULL ELSE now() + $");
+      b.put_uint(p);
+      b.put(" * interval '1 second' END");
+    }
     put_where_columns<B, decltype(key), T>(b, key, 1);
     put_returning<T>(b);
   }
@@ -245,13 +369,13 @@ struct upsert_gen {
   }
 };
 
-template <class T, class KeyCols>
+template <class T, class KeyCols, bool SkipTtl = false>
 struct delete_gen {
   template <class B>
   constexpr void operator()(B& b) const {
     b.put("DELETE FROM ");
     put_ident(b, M<T>::table);
-    put_where_columns<B, decltype(KeyCols::value), T>(b, KeyCols::value, 1);
+    put_where_columns<B, decltype(KeyCols::value), T>(b, KeyCols::value, 1, SkipTtl);
   }
 };
 
@@ -275,6 +399,174 @@ struct constraint_name_gen {
 template <class T, std::size_t I, char Kind>
 inline constexpr std::string_view constraint_name_v = text_v<constraint_name_gen<T, I, Kind>>.view();
 
+// Names of what hidden columns need: <table>_cache_key_key, <table>_ttl_idx.
+template <class T, char Kind>
+struct hidden_name_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    b.put(M<T>::table);
+    b.put(Kind == 'c' ? "_cache_key_key" : "_ttl_idx");
+  }
+};
+
+// ---- pagination and the rest of Kong's DAO --------------------------------------------------
+
+enum class tags_filter { none, all, any };
+
+// SELECT ... [WHERE <fk> = $.. AND tags @>|&& $.. AND (key) > ($..) AND ttl] ORDER BY key LIMIT $n.
+// Fk is the member index of a foreign<> filter or npos.
+template <class T, std::size_t Fk, tags_filter Tags, bool After>
+struct page_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    put_select_from<T>(b);
+    std::size_t p = 1;
+    bool first = true;
+    auto and_ = [&] {
+      b.put(first ? " WHERE " : " AND ");
+      first = false;
+    };
+    if constexpr (Fk != npos) {
+      for (auto ci : columns_of_member<T, Fk>()) {
+        and_();
+        put_ident(b, M<T>::columns[ci].name);
+        b.put(" = $");
+        b.put_uint(p++);
+      }
+    }
+    if constexpr (Tags != tags_filter::none) {
+      and_();
+      put_ident(b, M<T>::member_names[M<T>::tags_member]);
+      b.put(Tags == tags_filter::all ? " @> $" : " && $");
+      b.put_uint(p++);
+    }
+    if constexpr (After) {
+      and_();
+      put_key_tuple(b);
+      b.put(" > ");
+      if (M<T>::pk_columns.size() > 1) b.put('(');
+      for (std::size_t i = 0; i < M<T>::pk_columns.size(); ++i) {
+        if (i) b.put(", ");
+        b.put('$');
+        b.put_uint(p++);
+      }
+      if (M<T>::pk_columns.size() > 1) b.put(')');
+    }
+    if (M<T>::has_ttl) {
+      and_();
+      put_ttl_ok(b);
+    }
+    b.put(" ORDER BY ");
+    for (std::size_t i = 0; i < M<T>::pk_columns.size(); ++i) {
+      if (i) b.put(", ");
+      put_ident(b, M<T>::columns[M<T>::pk_columns[i]].name);
+    }
+    b.put(" LIMIT $");
+    b.put_uint(p);
+  }
+  template <class B>
+  static constexpr void put_key_tuple(B& b) {
+    if (M<T>::pk_columns.size() > 1) b.put('(');
+    for (std::size_t i = 0; i < M<T>::pk_columns.size(); ++i) {
+      if (i) b.put(", ");
+      put_ident(b, M<T>::columns[M<T>::pk_columns[i]].name);
+    }
+    if (M<T>::pk_columns.size() > 1) b.put(')');
+  }
+};
+
+template <class T, std::size_t Fk, tags_filter Tags, bool After>
+struct page_param_types {
+  static constexpr auto value = [] {
+    constexpr std::size_t n = (Fk != npos ? member_column_count<T, Fk>() : 0) + (Tags != tags_filter::none ? 1 : 0) +
+                              (After ? M<T>::pk_columns.size() : 0) + 1;
+    std::array<oid_t, n> out{};
+    std::size_t k = 0;
+    if constexpr (Fk != npos)
+      for (auto ci : columns_of_member<T, Fk>()) out[k++] = M<T>::columns[ci].oid;
+    if constexpr (Tags != tags_filter::none) out[k++] = text_array_oid;
+    if constexpr (After)
+      for (auto ci : M<T>::pk_columns) out[k++] = M<T>::columns[ci].oid;
+    out[k++] = int8_oid;
+    return out;
+  }();
+};
+
+// SELECT count(*) FROM t [WHERE <fk> = $.. AND ttl]
+template <class T, std::size_t Fk>
+struct count_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    b.put("SELECT count(*) FROM ");
+    put_ident(b, M<T>::table);
+    if constexpr (Fk != npos) {
+      put_where_columns<B, decltype(columns_of_member<T, Fk>()), T>(b, columns_of_member<T, Fk>(), 1);
+    } else if (M<T>::has_ttl) {
+      b.put(" WHERE ");
+      put_ttl_ok(b);
+    }
+  }
+};
+
+template <class T>
+struct truncate_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    b.put("TRUNCATE ");
+    put_ident(b, M<T>::table);
+    b.put(" RESTART IDENTITY CASCADE");
+  }
+};
+
+// Remaining seconds of a TTL row (NULL: never expires).
+template <class T>
+struct ttl_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    b.put("SELECT FLOOR(EXTRACT(EPOCH FROM (\"ttl\" - now())))::bigint FROM ");
+    put_ident(b, M<T>::table);
+    put_where_columns<B, decltype(M<T>::pk_columns), T>(b, M<T>::pk_columns, 1);
+  }
+};
+
+// Deletes at most $1 expired rows (oldest first), skipping rows other sessions hold.
+template <class T>
+struct purge_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    b.put("DELETE FROM ");
+    put_ident(b, M<T>::table);
+    b.put(" WHERE ");
+    page_gen<T, npos, tags_filter::none, false>::put_key_tuple(b);
+    b.put(" IN (SELECT ");
+    for (std::size_t i = 0; i < M<T>::pk_columns.size(); ++i) {
+      if (i) b.put(", ");
+      put_ident(b, M<T>::columns[M<T>::pk_columns[i]].name);
+    }
+    b.put(" FROM ");
+    put_ident(b, M<T>::table);
+    b.put(" WHERE \"ttl\" < now() ORDER BY \"ttl\" LIMIT $1 FOR UPDATE SKIP LOCKED)");
+  }
+};
+
+template <class T, bool SkipTtl = false>
+struct select_by_cache_key_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    put_select_from<T>(b);
+    b.put(" WHERE \"cache_key\" = $1");
+    if (M<T>::has_ttl && !SkipTtl) {
+      b.put(" AND ");
+      put_ttl_ok(b);
+    }
+  }
+};
+
+template <oid_t... Oids>
+struct oid_list {
+  static constexpr std::array<oid_t, sizeof...(Oids)> value{Oids...};
+};
+
 template <class T>
 struct create_table_gen {
   template <class B>
@@ -290,6 +582,8 @@ struct create_table_gen {
       if (!c.nullable) b.put(" NOT NULL");
       b.put(',');
     }
+    if (M<T>::has_cache_key_column) b.put("\n  \"cache_key\" text NOT NULL,");
+    if (M<T>::has_ttl) b.put("\n  \"ttl\" timestamptz,");
     b.put("\n  CONSTRAINT ");
     put_ident(b, constraint_name_v<T, 0, 'p'>);
     b.put(" PRIMARY KEY (");
@@ -302,9 +596,30 @@ struct create_table_gen {
     b.put(')');
     [&]<std::size_t... I>(std::index_sequence<I...>) { (put_member_constraints<I>(b), ...); }(
         std::make_index_sequence<M<T>::member_count>{});
+    if (M<T>::has_cache_key_column) {
+      b.put(",\n  CONSTRAINT ");
+      put_ident(b, text_v<hidden_name_gen<T, 'c'>>.view());
+      b.put(" UNIQUE (\"cache_key\")");
+    }
     b.put("\n);\n");
     [&]<std::size_t... I>(std::index_sequence<I...>) { (put_member_index<I>(b), ...); }(
         std::make_index_sequence<M<T>::member_count>{});
+    if (M<T>::has_ttl) {
+      b.put("CREATE INDEX IF NOT EXISTS ");
+      put_ident(b, text_v<hidden_name_gen<T, 't'>>.view());
+      b.put(" ON ");
+      put_ident(b, M<T>::table);
+      b.put(" (\"ttl\");\n");
+    }
+    if constexpr (M<T>::has_tags) {
+      b.put("CREATE INDEX IF NOT EXISTS ");
+      put_ident(b, constraint_name_v<T, M<T>::tags_member, 'i'>);
+      b.put(" ON ");
+      put_ident(b, M<T>::table);
+      b.put(" USING GIN (");
+      put_ident(b, M<T>::member_names[M<T>::tags_member]);
+      b.put(");\n");
+    }
   }
 
   template <std::size_t I, class B>
@@ -380,7 +695,8 @@ consteval bool constraint_names_fit() {
 template <class T, class KeyCols, std::size_t... Is>
 struct update_param_types {
   static constexpr auto value = [] {
-    constexpr std::size_t n = KeyCols::value.size() + (std::size_t{0} + ... + member_column_count<T, Is>());
+    constexpr std::size_t n = KeyCols::value.size() + (std::size_t{0} + ... + member_column_count<T, Is>()) +
+                              (M<T>::has_ttl ? 1 : 0);
     std::array<oid_t, n> out{};
     std::size_t k = 0;
     for (auto ci : KeyCols::value) out[k++] = M<T>::columns[ci].oid;
@@ -389,6 +705,7 @@ struct update_param_types {
           for (auto ci : columns_of_member<T, Is>()) out[k++] = M<T>::columns[ci].oid;
         }(),
         ...);
+    if (M<T>::has_ttl) out[k++] = int8_oid;
     return out;
   }();
 };
@@ -400,6 +717,7 @@ struct insert_param_types {
     std::size_t k = 0;
     for (auto& c : M<T>::columns)
       if (c.role != column_role::updated_at) out[k++] = c.oid;
+    if (M<T>::has_ttl) out[k++] = int8_oid;
     return out;
   }();
 };
