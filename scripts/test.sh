@@ -49,14 +49,25 @@ echo "== built in $((t2 - t0)) s (gcc $((t1 - t0)) s, clang $((t2 - t1)) s); run
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
+# Each build's tests get a database of their own on the one server, so the
+# clang run leaves nothing behind that the gcc run would trip over.
 scripts/pg-tmp run -- bash -c '
   jobs=$1
   shift
+  psql=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -n1)
   status=0
-  echo "== ctest build/clang" >&2
-  ctest --test-dir build/clang --output-on-failure -j"$jobs" "$@" || status=1
-  echo "== ctest build/gcc" >&2
-  ctest --test-dir build/gcc --output-on-failure -j"$jobs" "$@" || status=$((status | 2))
+  for build in clang gcc; do
+    (
+      if [[ -z "${TYPEDAO_TEST_DSN:-}" ]]; then
+        db=typedao_$build
+        "$psql" -X -q -v ON_ERROR_STOP=1 -d postgres \
+          -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >&2
+        export PGDATABASE=$db TYPEDAO_PG_TCP="host=127.0.0.1 port=$PGPORT user=postgres dbname=$db"
+      fi
+      echo "== ctest build/$build (database ${PGDATABASE:-from TYPEDAO_TEST_DSN})" >&2
+      ctest --test-dir "build/$build" --output-on-failure -j"$jobs" "$@"
+    ) || if [[ $build == clang ]]; then status=$((status | 1)); else status=$((status | 2)); fi
+  done
   case $status in
     1) echo "test.sh: the clang tests failed (see above)" >&2 ;;
     2) echo "test.sh: the gcc tests failed (see above)" >&2 ;;
