@@ -5,11 +5,14 @@
 // statement -> decode the row or map the SQLSTATE and constraint name to a typed error.
 
 #include <typedao/connector.hpp>
+#include <typedao/detail/offset_token.hpp>
 #include <typedao/detail/row_codec.hpp>
+#include <typedao/options.hpp>
 #include <typedao/entity.hpp>
 #include <typedao/error.hpp>
 #include <typedao/sql.hpp>
 
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,12 +77,43 @@ consteval std::size_t settable_member_index() {
 template <class T>
 using by_value_t = typename detail::unwrap_optional<T>::type;
 
+// The entities a DAO knows about besides its own (for cascade reports).
+template <class... Es>
+struct registry {};
+
+template <class A>
+struct is_write_options : std::is_same<A, write_options> {};
+
+template <class T, class... A>
+constexpr auto set_member_indices() {
+  constexpr std::size_t n = (std::size_t{0} + ... + (is_set<A>::value ? 1 : 0));
+  std::array<std::size_t, n> out{};
+  std::size_t k = 0;
+  (
+      [&] {
+        if constexpr (is_set<A>::value) out[k++] = settable_member_index<T, A>();
+      }(),
+      ...);
+  return out;
+}
+
 }  // namespace detail
 
+/// One page of rows and the offset of the next page (none on the last page).
+template <class T>
+struct page {
+  std::vector<T> rows;
+  std::optional<std::string> offset;
+};
+
+template <entity T, connector C, class Registry>
+class each_range;
+
 /// The DAO for one entity on one connection (cheap to copy: a pointer).
-template <entity T, connector C>
+template <entity T, connector C, class Registry = detail::registry<T>>
 class dao {
   using M = detail::model<T>;
+  friend class each_range<T, C, Registry>;
 
  public:
   using entity_type = T;
@@ -90,12 +124,15 @@ class dao {
   explicit dao(C& c) noexcept : conn_(&c) {}
 
   /// INSERT ... RETURNING: the stored entity (generated uuid key, timestamps, defaults).
-  result<T> insert(const T& e) {
+  result<T> insert(const T& e, const write_options& o = {}) {
+    if (auto oe = write_option_problems(o)) return std::move(*oe);
     if (auto errs = entity_problems(e); !errs.empty()) return detail::schema_violation(std::move(errs));
     constexpr std::size_t N = detail::insert_param_count<T>;
     detail::param_set<N> ps;
     uuid generated[M::pk_columns.size() ? M::pk_columns.size() : 1];
-    encode_entity(e, ps, [&](auto I, auto& emit) { return emit_with_generated_key<decltype(I)>(e, generated, emit); });
+    std::size_t k = encode_entity(
+        e, ps, [&](auto I, auto& emit) { return emit_with_generated_key<decltype(I)>(e, generated, emit); });
+    encode_ttl(ps, k, o);
     ps.finish();
     auto& st = detail::statement_of<detail::insert_gen<T>, detail::insert_param_types<T>>();
     auto r = run(st, ps);
@@ -104,30 +141,34 @@ class dao {
   }
 
   /// SELECT by primary key: the entity, or an empty optional when there is none (not an error).
-  result<std::optional<T>> select(const key_type& k) {
+  result<std::optional<T>> select(const key_type& k, const read_options& o = {}) {
     if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
     detail::param_set<M::pk_columns.size()> ps;
     std::size_t p = 0;
     detail::encode_value(k, ps, p);
     ps.finish();
-    auto& st = detail::statement_of<detail::select_gen<T>, detail::key_param_types<T, detail::pk_cols<T>>>();
+    using Types = detail::key_param_types<T, detail::pk_cols<T>>;
+    auto& st = M::has_ttl && o.skip_ttl ? detail::statement_of<detail::select_gen<T, true>, Types>()
+                                        : detail::statement_of<detail::select_gen<T>, Types>();
     auto r = run(st, ps);
     if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
     return optional_row(*r);
   }
   /// SELECT by the key of a whole entity.
-  result<std::optional<T>> select(const T& e) { return select(key_of(e)); }
+  result<std::optional<T>> select(const T& e, const read_options& o = {}) { return select(key_of(e), o); }
 
   /// SELECT by a unique member: dao.select_by<&Service::name>("httpbin").
   template <auto By>
-  result<std::optional<T>> select_by(const by_type<By>& v) {
+  result<std::optional<T>> select_by(const by_type<By>& v, const read_options& o = {}) {
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto e = by_value_problem<U>(v)) return std::move(*e);
     detail::param_set<detail::member_column_count<T, U>()> ps;
     std::size_t p = 0;
     detail::encode_value(v, ps, p);
     ps.finish();
-    auto& st = detail::statement_of<detail::select_by_gen<T, U>, detail::key_param_types<T, detail::member_cols<T, U>>>();
+    using Types = detail::key_param_types<T, detail::member_cols<T, U>>;
+    auto& st = M::has_ttl && o.skip_ttl ? detail::statement_of<detail::select_by_gen<T, U, true>, Types>()
+                                        : detail::statement_of<detail::select_by_gen<T, U>, Types>();
     auto r = run(st, ps);
     if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
     return optional_row(*r);
@@ -135,20 +176,28 @@ class dao {
 
   /// Partial update (PATCH) in one statement: only the named members change, updated_at is
   /// refreshed. NOT_FOUND when no row has the key.
+  /// A typedao::write_options may be passed among the changes (ttl on TTL entities).
   template <class... S>
   result<T> update(const key_type& k, const S&... changes) {
-    static_assert(sizeof...(S) > 0, "typedao::update: nothing to change. Pass typedao::set<&Entity::member>(value).");
+    static_assert(((detail::is_set<S>::value || detail::is_write_options<S>::value) && ...),
+                  "typedao::update: changes must be typedao::set<&Entity::member>(value) (and at most one "
+                  "typedao::write_options).");
+    static_assert((std::size_t{0} + ... + (detail::is_set<S>::value ? 1 : 0)) > 0,
+                  "typedao::update: nothing to change. Pass typedao::set<&Entity::member>(value).");
     if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
-    return do_update<detail::pk_cols<T>, detail::settable_member_index<T, S>()...>(
-        k, [&] { return not_found_error_for(k); }, changes...);
+    return dispatch_update<detail::pk_cols<T>>(k, [&] { return not_found_error_for(k); }, changes...);
   }
   /// Partial update by a unique member.
   template <auto By, class... S>
   result<T> update_by(const by_type<By>& v, const S&... changes) {
-    static_assert(sizeof...(S) > 0, "typedao::update_by: nothing to change. Pass typedao::set<&Entity::member>(value).");
+    static_assert(((detail::is_set<S>::value || detail::is_write_options<S>::value) && ...),
+                  "typedao::update_by: changes must be typedao::set<&Entity::member>(value) (and at most one "
+                  "typedao::write_options).");
+    static_assert((std::size_t{0} + ... + (detail::is_set<S>::value ? 1 : 0)) > 0,
+                  "typedao::update_by: nothing to change. Pass typedao::set<&Entity::member>(value).");
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto e = by_value_problem<U>(v)) return std::move(*e);
-    return do_update<detail::member_cols<T, U>, detail::settable_member_index<T, S>()...>(
+    return dispatch_update<detail::member_cols<T, U>>(
         v,
         [&] {
           std::vector<field_detail> kv{{std::string(M::member_names[U]), detail::render(v)}};
@@ -160,12 +209,13 @@ class dao {
 
   /// Full replacement (PUT) in one statement: INSERT ... ON CONFLICT (key) DO UPDATE.
   /// The key argument wins over the entity's key members; created_at is kept unless given.
-  result<T> upsert(const key_type& k, const T& e) {
+  result<T> upsert(const key_type& k, const T& e, const write_options& o = {}) {
     if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
+    if (auto oe = write_option_problems(o)) return std::move(*oe);
     if (auto errs = entity_problems(e, true); !errs.empty()) return detail::schema_violation(std::move(errs));
     constexpr std::size_t N = detail::insert_param_count<T>;
     detail::param_set<N> ps;
-    encode_entity(e, ps, [&](auto I, auto& emit) {
+    std::size_t pk = encode_entity(e, ps, [&](auto I, auto& emit) {
       if constexpr (contains_pk<decltype(I)>()) {
         emit(key_part<decltype(I)>(k));
         return true;
@@ -173,6 +223,7 @@ class dao {
         return false;
       }
     });
+    encode_ttl(ps, pk, o);
     ps.finish();
     auto& st = detail::statement_of<detail::upsert_gen<T, detail::pk_cols<T>>, detail::insert_param_types<T>>();
     auto r = run(st, ps);
@@ -187,14 +238,15 @@ class dao {
   /// Upsert by a unique member: the row with that value is replaced (keeping its key), or a new
   /// row is inserted (with a generated uuid key when the entity's is nil).
   template <auto By>
-  result<T> upsert_by(const by_type<By>& v, const T& e) {
+  result<T> upsert_by(const by_type<By>& v, const T& e, const write_options& o = {}) {
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto err = by_value_problem<U>(v)) return std::move(*err);
+    if (auto oe = write_option_problems(o)) return std::move(*oe);
     if (auto errs = entity_problems(e, false, U); !errs.empty()) return detail::schema_violation(std::move(errs));
     constexpr std::size_t N = detail::insert_param_count<T>;
     detail::param_set<N> ps;
     uuid generated[M::pk_columns.size() ? M::pk_columns.size() : 1];
-    encode_entity(e, ps, [&](auto I, auto& emit) {
+    std::size_t pk = encode_entity(e, ps, [&](auto I, auto& emit) {
       if constexpr (decltype(I)::value == U) {
         emit(v);
         return true;
@@ -202,6 +254,7 @@ class dao {
         return emit_with_generated_key<decltype(I)>(e, generated, emit);
       }
     });
+    encode_ttl(ps, pk, o);
     ps.finish();
     auto& st = detail::statement_of<detail::upsert_gen<T, detail::member_cols<T, U>>, detail::insert_param_types<T>>();
     auto r = run(st, ps);
@@ -215,31 +268,35 @@ class dao {
 
   /// DELETE by primary key. Idempotent: deleting a missing row succeeds. A parent still referenced
   /// under on_delete restrict is FOREIGN_KEY_VIOLATION naming the child table.
-  result<void> remove(const key_type& k) {
+  result<void> remove(const key_type& k, const read_options& o = {}) {
     if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
     detail::param_set<M::pk_columns.size()> ps;
     std::size_t p = 0;
     detail::encode_value(k, ps, p);
     ps.finish();
-    auto& st = detail::statement_of<detail::delete_gen<T, detail::pk_cols<T>>, detail::key_param_types<T, detail::pk_cols<T>>>();
+    using Types = detail::key_param_types<T, detail::pk_cols<T>>;
+    auto& st = M::has_ttl && o.skip_ttl ? detail::statement_of<detail::delete_gen<T, detail::pk_cols<T>, true>, Types>()
+                                        : detail::statement_of<detail::delete_gen<T, detail::pk_cols<T>>, Types>();
     auto r = run(st, ps);
     if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
     return {};
   }
   /// DELETE by the key of a whole entity.
-  result<void> remove(const T& e) { return remove(key_of(e)); }
+  result<void> remove(const T& e, const read_options& o = {}) { return remove(key_of(e), o); }
 
   /// DELETE by a unique member. Idempotent.
   template <auto By>
-  result<void> remove_by(const by_type<By>& v) {
+  result<void> remove_by(const by_type<By>& v, const read_options& o = {}) {
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto e = by_value_problem<U>(v)) return std::move(*e);
     detail::param_set<detail::member_column_count<T, U>()> ps;
     std::size_t p = 0;
     detail::encode_value(v, ps, p);
     ps.finish();
-    auto& st = detail::statement_of<detail::delete_gen<T, detail::member_cols<T, U>>,
-                                    detail::key_param_types<T, detail::member_cols<T, U>>>();
+    using Types = detail::key_param_types<T, detail::member_cols<T, U>>;
+    auto& st = M::has_ttl && o.skip_ttl
+                   ? detail::statement_of<detail::delete_gen<T, detail::member_cols<T, U>, true>, Types>()
+                   : detail::statement_of<detail::delete_gen<T, detail::member_cols<T, U>>, Types>();
     auto r = run(st, ps);
     if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
     return {};
@@ -299,7 +356,7 @@ class dao {
   // at its zero value is sent as NULL (the statement uses now()). `override(I, emit)` may emit
   // another value for member I and return true.
   template <std::size_t N, class Override>
-  static void encode_entity(const T& e, detail::param_set<N>& ps, Override&& override) {
+  static std::size_t encode_entity(const T& e, detail::param_set<N>& ps, Override&& override) {
     std::size_t k = 0;
     auto emit = [&](const auto& v) { detail::encode_value(v, ps, k); };
     [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -322,6 +379,30 @@ class dao {
           }(),
           ...);
     }(std::make_index_sequence<M::member_count>{});
+    return k;
+  }
+
+  template <std::size_t N>
+  static void encode_ttl(detail::param_set<N>& ps, std::size_t k, const write_options& o) {
+    if constexpr (M::has_ttl) {
+      auto w = ps.writer(k);
+      if (o.ttl)
+        w.append_be(static_cast<std::int64_t>(*o.ttl));
+      else
+        w.set_null();
+    } else {
+      (void)ps;
+      (void)k;
+      (void)o;
+    }
+  }
+
+  static std::optional<error> write_option_problems(const write_options& o) {
+    if (!o.ttl) return std::nullopt;
+    detail::option_errors oe;
+    detail::check_ttl(o.ttl, M::has_ttl, M::table, oe);
+    if (oe.empty()) return std::nullopt;
+    return std::move(oe).error();
   }
 
   // Problems with an entity's values, in member order. Key members may be nil on insert (generated).
@@ -349,23 +430,53 @@ class dao {
     return detail::make_error(error_code::invalid_unique, std::move(msg), std::move(errs));
   }
 
-  template <class KeyCols, std::size_t... Is, class KeyV, class NotFound, class... S>
-  result<T> do_update(const KeyV& kv, NotFound&& not_found, const S&... changes) {
+  template <class KeyCols, class KeyV, class NotFound, class... A>
+  result<T> dispatch_update(const KeyV& kv, NotFound&& not_found, const A&... args) {
+    static constexpr auto idx = detail::set_member_indices<T, A...>();
+    return [&]<std::size_t... J>(std::index_sequence<J...>) {
+      return do_update<KeyCols, idx[J]...>(kv, not_found, args...);
+    }(std::make_index_sequence<idx.size()>{});
+  }
+
+  template <class KeyCols, std::size_t... Is, class KeyV, class NotFound, class... A>
+  result<T> do_update(const KeyV& kv, NotFound& not_found, const A&... args) {
+    write_options opt;
+    (
+        [&] {
+          if constexpr (detail::is_write_options<A>::value) opt = args;
+        }(),
+        ...);
+    if (auto oe = write_option_problems(opt)) return std::move(*oe);
     std::vector<field_detail> errs;
-    (detail::check_value(changes.value, std::string(M::member_names[Is]), errs), ...);
+    (
+        [&] {
+          if constexpr (detail::is_set<A>::value)
+            detail::check_value(args.value, std::string(M::member_names[detail::index_of_member<T>(A::member)]), errs);
+        }(),
+        ...);
     if (!errs.empty()) return detail::schema_violation(std::move(errs));
     using Types = detail::update_param_types<T, KeyCols, Is...>;
     detail::param_set<Types::value.size()> ps;
     std::size_t p = 0;
     detail::encode_value(kv, ps, p);
-    (detail::encode_value(changes.value, ps, p), ...);
+    (
+        [&] {
+          if constexpr (detail::is_set<A>::value) detail::encode_value(args.value, ps, p);
+        }(),
+        ...);
+    encode_ttl(ps, p, opt);
     ps.finish();
     auto& st = detail::statement_of<detail::update_gen<T, KeyCols, Is...>, Types>();
     auto r = run(st, ps);
     if (!r)
       return map_error(std::move(r).error(), [&](std::size_t i) {
         std::string out;
-        ((i == Is ? (void)(out = detail::render(changes.value)) : (void)0), ...);
+        (
+            [&] {
+              if constexpr (detail::is_set<A>::value)
+                if (i == detail::index_of_member<T>(A::member)) out = detail::render(args.value);
+            }(),
+            ...);
         return out;
       });
     return one_row(*r, not_found);
