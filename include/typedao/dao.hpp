@@ -12,6 +12,8 @@
 #include <typedao/error.hpp>
 #include <typedao/sql.hpp>
 
+#include <algorithm>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -113,6 +115,7 @@ class each_range;
 template <entity T, connector C, class Registry = detail::registry<T>>
 class dao {
   using M = detail::model<T>;
+  using rows_t = typename C::rows_type;
   friend class each_range<T, C, Registry>;
 
  public:
@@ -185,7 +188,8 @@ class dao {
     static_assert((std::size_t{0} + ... + (detail::is_set<S>::value ? 1 : 0)) > 0,
                   "typedao::update: nothing to change. Pass typedao::set<&Entity::member>(value).");
     if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
-    return dispatch_update<detail::pk_cols<T>>(k, [&] { return not_found_error_for(k); }, changes...);
+    return dispatch_update<detail::pk_cols<T>>(
+        k, [&] { return not_found_error_for(k); }, [&] { return select(k, read_options{true}); }, changes...);
   }
   /// Partial update by a unique member.
   template <auto By, class... S>
@@ -204,7 +208,7 @@ class dao {
           return detail::make_error(error_code::not_found,
                                     "could not find the entity with '" + detail::render_table(kv) + "'", kv);
         },
-        changes...);
+        [&] { return select_by<By>(v, read_options{true}); }, changes...);
   }
 
   /// Full replacement (PUT) in one statement: INSERT ... ON CONFLICT (key) DO UPDATE.
@@ -302,10 +306,297 @@ class dao {
     return {};
   }
 
+  // ---- pagination and iteration ---------------------------------------------------------
+
+  /// This DAO with other default page limits (Kong: page_size 1000, max_page_size 50000).
+  dao with_pagination(pagination p) const noexcept {
+    dao d = *this;
+    d.pagination_ = p;
+    return d;
+  }
+  const pagination& pagination_limits() const noexcept { return pagination_; }
+
+  /// One page of rows in primary-key order, fetched by keyset (size + 1 rows, so an exact
+  /// multiple of size never yields an empty extra page). `offset` is the token of the previous
+  /// page; a token minted by another entity, filter or foreign key is INVALID_OFFSET.
+  result<typedao::page<T>> page(std::optional<std::int64_t> size = std::nullopt, std::string_view offset = {},
+                                const page_options& o = {}) {
+    return page_impl<detail::npos, int>(nullptr, size, offset, o);
+  }
+
+  /// The children of one parent through the foreign<> member Fk; a missing parent gives an empty page.
+  template <auto Fk>
+  result<typedao::page<T>> page_for(const by_type<Fk>& parent, std::optional<std::int64_t> size = std::nullopt,
+                                    std::string_view offset = {}, const page_options& o = {}) {
+    constexpr std::size_t F = foreign_member_index<Fk>();
+    if (auto errs = foreign_problems<F>(parent); errs) return std::move(*errs);
+    return page_impl<F>(&parent, size, offset, o);
+  }
+
+  /// Every row, page by page, as an input range of result<T> (`for (auto&& row : dao.each(100))`).
+  /// A failed page yields one element holding the error, then the range ends. Holds one page at a time.
+  each_range<T, C, Registry> each(std::optional<std::int64_t> size = std::nullopt, page_options o = {}) {
+    return each_range<T, C, Registry>(
+        [d = *this, size, o = std::move(o)](std::string_view offset) mutable { return d.page(size, offset, o); });
+  }
+
+  /// Every child of one parent, page by page.
+  template <auto Fk>
+  each_range<T, C, Registry> each_for(const by_type<Fk>& parent, std::optional<std::int64_t> size = std::nullopt,
+                                      page_options o = {}) {
+    return each_range<T, C, Registry>([d = *this, parent, size, o = std::move(o)](std::string_view offset) mutable {
+      return d.template page_for<Fk>(parent, size, offset, o);
+    });
+  }
+
+  // ---- counting and truncation ------------------------------------------------------------
+
+  /// Number of (unexpired) rows.
+  result<std::int64_t> count() {
+    detail::param_set<0> ps;
+    ps.finish();
+    return scalar_count(run(detail::statement_of<detail::count_gen<T, detail::npos>, detail::oid_list<>>(), ps));
+  }
+
+  /// Number of (unexpired) children of one parent.
+  template <auto Fk>
+  result<std::int64_t> count_for(const by_type<Fk>& parent) {
+    constexpr std::size_t F = foreign_member_index<Fk>();
+    if (auto errs = foreign_problems<F>(parent); errs) return std::move(*errs);
+    using Types = detail::key_param_types<T, detail::member_cols<T, F>>;
+    detail::param_set<Types::value.size()> ps;
+    std::size_t p = 0;
+    detail::encode_value(parent, ps, p);
+    ps.finish();
+    return scalar_count(run(detail::statement_of<detail::count_gen<T, F>, Types>(), ps));
+  }
+
+  /// TRUNCATE ... CASCADE: empties the table and every table with a foreign key to it.
+  result<void> truncate() {
+    detail::param_set<0> ps;
+    ps.finish();
+    auto r = run(detail::statement_of<detail::truncate_gen<T>, detail::oid_list<>>(), ps);
+    if (!r) return std::move(r).error();
+    return {};
+  }
+
+  // ---- TTL ---------------------------------------------------------------------------------
+
+  /// Seconds until the row expires (empty: never). NOT_FOUND when there is no unexpired row.
+  result<std::optional<std::int64_t>> ttl(const key_type& k) {
+    static_assert(M::has_ttl, "typedao::dao::ttl: the entity is not TTL-enabled. Declare typedao::with_ttl in TYPEDAO_ENTITY.");
+    if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
+    using Types = detail::key_param_types<T, detail::pk_cols<T>>;
+    detail::param_set<Types::value.size()> ps;
+    std::size_t p = 0;
+    detail::encode_value(k, ps, p);
+    ps.finish();
+    auto r = run(detail::statement_of<detail::ttl_gen<T>, Types>(), ps);
+    if (!r) return std::move(r).error();
+    if (r->row_count() == 0) return not_found_error_for(k);
+    if (r->is_null(0, 0)) return std::optional<std::int64_t>{};
+    std::int64_t v = 0;
+    if (auto err = customize::codec<std::int64_t>::decode(r->data(0, 0), static_cast<std::size_t>(r->length(0, 0)), v))
+      return detail::make_error(error_code::database_error, std::string("could not decode ttl: ") + err);
+    return std::optional<std::int64_t>{v};
+  }
+
+  /// Deletes expired rows in batches of at most `batch` rows; returns how many it deleted.
+  result<std::int64_t> purge_expired(std::int64_t batch = 50000) {
+    static_assert(M::has_ttl,
+                  "typedao::dao::purge_expired: the entity is not TTL-enabled. Declare typedao::with_ttl in TYPEDAO_ENTITY.");
+    if (batch < 1) return detail::make_error(error_code::invalid_size, "batch must be an integer greater than 0");
+    std::int64_t total = 0;
+    for (;;) {
+      detail::param_set<1> ps;
+      ps.writer(0).append_be(batch);
+      ps.finish();
+      auto r = run(detail::statement_of<detail::purge_gen<T>, detail::oid_list<detail::int8_oid>>(), ps);
+      if (!r) return std::move(r).error();
+      auto n = r->affected_rows();
+      total += n;
+      if (n < batch) return total;
+    }
+  }
+
+  // ---- cache keys --------------------------------------------------------------------------
+
+  /// Kong's cache key: "<table>:<v1>:...:<v5>:" (foreign members by their key, missing values
+  /// empty, the primary key when every value is empty).
+  static std::string cache_key(const T& e) {
+    static_assert(M::cache_key_members.size() > 0,
+                  "typedao::dao::cache_key: the entity declares no cache key. Declare "
+                  "typedao::cache_key(&Entity::member, ...) in TYPEDAO_ENTITY.");
+    std::string values[5];
+    bool all_empty = true;
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      ((values[J] = detail::text_of(e.*detail::member_d<T, M::cache_key_members[J]>::pointer),
+        all_empty = all_empty && values[J].empty()),
+       ...);
+    }(std::make_index_sequence<M::cache_key_members.size()>{});
+    if (all_empty) {
+      for (auto& v : values) v.clear();
+      [&]<std::size_t... J>(std::index_sequence<J...>) {
+        ((values[J] = detail::text_of(e.*detail::member_d<T, M::pk_member_indices[J]>::pointer)), ...);
+      }(std::make_index_sequence<(M::pk_member_indices.size() < 5 ? M::pk_member_indices.size() : 5)>{});
+    }
+    std::string out(M::table);
+    for (auto& v : values) {
+      out += ':';
+      out += v;
+    }
+    out += ':';
+    return out;
+  }
+
+  /// The row an entity's cache key identifies (composite keys use the hidden cache_key column).
+  result<std::optional<T>> select_by_cache_key(const T& e, const read_options& o = {}) {
+    if constexpr (M::has_cache_key_column) {
+      return select_by_cache_key(std::string_view(cache_key(e)), o);
+    } else {
+      static_assert(M::cache_key_members.size() == 1,
+                    "typedao::dao::select_by_cache_key: the entity declares no cache key. Declare "
+                    "typedao::cache_key(&Entity::member, ...) in TYPEDAO_ENTITY.");
+      constexpr std::size_t U = M::cache_key_members[0];
+      const auto& v = e.*detail::member_d<T, U>::pointer;
+      if constexpr (detail::is_optional<std::remove_cvref_t<decltype(v)>>::value) {
+        if (!v) return std::optional<T>{};
+        return select_by<detail::member_d<T, U>::pointer>(*v, o);
+      } else {
+        return select_by<detail::member_d<T, U>::pointer>(v, o);
+      }
+    }
+  }
+
+  /// The row with this cache key string (as cache_key() builds it).
+  result<std::optional<T>> select_by_cache_key(std::string_view key, const read_options& o = {}) {
+    static_assert(M::has_cache_key_column,
+                  "typedao::dao::select_by_cache_key: a string key needs a composite cache key; with a single "
+                  "cache-key member use select_by<&Entity::member> or pass the entity.");
+    std::string k(key);
+    if (auto p = detail::text_problem(k))
+      return detail::make_error(error_code::invalid_unique, std::string("invalid unique cache_key: ") + p,
+                                {{"cache_key", p}});
+    detail::param_set<1> ps;
+    ps.writer(0).set_ref(k.data(), k.size());
+    ps.finish();
+    using Types = detail::oid_list<detail::text_oid>;
+    auto& st = M::has_ttl && o.skip_ttl ? detail::statement_of<detail::select_by_cache_key_gen<T, true>, Types>()
+                                        : detail::statement_of<detail::select_by_cache_key_gen<T>, Types>();
+    auto r = run(st, ps);
+    if (!r) return std::move(r).error();
+    return optional_row(*r);
+  }
+
   C& connection() const noexcept { return *conn_; }
 
  private:
-  using rows_t = typename C::rows_type;
+  template <auto Fk>
+  static constexpr std::size_t foreign_member_index() {
+    constexpr std::size_t F = detail::checked_member_index<T, Fk>();
+    static_assert(detail::member_is_foreign<T, F>,
+                  "typedao::dao::page_for: the member is not a foreign<> member. Name a typedao::foreign<Parent> member.");
+    return F;
+  }
+
+  template <std::size_t F, class V>
+  static std::optional<error> foreign_problems(const V& parent) {
+    std::vector<field_detail> errs;
+    detail::check_value(parent, std::string(M::member_names[F]), errs);
+    if (errs.empty()) return std::nullopt;
+    std::vector<field_detail> quoted = errs;
+    for (auto& q : quoted) q.value = "\"" + q.value + "\"";
+    return detail::make_error(error_code::invalid_foreign_key,
+                              "invalid foreign key: '" + detail::render_table(std::move(quoted)) + "'", std::move(errs));
+  }
+
+  result<std::int64_t> scalar_count(result<typename C::rows_type> r) {
+    if (!r) return std::move(r).error();
+    if (r->row_count() != 1 || r->is_null(0, 0))
+      return detail::make_error(error_code::database_error, "count returned no row");
+    std::int64_t v = 0;
+    if (auto err = customize::codec<std::int64_t>::decode(r->data(0, 0), static_cast<std::size_t>(r->length(0, 0)), v))
+      return detail::make_error(error_code::database_error, std::string("could not decode count: ") + err);
+    return v;
+  }
+
+  template <std::size_t F, class FkV>
+  result<typedao::page<T>> page_impl(const FkV* fk, std::optional<std::int64_t> size, std::string_view offset,
+                                     const page_options& o) {
+    detail::option_errors oe;
+    auto lim = detail::check_page_options(o, pagination_, M::has_tags, true, M::table, oe);
+    if (!oe.empty()) return std::move(oe).error();
+    std::int64_t n = size ? *size : lim.page_size;
+    if (n < 1 || n > lim.max_page_size)
+      return detail::make_error(error_code::invalid_size,
+                                "size must be an integer between 1 and " + std::to_string(lim.max_page_size));
+    auto mode = o.tags.empty() ? detail::tags_filter::none
+                : o.match == tags_match::all ? detail::tags_filter::all
+                                             : detail::tags_filter::any;
+    detail::fingerprint fp;
+    fp.add(M::table);
+    fp.add_u64(F);
+    if constexpr (F != detail::npos) fp.add(detail::encode_binary_columns(*fk, detail::member_column_count<T, F>()));
+    fp.add_u64(static_cast<std::uint64_t>(mode));
+    if (mode != detail::tags_filter::none) {
+      std::vector<std::string> sorted = o.tags;
+      std::sort(sorted.begin(), sorted.end());
+      sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+      for (auto& t : sorted) fp.add(t);
+    }
+    key_type after{};
+    const bool has_after = !offset.empty();
+    if (has_after) {
+      if (auto why = detail::parse_offset_token<T>(offset, fp.value(), after))
+        return detail::make_error(error_code::invalid_offset,
+                                  "'" + std::string(offset) + "' is not a valid offset: " + why);
+    }
+    result<rows_t> r = [&]() -> result<rows_t> {
+      using tf = detail::tags_filter;
+      if constexpr (M::has_tags) {
+        if (mode == tf::all)
+          return has_after ? run_page<F, tf::all, true>(fk, o.tags, after, n + 1)
+                           : run_page<F, tf::all, false>(fk, o.tags, after, n + 1);
+        if (mode == tf::any)
+          return has_after ? run_page<F, tf::any, true>(fk, o.tags, after, n + 1)
+                           : run_page<F, tf::any, false>(fk, o.tags, after, n + 1);
+      }
+      return has_after ? run_page<F, tf::none, true>(fk, o.tags, after, n + 1)
+                       : run_page<F, tf::none, false>(fk, o.tags, after, n + 1);
+    }();
+    if (!r) return std::move(r).error();
+    typedao::page<T> out;
+    const int got = r->row_count();
+    if (got == 0) return out;
+    if (auto s = detail::check_shape<T>(*r); !s) return std::move(s).error();
+    const int keep = got > n ? static_cast<int>(n) : got;
+    out.rows.reserve(static_cast<std::size_t>(keep));
+    for (int i = 0; i < keep; ++i) {
+      T row{};
+      if (auto d = detail::decode_row(*r, i, row); !d) return std::move(d).error();
+      out.rows.push_back(std::move(row));
+    }
+    if (got > n) out.offset = detail::make_offset_token<T>(fp.value(), key_of(out.rows.back()));
+    return out;
+  }
+
+  template <std::size_t F, detail::tags_filter Tags, bool After, class FkV>
+  result<rows_t> run_page(const FkV* fk, const std::vector<std::string>& tags, const key_type& after,
+                          std::int64_t limit) {
+    using Types = detail::page_param_types<T, F, Tags, After>;
+    detail::param_set<Types::value.size()> ps;
+    std::size_t p = 0;
+    if constexpr (F != detail::npos) detail::encode_value(*fk, ps, p);
+    if constexpr (Tags != detail::tags_filter::none) detail::encode_value(tags, ps, p);
+    if constexpr (After) detail::encode_value(after, ps, p);
+    (void)fk;
+    (void)tags;
+    (void)after;
+    ps.writer(p++).append_be(limit);
+    ps.finish();
+    return run(detail::statement_of<detail::page_gen<T, F, Tags, After>, Types>(), ps);
+  }
+
 
   template <std::size_t N>
   result<rows_t> run(const statement& st, detail::param_set<N>& ps) {
@@ -430,16 +721,16 @@ class dao {
     return detail::make_error(error_code::invalid_unique, std::move(msg), std::move(errs));
   }
 
-  template <class KeyCols, class KeyV, class NotFound, class... A>
-  result<T> dispatch_update(const KeyV& kv, NotFound&& not_found, const A&... args) {
+  template <class KeyCols, class KeyV, class NotFound, class Refetch, class... A>
+  result<T> dispatch_update(const KeyV& kv, NotFound&& not_found, Refetch&& refetch, const A&... args) {
     static constexpr auto idx = detail::set_member_indices<T, A...>();
     return [&]<std::size_t... J>(std::index_sequence<J...>) {
-      return do_update<KeyCols, idx[J]...>(kv, not_found, args...);
+      return do_update<KeyCols, idx[J]...>(kv, not_found, refetch, args...);
     }(std::make_index_sequence<idx.size()>{});
   }
 
-  template <class KeyCols, std::size_t... Is, class KeyV, class NotFound, class... A>
-  result<T> do_update(const KeyV& kv, NotFound& not_found, const A&... args) {
+  template <class KeyCols, std::size_t... Is, class KeyV, class NotFound, class Refetch, class... A>
+  result<T> do_update(const KeyV& kv, NotFound& not_found, Refetch& refetch, const A&... args) {
     write_options opt;
     (
         [&] {
@@ -468,17 +759,31 @@ class dao {
     ps.finish();
     auto& st = detail::statement_of<detail::update_gen<T, KeyCols, Is...>, Types>();
     auto r = run(st, ps);
-    if (!r)
+    if (!r) {
+      // Members the caller did not change are rendered from the stored row (error path only).
+      std::optional<std::optional<T>> current;
       return map_error(std::move(r).error(), [&](std::size_t i) {
         std::string out;
+        bool given = false;
         (
             [&] {
               if constexpr (detail::is_set<A>::value)
-                if (i == detail::index_of_member<T>(A::member)) out = detail::render(args.value);
+                if (i == detail::index_of_member<T>(A::member)) {
+                  out = detail::render(args.value);
+                  given = true;
+                }
             }(),
             ...);
+        if (!given) {
+          if (!current) {
+            auto cur = refetch();
+            current.emplace(cur ? std::move(*cur) : std::optional<T>{});
+          }
+          if (*current) out = render_member(**current, i);
+        }
         return out;
       });
+    }
     return one_row(*r, not_found);
   }
 
@@ -536,6 +841,15 @@ class dao {
                                               "primary key violation on key '" + detail::render_table(kv) + "'", kv),
                            std::move(e));
       }
+      if constexpr (M::has_cache_key_column) {
+        if (cn == detail::text_v<detail::hidden_name_gen<T, 'c'>>.view()) {
+          std::vector<field_detail> kv;
+          for (auto m : M::cache_key_members) kv.push_back({std::string(M::member_names[m]), value_of(m)});
+          return with_server(detail::make_error(error_code::unique_violation,
+                                                "UNIQUE violation detected on '" + detail::render_table(kv) + "'", kv),
+                             std::move(e));
+        }
+      }
       std::size_t hit = detail::npos;
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         ((M::unique[I] && cn == detail::constraint_name_v<T, I, 'u'> ? (void)(hit = I) : (void)0), ...);
@@ -589,6 +903,82 @@ class dao {
   }
 
   C* conn_;
+  pagination pagination_{};
+};
+
+/// An input range over every row of a query, one page in memory at a time. Elements are
+/// result<T>: a failed page yields one element holding the error, then the range ends.
+template <entity T, connector C, class Registry>
+class each_range {
+ public:
+  using fetch_fn = std::function<result<typedao::page<T>>(std::string_view)>;
+  explicit each_range(fetch_fn f) : fetch_(std::move(f)) {}
+
+  class iterator {
+   public:
+    using value_type = result<T>;
+    using difference_type = std::ptrdiff_t;
+    using iterator_concept = std::input_iterator_tag;
+    iterator() = default;
+    explicit iterator(each_range* r) noexcept : r_(r) {}
+    value_type& operator*() const noexcept { return *r_->current_; }
+    value_type* operator->() const noexcept { return &*r_->current_; }
+    iterator& operator++() {
+      r_->advance();
+      return *this;
+    }
+    void operator++(int) { r_->advance(); }
+    friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept { return i.at_end(); }
+
+   private:
+    bool at_end() const noexcept { return r_->done_; }
+    each_range* r_ = nullptr;
+  };
+
+  iterator begin() {
+    if (!started_) {
+      started_ = true;
+      advance();
+    }
+    return iterator(this);
+  }
+  std::default_sentinel_t end() const noexcept { return {}; }
+  /// 1-based number of the page the current element came from (Kong's page counter).
+  std::size_t page_number() const noexcept { return page_no_; }
+
+ private:
+  void advance() {
+    if (failed_ || done_) {
+      done_ = true;
+      return;
+    }
+    while (next_ >= rows_.size()) {
+      if (last_) {
+        done_ = true;
+        return;
+      }
+      auto pg = fetch_(offset_ ? std::string_view(*offset_) : std::string_view{});
+      if (!pg) {
+        current_.emplace(std::move(pg).error());
+        failed_ = true;
+        return;
+      }
+      ++page_no_;
+      rows_ = std::move(pg->rows);
+      next_ = 0;
+      offset_ = std::move(pg->offset);
+      last_ = !offset_;
+    }
+    current_.emplace(std::move(rows_[next_++]));
+  }
+
+  fetch_fn fetch_;
+  std::vector<T> rows_;
+  std::size_t next_ = 0;
+  std::size_t page_no_ = 0;
+  std::optional<std::string> offset_;
+  std::optional<result<T>> current_;
+  bool started_ = false, last_ = false, done_ = false, failed_ = false;
 };
 
 }  // namespace typedao

@@ -475,10 +475,18 @@ struct page_gen {
   }
 };
 
+template <class T, std::size_t Fk>
+constexpr std::size_t fk_param_count() {
+  if constexpr (Fk == npos)
+    return 0;
+  else
+    return member_column_count<T, Fk>();
+}
+
 template <class T, std::size_t Fk, tags_filter Tags, bool After>
 struct page_param_types {
   static constexpr auto value = [] {
-    constexpr std::size_t n = (Fk != npos ? member_column_count<T, Fk>() : 0) + (Tags != tags_filter::none ? 1 : 0) +
+    constexpr std::size_t n = fk_param_count<T, Fk>() + (Tags != tags_filter::none ? 1 : 0) +
                               (After ? M<T>::pk_columns.size() : 0) + 1;
     std::array<oid_t, n> out{};
     std::size_t k = 0;

@@ -108,6 +108,31 @@ std::vector<field_detail> key_fields(const key_t<T>& k) {
   return kv;
 }
 
+// The value as PostgreSQL's ::text prints it, for cache keys (NULL and nullopt: empty).
+template <class V>
+std::string text_of(const V& v) {
+  if constexpr (is_optional<V>::value) {
+    return v ? text_of(*v) : std::string();
+  } else if constexpr (is_foreign<V>::value) {
+    static_assert(!is_tuple<typename V::key_type>::value,
+                  "typedao::cache_key: a foreign member in a cache key must reference a single-column key.");
+    return text_of(v.key());
+  } else if constexpr (std::is_same_v<V, std::string>) {
+    return v;
+  } else if constexpr (std::is_same_v<V, bool>) {
+    return v ? "true" : "false";
+  } else if constexpr (std::is_same_v<V, uuid>) {
+    return to_string(v);
+  } else if constexpr (std::is_integral_v<V>) {
+    return std::to_string(v);
+  } else {
+    static_assert(sizeof(V) == 0,
+                  "typedao::cache_key: cache-key members must be strings, integers, booleans, uuids or foreign "
+                  "keys. Use one of those types.");
+    return {};
+  }
+}
+
 // ---- checks before sending --------------------------------------------------------------------
 
 // PostgreSQL text cannot hold NUL and must be valid UTF-8 (server encoding UTF8).
