@@ -5,6 +5,7 @@
 // statement -> decode the row or map the SQLSTATE and constraint name to a typed error.
 
 #include <typedao/connector.hpp>
+#include <typedao/detail/cascade.hpp>
 #include <typedao/detail/offset_token.hpp>
 #include <typedao/detail/row_codec.hpp>
 #include <typedao/options.hpp>
@@ -82,6 +83,13 @@ using by_value_t = typename detail::unwrap_optional<T>::type;
 // The entities a DAO knows about besides its own (for cascade reports).
 template <class... Es>
 struct registry {};
+
+template <class T, class KeyCols, bool SkipTtl, class Registry>
+struct cascade_statement;
+template <class T, class KeyCols, bool SkipTtl, class... Es>
+struct cascade_statement<T, KeyCols, SkipTtl, registry<Es...>> {
+  using type = cascade_delete_gen<T, KeyCols, SkipTtl, typename descendants<T, registry<Es...>>::list, Es...>;
+};
 
 template <class A>
 struct is_write_options : std::is_same<A, write_options> {};
@@ -270,40 +278,34 @@ class dao {
     return one_row(*r, [&] { return detail::make_error(error_code::not_found, "could not find the entity"); });
   }
 
-  /// DELETE by primary key. Idempotent: deleting a missing row succeeds. A parent still referenced
-  /// under on_delete restrict is FOREIGN_KEY_VIOLATION naming the child table.
-  result<void> remove(const key_type& k, const read_options& o = {}) {
+  /// What remove() reports: the keys of the descendants removed by on_delete cascade, per entity
+  /// (only entities registered in the same database are known).
+  using removed_type = typename detail::descendants<T, Registry>::removed_type;
+
+  /// DELETE by primary key, in one statement that also reports the cascaded descendants.
+  /// Idempotent: deleting a missing row succeeds. A parent still referenced under on_delete
+  /// restrict is FOREIGN_KEY_VIOLATION naming the child table, and nothing is deleted.
+  result<removed_type> remove(const key_type& k, const read_options& o = {}) {
     if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
     detail::param_set<M::pk_columns.size()> ps;
     std::size_t p = 0;
     detail::encode_value(k, ps, p);
     ps.finish();
-    using Types = detail::key_param_types<T, detail::pk_cols<T>>;
-    auto& st = M::has_ttl && o.skip_ttl ? detail::statement_of<detail::delete_gen<T, detail::pk_cols<T>, true>, Types>()
-                                        : detail::statement_of<detail::delete_gen<T, detail::pk_cols<T>>, Types>();
-    auto r = run(st, ps);
-    if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
-    return {};
+    return run_remove<detail::pk_cols<T>>(ps, M::has_ttl && o.skip_ttl);
   }
   /// DELETE by the key of a whole entity.
-  result<void> remove(const T& e, const read_options& o = {}) { return remove(key_of(e), o); }
+  result<removed_type> remove(const T& e, const read_options& o = {}) { return remove(key_of(e), o); }
 
   /// DELETE by a unique member. Idempotent.
   template <auto By>
-  result<void> remove_by(const by_type<By>& v, const read_options& o = {}) {
+  result<removed_type> remove_by(const by_type<By>& v, const read_options& o = {}) {
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto e = by_value_problem<U>(v)) return std::move(*e);
     detail::param_set<detail::member_column_count<T, U>()> ps;
     std::size_t p = 0;
     detail::encode_value(v, ps, p);
     ps.finish();
-    using Types = detail::key_param_types<T, detail::member_cols<T, U>>;
-    auto& st = M::has_ttl && o.skip_ttl
-                   ? detail::statement_of<detail::delete_gen<T, detail::member_cols<T, U>, true>, Types>()
-                   : detail::statement_of<detail::delete_gen<T, detail::member_cols<T, U>>, Types>();
-    auto r = run(st, ps);
-    if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
-    return {};
+    return run_remove<detail::member_cols<T, U>>(ps, M::has_ttl && o.skip_ttl);
   }
 
   // ---- pagination and iteration ---------------------------------------------------------
@@ -491,6 +493,56 @@ class dao {
   C& connection() const noexcept { return *conn_; }
 
  private:
+  template <class KeyCols, std::size_t N>
+  result<removed_type> run_remove(detail::param_set<N>& ps, bool skip_ttl) {
+    using Types = detail::key_param_types<T, KeyCols>;
+    using D = detail::descendants<T, Registry>;
+    if constexpr (D::count == 0) {
+      auto& st = skip_ttl ? detail::statement_of<detail::delete_gen<T, KeyCols, true>, Types>()
+                          : detail::statement_of<detail::delete_gen<T, KeyCols>, Types>();
+      auto r = run(st, ps);
+      if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
+      return removed_type{};
+    } else {
+      auto& st =
+          skip_ttl
+              ? detail::statement_of<typename detail::cascade_statement<T, KeyCols, true, Registry>::type, Types>()
+              : detail::statement_of<typename detail::cascade_statement<T, KeyCols, false, Registry>::type, Types>();
+      auto r = run(st, ps);
+      if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
+      removed_type out;
+      for (int row = 0; row < r->row_count(); ++row) {
+        std::int32_t e = -1;
+        if (r->is_null(row, 0) ||
+            customize::codec<std::int32_t>::decode(r->data(row, 0), static_cast<std::size_t>(r->length(row, 0)), e))
+          return detail::make_error(error_code::database_error, "could not decode the cascade report");
+        const char* err = nullptr;
+        int col = 1;
+        std::size_t j = 0;
+        std::apply(
+            [&](auto&... vecs) {
+              (
+                  [&](auto& vec) {
+                    using K = typename std::remove_cvref_t<decltype(vec)>::value_type;
+                    constexpr int width = static_cast<int>(detail::key_width<K>());
+                    if (static_cast<std::int32_t>(j) == e && !err) {
+                      K key{};
+                      int c = col;
+                      err = detail::decode_value(*r, row, c, key);
+                      if (!err) vec.push_back(std::move(key));
+                    }
+                    col += width;
+                    ++j;
+                  }(vecs),
+                  ...);
+            },
+            out.cascaded);
+        if (err) return detail::make_error(error_code::database_error, std::string("cascade report: ") + err);
+      }
+      return out;
+    }
+  }
+
   template <auto Fk>
   static constexpr std::size_t foreign_member_index() {
     constexpr std::size_t F = detail::checked_member_index<T, Fk>();

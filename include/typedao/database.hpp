@@ -85,11 +85,11 @@ class basic_database {
 
   /// The DAO of a registered entity.
   template <class T>
-  typedao::dao<T, C> dao() const noexcept {
+  typedao::dao<T, C, detail::registry<Es...>> dao() const noexcept {
     static_assert(detail::registered<T, Es...>,
                   "typedao::database::dao: the entity is not registered in this database. Add it to the "
                   "database's entity list.");
-    return typedao::dao<T, C>(*conn_);
+    return typedao::dao<T, C, detail::registry<Es...>>(*conn_);
   }
 
   /// The DDL migrate() runs: every table, parents before children, idempotent (IF NOT EXISTS).
