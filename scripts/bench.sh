@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# bench.sh: build typedao's benchmarks in Release (-O2 -DNDEBUG) and run them against a
+# throwaway PostgreSQL (scripts/pg-tmp). Results: docs/benchmarks.md explains how to read them.
+#
+#   scripts/bench.sh [all]     build, then dao, cpu, callgrind and compile below
+#   scripts/bench.sh build     only build (CMake: -DTYPEDAO_BUILD_BENCHMARKS=ON, Release;
+#                              without CMake, g++ by hand)
+#   scripts/bench.sh dao       dao_bench: typedao vs hand-written libpq on a real server, TCP
+#                              and Unix socket, pinned to one CPU, alternating call by call
+#   scripts/bench.sh cpu       client_cpu_bench: client-side CPU only, no server
+#   scripts/bench.sh callgrind instructions per call (valgrind --tool=callgrind), client side:
+#                              the real insert/select (with a server) and the replayed ones
+#   scripts/bench.sh compile   compile time and peak memory of examples/quickstart.cpp
+#                              (g++ and clang++-16 if present; 3 runs each, median)
+#   Arguments after `--` go to the benchmark programs (e.g. -- --benchmark_filter=select).
+#
+# Environment:
+#   BUILD_DIR          build folder (default: build-bench, git-ignored)
+#   CXX                compiler for the benchmarks (default: g++)
+#   REPS               Google Benchmark repetitions (default 3)
+#   MIN_TIME           seconds per benchmark and repetition (default 2 for dao, 0.5 for cpu)
+#   TYPEDAO_BENCH_CPU  the CPU the client and its server backends are pinned to
+#                      (default: the last CPU the process may use). Pinning the backends
+#                      needs root (or the server's account); otherwise it is skipped and said.
+#   COUNT              calls per callgrind measurement (default 2000)
+#   TYPEDAO_TEST_DSN   use this existing server instead of a throwaway one (pg-tmp)
+#
+# JSON results land in $BUILD_DIR/results/. Needs: cmake (optional), g++, libbenchmark-dev,
+# libpq-dev, PostgreSQL server binaries, valgrind (callgrind), GNU time (compile).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
+
+cmd=${1:-all}
+[[ $# -gt 0 ]] && shift
+extra=()
+if [[ $# -gt 0 ]]; then
+  [[ $1 == -- ]] && shift
+  extra=("$@")
+fi
+
+build_dir=${BUILD_DIR:-$root/build-bench}
+reps=${REPS:-3}
+results=$build_dir/results
+bin_dao=$build_dir/benchmarks/dao_bench
+bin_cpu=$build_dir/benchmarks/client_cpu_bench
+
+say() { printf '\n== %s\n' "$*" >&2; }
+die() { echo "bench.sh: $*" >&2; exit 1; }
+
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+build() {
+  say "build ($build_dir)"
+  if command -v cmake >/dev/null 2>&1 &&
+     cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DTYPEDAO_BUILD_BENCHMARKS=ON \
+       -DTYPEDAO_BUILD_TESTS=OFF -DTYPEDAO_BUILD_EXAMPLES=OFF -DTYPEDAO_VERIFY_HEADERS=OFF \
+       ${CXX:+-DCMAKE_CXX_COMPILER=$CXX} >/dev/null &&
+     cmake --build "$build_dir" --target benchmark_dao_bench benchmark_client_cpu_bench -j "$(nproc)"; then
+    return
+  fi
+  echo "bench.sh: CMake build unavailable or failed; compiling by hand" >&2
+  mkdir -p "$build_dir/benchmarks"
+  local pgi
+  pgi=$(pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+  for b in dao_bench client_cpu_bench; do
+    "${CXX:-g++}" -std=c++20 -O2 -DNDEBUG -Iinclude -I"$pgi" "benchmarks/$b.cpp" \
+      -lbenchmark -lpq -lpthread -o "$build_dir/benchmarks/$b"
+  done
+}
+
+need_built() {
+  [[ -x $bin_dao && -x $bin_cpu ]] || build
+}
+
+# Prints the alternating benchmarks' counters from a JSON file as a table (python3 if present).
+summarize() {
+  command -v python3 >/dev/null 2>&1 || return 0
+  python3 - "$1" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = [b for b in d["benchmarks"] if "/alternating/" in b["name"] and b.get("aggregate_name", "median") == "median"
+        and ("run_type" not in b or b["run_type"] == "aggregate" or not any(x.get("run_type") == "aggregate" for x in d["benchmarks"]))]
+if not rows:
+    sys.exit(0)
+print("\n%-34s %10s %10s %8s %12s %12s %9s" % ("benchmark (median of reps)", "typedao_us", "libpq_us", "ratio",
+      "typedao_med", "libpq_med", "ratio_med"))
+for b in rows:
+    print("%-34s %10.2f %10.2f %8.4f %12.2f %12.2f %9.4f" % (b["run_name"] if "run_name" in b else b["name"],
+          b["typedao_us"], b["libpq_us"], b["ratio"], b["typedao_med_us"], b["libpq_med_us"], b["ratio_med"]))
+EOF
+}
+
+run_dao() {
+  need_built
+  mkdir -p "$results"
+  local out=$results/dao_bench.json
+  say "dao_bench (REPS=$reps, MIN_TIME=${MIN_TIME:-2})"
+  scripts/pg-tmp run -- "$bin_dao" --benchmark_repetitions="$reps" --benchmark_min_time="${MIN_TIME:-2}" \
+    --benchmark_out="$out" --benchmark_out_format=json "${extra[@]}"
+  summarize "$out"
+  echo "JSON: $out" >&2
+}
+
+run_cpu() {
+  need_built
+  mkdir -p "$results"
+  local out=$results/client_cpu_bench.json
+  say "client_cpu_bench (REPS=$reps, MIN_TIME=${MIN_TIME:-0.5})"
+  "$bin_cpu" --benchmark_repetitions="$reps" --benchmark_min_time="${MIN_TIME:-0.5}" \
+    --benchmark_report_aggregates_only=true --benchmark_out="$out" --benchmark_out_format=json "${extra[@]}"
+  echo "JSON: $out" >&2
+}
+
+# Instructions per call inside the program's loop function (client side only).
+callgrind_one() {  # <binary> <loop function> <op> <count>
+  local f
+  f=$(mktemp "${TMPDIR:-/tmp}/td-callgrind.XXXXXX")
+  valgrind --tool=callgrind --toggle-collect="$2" --callgrind-out-file="$f" "$1" --loop="$3" --count="$4" \
+    >/dev/null 2>"$f.log" || { cat "$f.log" >&2; rm -f "$f" "$f.log"; die "callgrind $3 failed"; }
+  local total
+  total=$(callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
+  rm -f "$f" "$f.log"
+  echo $((total / $4))
+}
+
+run_callgrind() {
+  need_built
+  command -v valgrind >/dev/null 2>&1 || die "needs valgrind (apt-get install valgrind)"
+  local count=${COUNT:-2000}
+  say "callgrind: client instructions per call (COUNT=$count)"
+  # The real calls need a server: run this script's inner part under pg-tmp.
+  scripts/pg-tmp run -- "$0" _callgrind_real "$count"
+  printf '%-28s %12s %12s %8s\n' "replayed (no server)" typedao libpq ratio
+  for op in insert select decode; do
+    local t p
+    t=$(callgrind_one "$bin_cpu" td_cpu_loop "${op}_typedao" "$count")
+    p=$(callgrind_one "$bin_cpu" td_cpu_loop "${op}_libpq" "$count")
+    printf '%-28s %12s %12s %8s\n' "$op" "$t" "$p" "$(awk -v a="$t" -v b="$p" 'BEGIN{printf "%.3f", a/b}')"
+  done
+}
+
+callgrind_real() {
+  local count=$1
+  printf '%-28s %12s %12s %8s\n' "real (server, TCP)" typedao libpq ratio
+  for op in insert select; do
+    local t p
+    t=$(callgrind_one "$bin_dao" td_bench_loop "${op}_typedao" "$count")
+    p=$(callgrind_one "$bin_dao" td_bench_loop "${op}_libpq" "$count")
+    printf '%-28s %12s %12s %8s\n' "$op" "$t" "$p" "$(awk -v a="$t" -v b="$p" 'BEGIN{printf "%.3f", a/b}')"
+  done
+}
+
+# Median of 3 runs of: /usr/bin/time -f '%e s %M KB' <cxx> -std=c++20 -O2 ... -c examples/quickstart.cpp
+run_compile() {
+  [[ -x /usr/bin/time ]] || die "needs GNU time (apt-get install time)"
+  local pgi out
+  pgi=$(pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+  out=$(mktemp "${TMPDIR:-/tmp}/td-quickstart.XXXXXX.o")
+  say "compile time of examples/quickstart.cpp (3 runs, median)"
+  for cxx in g++ clang++-16; do
+    command -v "$cxx" >/dev/null 2>&1 || continue
+    local runs=()
+    for _ in 1 2 3; do
+      runs+=("$({ /usr/bin/time -f '%e %M' "$cxx" -std=c++20 -O2 -Iinclude -I"$pgi" -c examples/quickstart.cpp \
+        -o "$out" >/dev/null 2>/dev/null; } 2>&1 | tail -1)")
+    done
+    printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p |
+      awk -v c="$cxx" -v all="$(printf '%s; ' "${runs[@]}")" '{printf "%-12s %6.2f s  %8d KB peak   (runs: %s)\n", c, $1, $2, all}'
+  done
+  rm -f "$out"
+}
+
+case $cmd in
+  all) build; run_dao; run_cpu; run_callgrind; run_compile ;;
+  build) build ;;
+  dao) run_dao ;;
+  cpu) run_cpu ;;
+  callgrind) run_callgrind ;;
+  _callgrind_real) callgrind_real "$@" ;;
+  compile) run_compile ;;
+  -h|--help|help) usage ;;
+  *) usage ;;
+esac
