@@ -184,8 +184,33 @@ inline std::string render_table(std::vector<field_detail> kv) {
   return out;
 }
 
-// Kong's schema_violation(): one error "schema violation (a: m)", several "<n> schema violations (...; ...)".
+// Kong's order of schema violations: entity-level (@entity) first, then by field name, sub-keys
+// sorted too with array indices compared as numbers (tags.2 before tags.10).
+inline bool kong_field_less(std::string_view a, std::string_view b) noexcept {
+  const bool ea = a == "@entity", eb = b == "@entity";
+  if (ea != eb) return ea;
+  auto is_index = [](std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  for (;;) {
+    const auto da = a.find('.'), db = b.find('.');
+    const std::string_view sa = a.substr(0, da), sb = b.substr(0, db);
+    if (sa != sb) {
+      if (is_index(sa) && is_index(sb) && sa.size() != sb.size()) return sa.size() < sb.size();
+      return sa < sb;
+    }
+    if (da == std::string_view::npos || db == std::string_view::npos)
+      return da == std::string_view::npos && db != std::string_view::npos;
+    a.remove_prefix(da + 1);
+    b.remove_prefix(db + 1);
+  }
+}
+
+// Kong's schema_violation(): one error "schema violation (a: m)", several "<n> schema violations (...; ...)",
+// in Kong's order (kong_field_less).
 inline error schema_violation(std::vector<field_detail> errs) {
+  std::stable_sort(errs.begin(), errs.end(),
+                   [](const field_detail& x, const field_detail& y) { return kong_field_less(x.field, y.field); });
   std::string msg;
   if (errs.size() == 1) {
     msg = "schema violation (";
