@@ -1,0 +1,77 @@
+// Prints the statements and DDL quoted in docs/*.md, straight from typedao::sql and
+// database<...>::schema_sql(). No server needed.
+#include "entities.hpp"
+#include "report.hpp"
+
+using namespace kong;
+using docgen::block;
+namespace sql = typedao::sql;
+
+int main() {
+  block("ddl.Service", sql::create_table<Service>());
+  block("ddl.Route", sql::create_table<Route>());
+  block("ddl.Plugin", sql::create_table<Plugin>());
+  block("ddl.Certificate", sql::create_table<Certificate>());
+  block("ddl.Upstream", sql::create_table<Upstream>());
+  block("ddl.Metric", sql::create_table<Metric>());
+  block("ddl.Alert", sql::create_table<Alert>());
+  block("ddl.Sample", sql::create_table<Sample>());
+  block("schema.Plugin.Route.Service", typedao::database<Plugin, Route, Service>::schema_sql());
+
+  block("sql.insert.Service", sql::insert<Service>());
+  block("sql.insert.Plugin", sql::insert<Plugin>());
+  block("sql.insert.Certificate", sql::insert<Certificate>());
+  block("sql.select.Service", sql::select<Service>());
+  block("sql.select.Metric", sql::select<Metric>());
+  block("sql.select_by.Service.name", sql::select_by<&Service::name>());
+  block("sql.update.Service.port.name", sql::update<Service, &Service::port, &Service::name>());
+  block("sql.update.Service.name", sql::update<Service, &Service::name>());
+  block("sql.update.Certificate.key", sql::update<Certificate, &Certificate::key>());
+  block("sql.update.Alert.metric", sql::update<Alert, &Alert::metric>());
+  block("sql.update.Metric.value", sql::update<Metric, &Metric::value>());
+  block("sql.update_by.Service.name.host", sql::update_by<&Service::name, &Service::host>());
+  block("sql.upsert.Service", sql::upsert<Service>());
+  block("sql.upsert.Certificate", sql::upsert<Certificate>());
+  block("sql.upsert.Metric", sql::upsert<Metric>());
+  block("sql.upsert_by.Service.name", sql::upsert_by<&Service::name>());
+  block("sql.remove.Service", sql::remove<Service>());
+  block("sql.remove.Metric", sql::remove<Metric>());
+  block("sql.remove_by.Service.name", sql::remove_by<&Service::name>());
+
+  // Statements without a typedao::sql:: function yet: printed from the generators the DAO uses.
+  namespace d = typedao::detail;
+  using d::text_v;
+  using d::tags_filter;
+  constexpr auto npos = d::npos;
+  constexpr auto route_service = d::index_of_member<Route>(&Route::service);
+  block("sql.page.Service", text_v<d::page_gen<Service, npos, tags_filter::none, false>>.view());
+  block("sql.page.Service.after", text_v<d::page_gen<Service, npos, tags_filter::none, true>>.view());
+  block("sql.page.Service.tags_all", text_v<d::page_gen<Service, npos, tags_filter::all, false>>.view());
+  block("sql.page.Service.tags_any.after", text_v<d::page_gen<Service, npos, tags_filter::any, true>>.view());
+  block("sql.page.Metric.after", text_v<d::page_gen<Metric, npos, tags_filter::none, true>>.view());
+  block("sql.page_for.Route.service", text_v<d::page_gen<Route, route_service, tags_filter::none, false>>.view());
+  block("sql.page_for.Route.service.after", text_v<d::page_gen<Route, route_service, tags_filter::none, true>>.view());
+  block("sql.count.Service", text_v<d::count_gen<Service, npos>>.view());
+  block("sql.count_for.Route.service", text_v<d::count_gen<Route, route_service>>.view());
+  block("sql.truncate.Service", text_v<d::truncate_gen<Service>>.view());
+
+  block("ddl.Consumer", sql::create_table<Consumer>());
+  block("ddl.KeyauthCredential", sql::create_table<KeyauthCredential>());
+  block("ddl.Target", sql::create_table<Target>());
+  block("sql.insert.KeyauthCredential", sql::insert<KeyauthCredential>());
+  block("sql.select.KeyauthCredential", sql::select<KeyauthCredential>());
+  block("sql.select.KeyauthCredential.skip_ttl", text_v<d::select_gen<KeyauthCredential, true>>.view());
+  block("sql.update.KeyauthCredential.key", sql::update<KeyauthCredential, &KeyauthCredential::key>());
+  block("sql.upsert.KeyauthCredential", sql::upsert<KeyauthCredential>());
+  block("sql.remove.KeyauthCredential", sql::remove<KeyauthCredential>());
+  block("sql.page.KeyauthCredential", text_v<d::page_gen<KeyauthCredential, npos, tags_filter::none, false>>.view());
+  block("sql.count.KeyauthCredential", text_v<d::count_gen<KeyauthCredential, npos>>.view());
+  block("sql.ttl.KeyauthCredential", text_v<d::ttl_gen<KeyauthCredential>>.view());
+  block("sql.purge.KeyauthCredential", text_v<d::purge_gen<KeyauthCredential>>.view());
+  block("sql.insert.Target", sql::insert<Target>());
+  block("sql.update.Target.target", sql::update<Target, &Target::target>());
+  block("sql.update.Target.weight", sql::update<Target, &Target::weight>());
+  block("sql.select_by_cache_key.Target", text_v<d::select_by_cache_key_gen<Target>>.view());
+  block("sql.select_by.KeyauthCredential.key", sql::select_by<&KeyauthCredential::key>());
+  return 0;
+}
