@@ -16,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 
 namespace typedao::detail {
 
@@ -82,6 +84,16 @@ struct token_columns {
   long long affected_rows() const noexcept { return 0; }
 };
 
+template <class K>
+bool key_text_ok(const K& k) noexcept {
+  if constexpr (is_tuple<K>::value)
+    return std::apply([](const auto&... part) { return (key_text_ok(part) && ...); }, k);
+  else if constexpr (std::is_same_v<K, std::string>)
+    return text_problem(k) == nullptr;
+  else
+    return true;
+}
+
 // The key in a token, or why the token is refused (Kong's INVALID_OFFSET reasons and ours).
 template <class T>
 const char* parse_offset_token(std::string_view token, std::uint64_t fp, key_t<T>& out) {
@@ -109,6 +121,8 @@ const char* parse_offset_token(std::string_view token, std::uint64_t fp, key_t<T
   if (!p.empty()) return "bad token";
   int c = 0;
   if (decode_value(cols, 0, c, out)) return "bad key in token";
+  // Text the server would refuse (invalid UTF-8, NUL) must not reach it as a DATABASE_ERROR.
+  if (!key_text_ok(out)) return "bad key in token";
   return nullptr;
 }
 
