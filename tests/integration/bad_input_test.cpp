@@ -67,11 +67,11 @@ const std::string nul_byte = std::string("nul\0byte", 8);
 
 struct bad_input_fixture : pg_fixture {
   typedao::database<Service, Route, Tag, Space, Tagging> db{conn};
-  typedao::dao<Service, conn_t> services = db.dao<Service>();
-  typedao::dao<Route, conn_t> routes = db.dao<Route>();
-  typedao::dao<Tag, conn_t> tags = db.dao<Tag>();
-  typedao::dao<Space, conn_t> spaces = db.dao<Space>();
-  typedao::dao<Tagging, conn_t> taggings = db.dao<Tagging>();
+  typedao_test::dao_t<decltype(db), Service> services = db.dao<Service>();
+  typedao_test::dao_t<decltype(db), Route> routes = db.dao<Route>();
+  typedao_test::dao_t<decltype(db), Tag> tags = db.dao<Tag>();
+  typedao_test::dao_t<decltype(db), Space> spaces = db.dao<Space>();
+  typedao_test::dao_t<decltype(db), Tagging> taggings = db.dao<Tagging>();
   Service existing;
 
   bad_input_fixture() {

@@ -61,10 +61,10 @@ static_assert(std::is_same_v<typedao::key_t<Grant>, std::tuple<typedao::uuid, ty
 
 struct composite_fixture : pg_fixture {
   typedao::database<Desk, Seat, Tenant, Grant> db{conn};
-  typedao::dao<Tenant, conn_t> tenants = db.dao<Tenant>();
-  typedao::dao<Seat, conn_t> seats = db.dao<Seat>();
-  typedao::dao<Desk, conn_t> desks = db.dao<Desk>();
-  typedao::dao<Grant, conn_t> grants = db.dao<Grant>();
+  typedao_test::dao_t<decltype(db), Tenant> tenants = db.dao<Tenant>();
+  typedao_test::dao_t<decltype(db), Seat> seats = db.dao<Seat>();
+  typedao_test::dao_t<decltype(db), Desk> desks = db.dao<Desk>();
+  typedao_test::dao_t<decltype(db), Grant> grants = db.dao<Grant>();
   composite_fixture() {
     REQUIRE_OK(db.migrate());
     for (auto& [org, num, label] : std::vector<std::tuple<std::string, int, std::string>>{

@@ -34,7 +34,7 @@ using typedao::set;
 
 struct crud_fixture : pg_fixture {
   typedao::database<Service> db{conn};
-  typedao::dao<Service, typedao::pg::connection> services = db.dao<Service>();
+  typedao_test::dao_t<decltype(db), Service> services = db.dao<Service>();
   crud_fixture() { REQUIRE_OK(db.migrate()); }
 
   Service add(std::string name, std::string host = "example.com") {

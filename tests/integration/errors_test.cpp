@@ -36,8 +36,8 @@ using typedao_test::pg_fixture;
 
 struct errors_fixture : pg_fixture {
   typedao::database<Service, Consumer> db{conn};
-  typedao::dao<Service, typedao::pg::connection> services = db.dao<Service>();
-  typedao::dao<Consumer, typedao::pg::connection> consumers = db.dao<Consumer>();
+  typedao_test::dao_t<decltype(db), Service> services = db.dao<Service>();
+  typedao_test::dao_t<decltype(db), Consumer> consumers = db.dao<Consumer>();
   errors_fixture() { REQUIRE_OK(db.migrate()); }
 
   Service add(std::string name, std::string host = "httpbin.org") {

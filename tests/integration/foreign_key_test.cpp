@@ -77,12 +77,12 @@ using db_t = typedao::database<Member, Plugin, Route, Team, Service, Org>;
 
 struct fk_fixture : pg_fixture {
   db_t db{conn};
-  typedao::dao<Service, conn_t> services = db.dao<Service>();
-  typedao::dao<Route, conn_t> routes = db.dao<Route>();
-  typedao::dao<Plugin, conn_t> plugins = db.dao<Plugin>();
-  typedao::dao<Org, conn_t> orgs = db.dao<Org>();
-  typedao::dao<Team, conn_t> teams = db.dao<Team>();
-  typedao::dao<Member, conn_t> members = db.dao<Member>();
+  typedao_test::dao_t<db_t, Service> services = db.dao<Service>();
+  typedao_test::dao_t<db_t, Route> routes = db.dao<Route>();
+  typedao_test::dao_t<db_t, Plugin> plugins = db.dao<Plugin>();
+  typedao_test::dao_t<db_t, Org> orgs = db.dao<Org>();
+  typedao_test::dao_t<db_t, Team> teams = db.dao<Team>();
+  typedao_test::dao_t<db_t, Member> members = db.dao<Member>();
   fk_fixture() { REQUIRE_OK(db.migrate()); }
 
   Service add_service(std::string name) {

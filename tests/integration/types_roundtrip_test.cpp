@@ -61,7 +61,7 @@ auto bits(F v) {
 
 struct types_fixture : pg_fixture {
   typedao::database<Sample> db{conn};
-  typedao::dao<Sample, typedao::pg::connection> samples = db.dao<Sample>();
+  typedao_test::dao_t<decltype(db), Sample> samples = db.dao<Sample>();
   types_fixture() { REQUIRE_OK(db.migrate()); }
 
   // insert, then select: both must give the same values; returns the selected row.

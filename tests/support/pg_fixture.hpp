@@ -35,6 +35,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace typedao_test {
@@ -287,6 +288,10 @@ class pg_fixture {
   std::string conninfo_;
   bool created_ = false;
 };
+
+/// The DAO type a database hands out for entity T: typedao_test::dao_t<db_t, Service>.
+template <class Db, class T>
+using dao_t = decltype(std::declval<Db&>().template dao<T>());
 
 /// Microseconds between two timestamps (absolute).
 inline long long micros_between(typedao::timestamp a, typedao::timestamp b) {
