@@ -17,7 +17,7 @@ A page marks a generated block like this (LANG is the fence's language):
   <!-- /gen -->
 
 Usage (from the repository root):
-  docs/gen/update.py          rebuild, run, rewrite the pages
+  docs/gen/update.py          rebuild, run, rewrite the pages (and README.md's marked blocks)
   docs/gen/update.py --check  exit 1 if a page is out of date (rewrites nothing)
 
 Environment: CXX (default g++), PG_TMP (default scripts/pg-tmp). The server programs run under
@@ -37,7 +37,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DOCS = os.path.join(ROOT, "docs")
 GEN = os.path.join(DOCS, "gen")
 PAGES_SKIP = {"benchmarks.md"}  # written by the benchmark engineer
-PROGRAMS = [("sql", False), ("dao", True), ("errors", True)]
+PROGRAMS = [("sql", False), ("dao", True), ("errors", True), ("readme_example", True)]
+# Programs whose whole output is one block, "<name>.out"; their source is the block "<name>.cpp".
+RAW = {"readme_example"}
 
 MARK = re.compile(r"^<!-- gen:(\S+) (\S+) -->\n.*?^<!-- /gen -->\n", re.S | re.M)
 BLOCK = re.compile(r"^<<<(.+?)>>>\n(.*?)^<<<end>>>\n", re.S | re.M)
@@ -64,6 +66,11 @@ def build_and_run(tmp):
         run = [pg_tmp, "run", "--", exe] if needs_server else [exe]
         print("run  ", name, file=sys.stderr)
         out = subprocess.run(run, check=True, stdout=subprocess.PIPE, text=True).stdout
+        if name in RAW:
+            with open(os.path.join(GEN, name + ".cpp")) as f:
+                blocks[name + ".cpp"] = f.read()
+            blocks[name + ".out"] = out
+            continue
         for key, text in BLOCK.findall(out):
             if key in blocks:
                 sys.exit(f"update.py: block {key} printed twice")
@@ -130,7 +137,8 @@ def main():
         blocks = build_and_run(tmp)
     used = set()
     changed = []
-    for page in sorted(glob.glob(os.path.join(DOCS, "*.md"))):
+    pages = sorted(glob.glob(os.path.join(DOCS, "*.md"))) + [os.path.join(ROOT, "README.md")]
+    for page in pages:
         if os.path.basename(page) in PAGES_SKIP:
             continue
         with open(page) as f:
@@ -144,7 +152,7 @@ def main():
     stale = check_compile_messages()
     for msg in stale:
         print("update.py: docs/entities.md quotes a message no header has: " + msg, file=sys.stderr)
-    unused = sorted(k for k in blocks if k not in used and not k.endswith(".call"))
+    unused = sorted(k for k in blocks if k not in used and not k.endswith(".call") and not k.endswith(".cpp"))
     if unused:
         print("update.py: printed but not shown: " + ", ".join(unused), file=sys.stderr)
     if changed:
