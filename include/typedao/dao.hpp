@@ -8,6 +8,7 @@
 #include <typedao/detail/cascade.hpp>
 #include <typedao/detail/offset_token.hpp>
 #include <typedao/detail/row_codec.hpp>
+#include <typedao/detail/validate.hpp>
 #include <typedao/options.hpp>
 #include <typedao/entity.hpp>
 #include <typedao/error.hpp>
@@ -124,6 +125,7 @@ template <entity T, connector C, class Registry = detail::registry<T>>
 class dao {
   using M = detail::model<T>;
   using rows_t = typename C::rows_type;
+  static_assert(detail::rules_checked<T>);
   friend class each_range<T, C, Registry>;
 
  public:
@@ -137,7 +139,7 @@ class dao {
   /// INSERT ... RETURNING: the stored entity (generated uuid key, timestamps, defaults).
   result<T> insert(const T& e, const write_options& o = {}) {
     if (auto oe = write_option_problems(o)) return std::move(*oe);
-    if (auto errs = entity_problems(e); !errs.empty()) return detail::schema_violation(std::move(errs));
+    if (auto errs = entity_problems(e); !errs.empty()) return detail::schema_violation_in_order(std::move(errs));
     constexpr std::size_t N = detail::insert_param_count<T>;
     detail::param_set<N> ps;
     uuid generated[M::pk_columns.size() ? M::pk_columns.size() : 1];
@@ -224,7 +226,7 @@ class dao {
   result<T> upsert(const key_type& k, const T& e, const write_options& o = {}) {
     if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
     if (auto oe = write_option_problems(o)) return std::move(*oe);
-    if (auto errs = entity_problems(e, true); !errs.empty()) return detail::schema_violation(std::move(errs));
+    if (auto errs = entity_problems(e, true); !errs.empty()) return detail::schema_violation_in_order(std::move(errs));
     constexpr std::size_t N = detail::insert_param_count<T>;
     detail::param_set<N> ps;
     std::size_t pk = encode_entity(e, ps, [&](auto I, auto& emit) {
@@ -254,7 +256,7 @@ class dao {
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto err = by_value_problem<U>(v)) return std::move(*err);
     if (auto oe = write_option_problems(o)) return std::move(*oe);
-    if (auto errs = entity_problems(e, false, U); !errs.empty()) return detail::schema_violation(std::move(errs));
+    if (auto errs = entity_problems(e, false, U); !errs.empty()) return detail::schema_violation_in_order(std::move(errs));
     constexpr std::size_t N = detail::insert_param_count<T>;
     detail::param_set<N> ps;
     uuid generated[M::pk_columns.size() ? M::pk_columns.size() : 1];
@@ -543,6 +545,47 @@ class dao {
     }
   }
 
+  // BEGIN ... COMMIT, or a savepoint when the connection is already in a transaction; rolls back
+  // unless committed.
+  class transaction_guard {
+   public:
+    explicit transaction_guard(C& c) noexcept : c_(&c) {}
+    transaction_guard(const transaction_guard&) = delete;
+    transaction_guard& operator=(const transaction_guard&) = delete;
+    result<void> begin() {
+      if constexpr (requires { c_->in_transaction(); }) nested_ = c_->in_transaction();
+      auto r = c_->execute_script(nested_ ? "SAVEPOINT typedao_update" : "BEGIN");
+      open_ = static_cast<bool>(r);
+      return r;
+    }
+    result<void> commit() {
+      open_ = false;
+      return c_->execute_script(nested_ ? "RELEASE SAVEPOINT typedao_update" : "COMMIT");
+    }
+    ~transaction_guard() {
+      if (open_)
+        (void)c_->execute_script(nested_ ? "ROLLBACK TO SAVEPOINT typedao_update; RELEASE SAVEPOINT typedao_update"
+                                         : "ROLLBACK");
+    }
+
+   private:
+    C* c_;
+    bool nested_ = false;
+    bool open_ = false;
+  };
+
+  template <class KeyCols, class KeyV>
+  result<std::optional<T>> select_locked(const KeyV& kv) {
+    using Types = detail::key_param_types<T, KeyCols>;
+    detail::param_set<Types::value.size()> ps;
+    std::size_t p = 0;
+    detail::encode_value(kv, ps, p);
+    ps.finish();
+    auto r = run(detail::statement_of<detail::select_for_update_gen<T, KeyCols>, Types>(), ps);
+    if (!r) return std::move(r).error();
+    return optional_row(*r);
+  }
+
   template <auto Fk>
   static constexpr std::size_t foreign_member_index() {
     constexpr std::size_t F = detail::checked_member_index<T, Fk>();
@@ -554,7 +597,7 @@ class dao {
   template <std::size_t F, class V>
   static std::optional<error> foreign_problems(const V& parent) {
     std::vector<field_detail> errs;
-    detail::check_value(parent, std::string(M::member_names[F]), errs);
+    detail::check_value(parent, [] { return std::string(M::member_names[F]); }, errs);
     if (errs.empty()) return std::nullopt;
     std::vector<field_detail> quoted = errs;
     for (auto& q : quoted) q.value = "\"" + q.value + "\"";
@@ -757,17 +800,34 @@ class dao {
           [&] {
             if (I == skip_member) return;
             if (skip_key && detail::contains_index(M::pk_member_indices, I)) return;
-            detail::check_value(e.*detail::member_d<T, I>::pointer, std::string(M::member_names[I]), errs);
+            const std::size_t before = errs.size();
+            detail::check_value(e.*detail::member_d<T, I>::pointer, [] { return std::string(M::member_names[I]); },
+                                errs);
+            if (errs.size() == before) detail::validate_member_value<T, I>(e.*detail::member_d<T, I>::pointer, errs);
           }(),
           ...);
     }(std::make_index_sequence<M::member_count>{});
+    if constexpr (detail::has_entity_rules<T>()) detail::validate_entity(e, errs, member_failed(errs));
     return errs;
+  }
+
+  // Whether a member already has an error (Kong skips entity checks over invalid fields).
+  static auto member_failed(const std::vector<field_detail>& errs) {
+    return [&errs](std::size_t m) {
+      const std::string_view name = M::member_names[m];
+      for (auto& x : errs) {
+        std::string_view f = x.field;
+        if (f == name || (f.size() > name.size() && f.substr(0, name.size()) == name && f[name.size()] == '.'))
+          return true;
+      }
+      return false;
+    };
   }
 
   template <std::size_t U, class V>
   static std::optional<error> by_value_problem(const V& v) {
     std::vector<field_detail> errs;
-    detail::check_value(v, std::string(M::member_names[U]), errs);
+    detail::check_value(v, [] { return std::string(M::member_names[U]); }, errs);
     if (errs.empty()) return std::nullopt;
     std::string msg = "invalid unique " + std::string(M::member_names[U]) + ": " + errs.front().value;
     return detail::make_error(error_code::invalid_unique, std::move(msg), std::move(errs));
@@ -793,11 +853,15 @@ class dao {
     std::vector<field_detail> errs;
     (
         [&] {
-          if constexpr (detail::is_set<A>::value)
-            detail::check_value(args.value, std::string(M::member_names[detail::index_of_member<T>(A::member)]), errs);
+          if constexpr (detail::is_set<A>::value) {
+            constexpr std::size_t I = detail::index_of_member<T>(A::member);
+            const std::size_t before = errs.size();
+            detail::check_value(args.value, [] { return std::string(M::member_names[I]); }, errs);
+            if (errs.size() == before) detail::validate_member_value<T, I>(args.value, errs);
+          }
         }(),
         ...);
-    if (!errs.empty()) return detail::schema_violation(std::move(errs));
+    if (!errs.empty()) return detail::schema_violation_in_order(std::move(errs));
     using Types = detail::update_param_types<T, KeyCols, Is...>;
     detail::param_set<Types::value.size()> ps;
     std::size_t p = 0;
@@ -810,7 +874,39 @@ class dao {
     encode_ttl(ps, p, opt);
     ps.finish();
     auto& st = detail::statement_of<detail::update_gen<T, KeyCols, Is...>, Types>();
+    // Immutable members and entity rules need the stored row: read it locked, merge, validate and
+    // write in one transaction (or savepoint), so the check and the write see the same row.
+    static constexpr auto immutable = detail::immutable_members<T>();
+    static constexpr auto in_entity_rules = detail::entity_rule_members<T>();
+    constexpr bool needs_current = ((immutable[Is] || in_entity_rules[Is]) || ...);
+    std::optional<transaction_guard> guard;
+    if constexpr (needs_current) {
+      guard.emplace(*conn_);
+      if (auto b = guard->begin(); !b) return std::move(b).error();
+      auto cur = select_locked<KeyCols>(kv);
+      if (!cur) return std::move(cur).error();
+      if (!*cur) return not_found();
+      T merged = **cur;
+      (
+          [&] {
+            if constexpr (detail::is_set<A>::value) {
+              constexpr std::size_t I = detail::index_of_member<T>(A::member);
+              if constexpr (immutable[I]) {
+                const auto& old = (**cur).*A::member;
+                if (detail::value_present(old) && !(old == args.value))
+                  errs.push_back({std::string(M::member_names[I]), "immutable field cannot be updated"});
+              }
+              merged.*A::member = args.value;
+            }
+          }(),
+          ...);
+      if constexpr (detail::has_entity_rules<T>()) detail::validate_entity(merged, errs, member_failed(errs));
+      if (!errs.empty()) return detail::schema_violation_in_order(std::move(errs));
+    }
     auto r = run(st, ps);
+    if (r && guard) {
+      if (auto c = guard->commit(); !c) return std::move(c).error();
+    }
     if (!r) {
       // Members the caller did not change are rendered from the stored row (error path only).
       std::optional<std::optional<T>> current;
@@ -866,17 +962,29 @@ class dao {
   template <class NotFound>
   result<T> one_row(const rows_t& rows, NotFound&& not_found) {
     if (rows.row_count() == 0) return not_found();
-    if (auto s = detail::check_shape<T>(rows); !s) return std::move(s).error();
-    T out{};
-    if (auto d = detail::decode_row(rows, 0, out); !d) return std::move(d).error();
+    return first_row(rows);
+  }
+
+  // Row 0 decoded straight into the returned result (one return of one object: no move of T).
+  result<T> first_row(const rows_t& rows) {
+    result<T> out;  // a value-initialised T
+    std::size_t bad = 0;
+    if (!detail::shape_matches<T>(rows)) [[unlikely]]
+      out = detail::shape_error<T>(rows);
+    else if (const char* err = detail::decode_row_into(rows, 0, *out, bad)) [[unlikely]]
+      out = detail::decode_error<T>(bad, err);
     return out;
   }
 
   result<std::optional<T>> optional_row(const rows_t& rows) {
-    if (rows.row_count() == 0) return std::optional<T>{};
-    if (auto s = detail::check_shape<T>(rows); !s) return std::move(s).error();
-    std::optional<T> out{std::in_place};
-    if (auto d = detail::decode_row(rows, 0, *out); !d) return std::move(d).error();
+    result<std::optional<T>> out;  // an empty optional
+    if (rows.row_count() != 0) {
+      std::size_t bad = 0;
+      if (!detail::shape_matches<T>(rows)) [[unlikely]]
+        out = detail::shape_error<T>(rows);
+      else if (const char* err = detail::decode_row_into(rows, 0, out->emplace(), bad)) [[unlikely]]
+        out = detail::decode_error<T>(bad, err);
+    }
     return out;
   }
 

@@ -206,6 +206,24 @@ inline bool kong_field_less(std::string_view a, std::string_view b) noexcept {
   }
 }
 
+// Schema violations as typedao reports them: entity-level (@entity) messages first, then the
+// members in declaration order (the order the validator produced them).
+inline error schema_violation(std::vector<field_detail> errs);
+inline error schema_violation_in_order(std::vector<field_detail> errs) {
+  std::stable_partition(errs.begin(), errs.end(), [](const field_detail& x) { return x.field == "@entity"; });
+  std::string msg = errs.size() == 1 ? "schema violation (" : std::to_string(errs.size()) + " schema violations (";
+  for (std::size_t i = 0; i < errs.size(); ++i) {
+    if (i) msg += "; ";
+    if (errs[i].field != "@entity") {
+      msg += errs[i].field;
+      msg += ": ";
+    }
+    msg += errs[i].value;
+  }
+  msg += ')';
+  return make_error(error_code::schema_violation, std::move(msg), std::move(errs));
+}
+
 // Kong's schema_violation(): one error "schema violation (a: m)", several "<n> schema violations (...; ...)",
 // in Kong's order (kong_field_less).
 inline error schema_violation(std::vector<field_detail> errs) {

@@ -277,6 +277,17 @@ struct select_gen {
   }
 };
 
+// The row an update is about to change, locked until the transaction ends.
+template <class T, class KeyCols>
+struct select_for_update_gen {
+  template <class B>
+  constexpr void operator()(B& b) const {
+    put_select_from<T>(b);
+    put_where_columns<B, decltype(KeyCols::value), T>(b, KeyCols::value, 1);
+    b.put(" FOR UPDATE");
+  }
+};
+
 template <class T, std::size_t U, bool SkipTtl = false>
 struct select_by_gen {
   template <class B>
@@ -687,16 +698,43 @@ struct create_table_gen {
   }
 };
 
+// PostgreSQL truncates longer identifiers, and errors could then no longer be mapped to members.
+template <class Entity, auto Member, bool Ok = false>
+struct constraint_name_too_long {
+  static_assert(Ok,
+                "typedao::entity: a constraint or index name <table>_<member>_fkey/_key/_idx would exceed "
+                "PostgreSQL's 63-byte identifier limit. Shorten the table or member name.");
+};
+
+template <class Entity, bool Ok = false>
+struct table_constraint_name_too_long {
+  static_assert(Ok,
+                "typedao::entity: a constraint name <table>_pkey (or <table>_cache_key_key, <table>_ttl_idx) "
+                "would exceed PostgreSQL's 63-byte identifier limit. Shorten the table name.");
+};
+
 template <class T, std::size_t I>
-consteval bool member_constraint_names_fit() {
-  return M<T>::table.size() + 1 + M<T>::member_names[I].size() + 5 <= 63;
+consteval bool check_member_constraint_names() {
+  constexpr bool named = M<T>::unique[I] || member_is_foreign<T, I> || (M<T>::has_tags && I == M<T>::tags_member);
+  if constexpr (named && M<T>::table.size() + 1 + M<T>::member_names[I].size() + 5 > 63) {
+    (void)sizeof(constraint_name_too_long<T, member_d<T, I>::pointer>);
+    return false;
+  } else {
+    return true;
+  }
 }
 
 template <class T>
 consteval bool constraint_names_fit() {
+  constexpr std::size_t suffix = M<T>::has_cache_key_column ? 14 : M<T>::has_ttl ? 8 : 5;
+  bool ok = true;
+  if constexpr (M<T>::table.size() + suffix > 63) {
+    (void)sizeof(table_constraint_name_too_long<T>);
+    ok = false;
+  }
   return []<std::size_t... I>(std::index_sequence<I...>) {
-    return (((!M<T>::unique[I] && !member_is_foreign<T, I>) || member_constraint_names_fit<T, I>()) && ...);
-  }(std::make_index_sequence<M<T>::member_count>{});
+    return (true && ... && check_member_constraint_names<T, I>());
+  }(std::make_index_sequence<M<T>::member_count>{}) && ok;
 }
 
 // Parameter types, in order, for a list of columns.
@@ -794,10 +832,83 @@ constexpr std::string_view remove_by() {
 /// CREATE TABLE (and one index per foreign key) for one entity.
 template <entity T>
 constexpr std::string_view create_table() {
-  static_assert(detail::constraint_names_fit<T>(),
-                "typedao::entity: a constraint name <table>_<member>_fkey/_key would exceed PostgreSQL's "
-                "63-byte identifier limit. Shorten the table or member name.");
+  static_assert(detail::checks_run<detail::constraint_names_fit<T>()>);
   return detail::text_v<detail::create_table_gen<T>>.view();
+}
+
+/// One page in primary-key order (dao.page() without an offset); LIMIT is size + 1.
+template <entity T>
+constexpr std::string_view page() {
+  return detail::text_v<detail::page_gen<T, detail::npos, detail::tags_filter::none, false>>.view();
+}
+/// The page after an offset token: the token's key is bound as `(key) > ($..)`.
+template <entity T>
+constexpr std::string_view page_after() {
+  return detail::text_v<detail::page_gen<T, detail::npos, detail::tags_filter::none, true>>.view();
+}
+/// page() with a tags filter matching all of the tags (`@>`; tags_match::all).
+template <entity T>
+constexpr std::string_view page_tags_all() {
+  static_assert(detail::M<T>::has_tags, "typedao::sql::page_tags_all: the entity has no tags member. Declare "
+                                        "std::vector<std::string> tags.");
+  return detail::text_v<detail::page_gen<T, detail::npos, detail::tags_filter::all, false>>.view();
+}
+/// page() with a tags filter matching any of the tags (`&&`; tags_match::any).
+template <entity T>
+constexpr std::string_view page_tags_any() {
+  static_assert(detail::M<T>::has_tags, "typedao::sql::page_tags_any: the entity has no tags member. Declare "
+                                        "std::vector<std::string> tags.");
+  return detail::text_v<detail::page_gen<T, detail::npos, detail::tags_filter::any, false>>.view();
+}
+/// dao.page_for<Fk>(): the children of one parent, first page and after an offset token.
+template <auto Fk, entity T = typename detail::is_member_of_pointer<decltype(Fk)>::class_type>
+constexpr std::string_view page_for() {
+  static_assert(detail::member_is_foreign<T, detail::index_of_member<T>(Fk)>,
+                "typedao::sql::page_for: the member is not a foreign<> member. Name a typedao::foreign<Parent> member.");
+  return detail::text_v<detail::page_gen<T, detail::index_of_member<T>(Fk), detail::tags_filter::none, false>>.view();
+}
+template <auto Fk, entity T = typename detail::is_member_of_pointer<decltype(Fk)>::class_type>
+constexpr std::string_view page_for_after() {
+  static_assert(detail::member_is_foreign<T, detail::index_of_member<T>(Fk)>,
+                "typedao::sql::page_for_after: the member is not a foreign<> member. Name a typedao::foreign<Parent> "
+                "member.");
+  return detail::text_v<detail::page_gen<T, detail::index_of_member<T>(Fk), detail::tags_filter::none, true>>.view();
+}
+template <entity T>
+constexpr std::string_view count() {
+  return detail::text_v<detail::count_gen<T, detail::npos>>.view();
+}
+template <auto Fk, entity T = typename detail::is_member_of_pointer<decltype(Fk)>::class_type>
+constexpr std::string_view count_for() {
+  static_assert(detail::member_is_foreign<T, detail::index_of_member<T>(Fk)>,
+                "typedao::sql::count_for: the member is not a foreign<> member. Name a typedao::foreign<Parent> member.");
+  return detail::text_v<detail::count_gen<T, detail::index_of_member<T>(Fk)>>.view();
+}
+template <entity T>
+constexpr std::string_view truncate() {
+  return detail::text_v<detail::truncate_gen<T>>.view();
+}
+/// dao.ttl(key): the remaining seconds of a TTL entity's row.
+template <entity T>
+constexpr std::string_view ttl() {
+  static_assert(detail::M<T>::has_ttl, "typedao::sql::ttl: the entity is not TTL-enabled. Declare typedao::with_ttl "
+                                       "in TYPEDAO_ENTITY.");
+  return detail::text_v<detail::ttl_gen<T>>.view();
+}
+/// One batch of dao.purge_expired() ($1 = batch size).
+template <entity T>
+constexpr std::string_view purge_expired() {
+  static_assert(detail::M<T>::has_ttl, "typedao::sql::purge_expired: the entity is not TTL-enabled. Declare "
+                                       "typedao::with_ttl in TYPEDAO_ENTITY.");
+  return detail::text_v<detail::purge_gen<T>>.view();
+}
+/// dao.select_by_cache_key() of an entity with a composite cache key (the hidden column).
+template <entity T>
+constexpr std::string_view select_by_cache_key() {
+  static_assert(detail::M<T>::has_cache_key_column,
+                "typedao::sql::select_by_cache_key: the entity has no composite cache key. Declare "
+                "typedao::cache_key(&Entity::a, &Entity::b) in TYPEDAO_ENTITY.");
+  return detail::text_v<detail::select_by_cache_key_gen<T>>.view();
 }
 
 }  // namespace sql

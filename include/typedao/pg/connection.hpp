@@ -128,6 +128,8 @@ class connection {
   }
 
   bool is_open() const noexcept { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
+  /// Inside a transaction block (BEGIN ... not yet committed)?
+  bool in_transaction() const noexcept { return conn_ && PQtransactionStatus(conn_) != PQTRANS_IDLE; }
   PGconn* native_handle() const noexcept { return conn_; }
 
   void close() noexcept {

@@ -1,0 +1,660 @@
+#ifndef TYPEDAO_DETAIL_VALIDATE_HPP
+#define TYPEDAO_DETAIL_VALIDATE_HPP
+
+// Applying the rules of rules.hpp: compile-time applicability (each misuse names the entity, the
+// member and the rule), compile-time checks of defaults, and run-time validation that collects
+// every problem into one SCHEMA_VIOLATION with Kong's messages.
+
+#include <typedao/detail/row_codec.hpp>
+#include <typedao/entity.hpp>
+#include <typedao/error.hpp>
+#include <typedao/rules.hpp>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace typedao::detail {
+
+// ---- member value categories -------------------------------------------------------------------
+
+template <class V>
+inline constexpr bool is_text_v = std::is_same_v<V, std::string>;
+template <class V>
+inline constexpr bool is_number_v = std::is_arithmetic_v<V> && !std::is_same_v<V, bool>;
+template <class V>
+concept sized_range = !is_text_v<V> && requires(const V& v) {
+  v.size();
+  v.begin();
+  v.end();
+};
+template <class V>
+concept element_range = sized_range<V> && requires { typename V::value_type; };
+
+template <class A, class B>
+constexpr bool values_comparable() {
+  if constexpr (is_text_v<A>)
+    return std::is_convertible_v<B, std::string_view>;
+  else if constexpr (is_number_v<A>)
+    return is_number_v<B>;
+  else
+    return requires(const A& a, const B& b) {
+      { a == b } -> std::convertible_to<bool>;
+    };
+}
+
+// ---- compile-time applicability -----------------------------------------------------------------
+
+template <class Entity, auto Member, class Rule, bool Ok = false>
+struct rule_needs_number {
+  static_assert(Ok, "typedao::rule: gt and between need a numeric member (integer or floating point). "
+                    "Use len_min/len_max for strings and arrays.");
+};
+template <class Entity, auto Member, class Rule, bool Ok = false>
+struct rule_needs_string {
+  static_assert(Ok, "typedao::rule: starts_with, match and not_match need a std::string member. "
+                    "Use a rule for the member's type.");
+};
+template <class Entity, auto Member, class Rule, bool Ok = false>
+struct rule_needs_length {
+  static_assert(Ok, "typedao::rule: len_eq, len_min and len_max need a string, array, set or map member. "
+                    "Use between for numbers.");
+};
+template <class Entity, auto Member, class Rule, bool Ok = false>
+struct rule_needs_sequence {
+  static_assert(Ok, "typedao::rule: contains needs an array or set member whose elements compare with the "
+                    "value. Use eq for single values.");
+};
+template <class Entity, auto Member, class Rule, bool Ok = false>
+struct rule_value_type_mismatch {
+  static_assert(Ok, "typedao::rule: the rule's value does not have the member's type (eq, ne, one_of, "
+                    "not_one_of, gt, between). Write values of the member's type.");
+};
+template <class Entity, auto Member, class Rule, bool Ok = false>
+struct rule_bad_predicate {
+  static_assert(Ok, "typedao::custom: the predicate must be callable with the member's value and return "
+                    "bool. Write [](const T& v) { return ...; }.");
+};
+template <class Entity, auto Member, class Rule, bool Ok = false>
+struct rule_required_type {
+  static_assert(Ok, "typedao::required: needs a std::string, std::optional, array or set member (the only "
+                    "types that can be missing). Remove the rule.");
+};
+template <class Entity, auto Member, class Rule, bool Ok = false>
+struct default_breaks_rule {
+  static_assert(Ok, "typedao::rule: the member's default value (its initialiser) breaks a rule declared "
+                    "for it. Change the default or the rule.");
+};
+template <class Entity, std::size_t RuleIndex, bool Ok = false>
+struct entity_rule_member_not_described {
+  static_assert(Ok, "typedao::rule: an entity rule or conditional names a member that is not a described "
+                    "member of this entity. Pass &Entity::member of the entity being declared.");
+};
+template <class Entity, auto Member, bool Ok = false>
+struct distinct_types_differ {
+  static_assert(Ok, "typedao::distinct: the members must have the same type. Compare members of one type.");
+};
+
+template <class Entity, auto Member, class R>
+constexpr bool check_rule() {
+  using MT = std::remove_cvref_t<decltype(std::declval<Entity&>().*Member)>;
+  using V = unwrap_optional_t<MT>;
+  if constexpr (std::is_same_v<R, rule_required> || std::is_same_v<R, rule_absent>) {
+    if constexpr (!(is_optional<MT>::value || is_text_v<V> || sized_range<V>)) {
+      (void)sizeof(rule_required_type<Entity, Member, R>);
+      return false;
+    }
+    return true;
+  } else if constexpr (std::is_same_v<R, rule_immutable>) {
+    return true;
+  } else if constexpr (requires { R::name; } && (R::name == "gt" || R::name == "between")) {
+    if constexpr (!is_number_v<V>) {
+      (void)sizeof(rule_needs_number<Entity, Member, R>);
+      return false;
+    } else if constexpr (R::name == "gt") {
+      if constexpr (!is_number_v<decltype(R::value)>) {
+        (void)sizeof(rule_value_type_mismatch<Entity, Member, R>);
+        return false;
+      }
+      return true;
+    } else {
+      if constexpr (!is_number_v<decltype(R::low)>) {
+        (void)sizeof(rule_value_type_mismatch<Entity, Member, R>);
+        return false;
+      }
+      return true;
+    }
+  } else if constexpr (R::name == "len_eq" || R::name == "len_min" || R::name == "len_max") {
+    if constexpr (!(is_text_v<V> || sized_range<V>)) {
+      (void)sizeof(rule_needs_length<Entity, Member, R>);
+      return false;
+    }
+    return true;
+  } else if constexpr (R::name == "starts_with" || R::name == "match" || R::name == "not_match") {
+    if constexpr (!is_text_v<V>) {
+      (void)sizeof(rule_needs_string<Entity, Member, R>);
+      return false;
+    }
+    return true;
+  } else if constexpr (R::name == "contains") {
+    if constexpr (!element_range<V>) {
+      (void)sizeof(rule_needs_sequence<Entity, Member, R>);
+      return false;
+    } else if constexpr (!values_comparable<typename V::value_type, decltype(R::value)>()) {
+      (void)sizeof(rule_needs_sequence<Entity, Member, R>);
+      return false;
+    }
+    return true;
+  } else if constexpr (R::name == "eq" || R::name == "ne") {
+    if constexpr (!values_comparable<V, decltype(R::value)>()) {
+      (void)sizeof(rule_value_type_mismatch<Entity, Member, R>);
+      return false;
+    }
+    return true;
+  } else if constexpr (R::name == "one_of" || R::name == "not_one_of") {
+    using E = std::remove_cvref_t<decltype(R::values[0])>;
+    if constexpr (!(is_text_v<V> || is_number_v<V>) || !values_comparable<V, E>()) {
+      (void)sizeof(rule_value_type_mismatch<Entity, Member, R>);
+      return false;
+    }
+    return true;
+  } else if constexpr (R::name == "custom") {
+    if constexpr (!std::is_invocable_r_v<bool, decltype(R::predicate), const V&>) {
+      (void)sizeof(rule_bad_predicate<Entity, Member, R>);
+      return false;
+    }
+    return true;
+  } else {
+    return true;
+  }
+}
+
+// ---- evaluating one rule -------------------------------------------------------------------------
+
+template <class V>
+constexpr bool value_present(const V& v) {
+  if constexpr (is_optional<V>::value)
+    return v.has_value() && value_present(*v);
+  else if constexpr (is_text_v<V> || sized_range<V>)
+    return v.size() != 0;
+  else
+    return true;
+}
+
+template <class A, class B>
+constexpr bool value_equal(const A& a, const B& b) {
+  if constexpr (is_text_v<A>)
+    return std::string_view(a) == std::string_view(b);
+  else if constexpr (is_number_v<A>)
+    return a == static_cast<A>(b);
+  else
+    return a == b;
+}
+
+template <class V>
+constexpr std::size_t value_length(const V& v) {
+  return v.size();
+}
+
+// Whether value v (already unwrapped) satisfies rule r; regular expressions and predicates run
+// only at run time.
+template <class V, class R>
+bool rule_holds(const V& v, const R& r) {
+  if constexpr (std::is_same_v<R, rule_required> || std::is_same_v<R, rule_immutable> ||
+                std::is_same_v<R, rule_absent>) {
+    return true;
+  } else if constexpr (R::name == "eq") {
+    return value_equal(v, r.value);
+  } else if constexpr (R::name == "ne") {
+    return !value_equal(v, r.value);
+  } else if constexpr (R::name == "one_of") {
+    for (const auto& x : r.values)
+      if (value_equal(v, x)) return true;
+    return false;
+  } else if constexpr (R::name == "not_one_of") {
+    for (const auto& x : r.values)
+      if (value_equal(v, x)) return false;
+    return true;
+  } else if constexpr (R::name == "gt") {
+    return v > static_cast<V>(r.value);
+  } else if constexpr (R::name == "between") {
+    if constexpr (std::is_floating_point_v<V>)
+      if (std::isnan(v)) return false;
+    return v >= static_cast<V>(r.low) && v <= static_cast<V>(r.high);
+  } else if constexpr (R::name == "len_eq") {
+    return value_length(v) == r.n;
+  } else if constexpr (R::name == "len_min") {
+    return value_length(v) >= r.n;
+  } else if constexpr (R::name == "len_max") {
+    return value_length(v) <= r.n;
+  } else if constexpr (R::name == "starts_with") {
+    return std::string_view(v).substr(0, r.prefix.size()) == r.prefix;
+  } else if constexpr (R::name == "match" || R::name == "not_match") {
+    static const std::regex re(std::string(r.pattern), std::regex::ECMAScript);
+    if constexpr (R::name == "match")
+      return std::regex_match(v, re);
+    else
+      return !std::regex_search(v, re);
+  } else if constexpr (R::name == "contains") {
+    for (const auto& e : v)
+      if (value_equal(e, r.value)) return true;
+    return false;
+  } else if constexpr (R::name == "custom") {
+    return static_cast<bool>(r.predicate(v));
+  } else {
+    return true;
+  }
+}
+
+template <class X>
+std::string rule_text(const X& x) {
+  if constexpr (std::is_convertible_v<X, std::string_view>) {
+    return std::string(std::string_view(x));
+  } else if constexpr (std::is_same_v<X, bool>) {
+    return x ? "true" : "false";
+  } else if constexpr (std::is_integral_v<X>) {
+    return std::to_string(x);
+  } else if constexpr (std::is_floating_point_v<X>) {
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, x);
+    return std::string(buf, res.ptr);
+  } else {
+    return render(x);
+  }
+}
+
+// Kong's default message for a failed rule.
+template <class V, class R>
+std::string rule_message(const V& v, const R& r) {
+  if constexpr (R::name == "eq") {
+    return "value must be " + rule_text(r.value);
+  } else if constexpr (R::name == "ne") {
+    return "value must not be " + rule_text(r.value);
+  } else if constexpr (R::name == "one_of" || R::name == "not_one_of") {
+    std::string out = R::name == "one_of" ? "expected one of: " : "must not be one of: ";
+    bool first = true;
+    for (const auto& x : r.values) {
+      if (!first) out += ", ";
+      first = false;
+      out += rule_text(x);
+    }
+    return out;
+  } else if constexpr (R::name == "gt") {
+    return "value must be greater than " + rule_text(r.value);
+  } else if constexpr (R::name == "between") {
+    return "value should be between " + rule_text(r.low) + " and " + rule_text(r.high);
+  } else if constexpr (R::name == "len_eq") {
+    return "length must be " + std::to_string(r.n);
+  } else if constexpr (R::name == "len_min") {
+    return "length must be at least " + std::to_string(r.n);
+  } else if constexpr (R::name == "len_max") {
+    return "length must be at most " + std::to_string(r.n);
+  } else if constexpr (R::name == "starts_with") {
+    return "should start with: " + std::string(r.prefix);
+  } else if constexpr (R::name == "match" || R::name == "not_match") {
+    return "invalid value: " + std::string(v);
+  } else if constexpr (R::name == "contains") {
+    return "expected to contain: " + rule_text(r.value);
+  } else if constexpr (R::name == "custom") {
+    return std::string(r.message);
+  } else {
+    return "invalid value";
+  }
+}
+
+// The first failing rule's message for a member value, or nothing. NULL (nullopt) passes every
+// rule except required.
+template <class MT, class R>
+std::optional<std::string> check_field_rule(const MT& v, const R& r) {
+  if constexpr (std::is_same_v<R, rule_required>) {
+    if (!value_present(v)) return std::string("required field missing");
+    return std::nullopt;
+  } else if constexpr (std::is_same_v<R, rule_absent>) {
+    if (value_present(v)) return std::string("value must be null");
+    return std::nullopt;
+  } else if constexpr (std::is_same_v<R, rule_immutable>) {
+    return std::nullopt;
+  } else if constexpr (is_optional<MT>::value) {
+    if (!v) return std::nullopt;
+    return check_field_rule(*v, r);
+  } else {
+    if (rule_holds(v, r)) return std::nullopt;
+    return rule_message(v, r);
+  }
+}
+
+// ---- compile-time checks of a whole declaration ------------------------------------------------
+
+// Every field rule applies to its member; every default that is not empty satisfies the rules
+// that can run at compile time (not regexes or predicates). Defaults are only checked when the
+// compiler can evaluate T{} in a constant expression (g++ can; clang 16 with libstdc++ 12 cannot
+// build std::string there).
+template <class T>
+constexpr bool default_constructs() {
+  T t{};
+  (void)t;
+  return true;
+}
+template <class T>
+concept constexpr_default = requires { typename std::integral_constant<bool, default_constructs<T>()>; };
+
+// The constant-evaluable subset of rule_holds.
+template <class V, class R>
+constexpr bool const_rule_holds(const V& v, const R& r) {
+  if constexpr (R::name == "eq") {
+    return value_equal(v, r.value);
+  } else if constexpr (R::name == "ne") {
+    return !value_equal(v, r.value);
+  } else if constexpr (R::name == "one_of") {
+    for (const auto& x : r.values)
+      if (value_equal(v, x)) return true;
+    return false;
+  } else if constexpr (R::name == "not_one_of") {
+    for (const auto& x : r.values)
+      if (value_equal(v, x)) return false;
+    return true;
+  } else if constexpr (R::name == "gt") {
+    return v > static_cast<V>(r.value);
+  } else if constexpr (R::name == "between") {
+    return v >= static_cast<V>(r.low) && v <= static_cast<V>(r.high);
+  } else if constexpr (R::name == "len_eq") {
+    return v.size() == r.n;
+  } else if constexpr (R::name == "len_min") {
+    return v.size() >= r.n;
+  } else if constexpr (R::name == "len_max") {
+    return v.size() <= r.n;
+  } else if constexpr (R::name == "starts_with") {
+    return std::string_view(v).substr(0, r.prefix.size()) == r.prefix;
+  } else if constexpr (R::name == "contains") {
+    for (const auto& e : v)
+      if (value_equal(e, r.value)) return true;
+    return false;
+  } else {
+    return true;
+  }
+}
+
+template <class T, auto Member, class R>
+constexpr bool default_satisfies(const R& r) {
+  if constexpr (!constexpr_default<T> || std::is_same_v<R, rule_required> || std::is_same_v<R, rule_immutable> ||
+                std::is_same_v<R, rule_absent> ||
+                R::name == "match" || R::name == "not_match" || R::name == "custom") {
+    (void)r;
+    return true;
+  } else {
+    auto d = T{};
+    const auto& v = d.*Member;
+    if (!value_present(v)) return true;  // an empty default stands for "not given"
+    using MT = std::remove_cvref_t<decltype(v)>;
+    if constexpr (is_optional<MT>::value) {
+      return const_rule_holds(*v, r);
+    } else {
+      return const_rule_holds(v, r);
+    }
+  }
+}
+
+template <class T, std::size_t K>
+constexpr bool check_rule_decl() {
+  using C = std::remove_cvref_t<decltype(std::get<K>(decl_v<T>.constraints))>;
+  if constexpr (is_field_rule<C>::value) {
+    constexpr auto m = std::get<K>(decl_v<T>.constraints).member;
+    if constexpr (!std::is_same_v<typename is_member_of_pointer<std::remove_cv_t<decltype(m)>>::class_type, T>) {
+      return false;  // reported by the entity's constraint check
+    } else {
+      using R = decltype(C::rule);
+      if constexpr (!check_rule<T, m, R>()) {
+        return false;
+      } else if constexpr (!default_satisfies<T, m>(std::get<K>(decl_v<T>.constraints).rule)) {
+        (void)sizeof(default_breaks_rule<T, m, R>);
+        return false;
+      } else {
+        return true;
+      }
+    }
+  } else if constexpr (is_conditional_rule<C>::value) {
+    constexpr auto& c = std::get<K>(decl_v<T>.constraints);
+    constexpr auto a = c.if_.member;
+    constexpr auto b = c.then_.member;
+    if constexpr (!std::is_same_v<typename is_member_of_pointer<std::remove_cv_t<decltype(a)>>::class_type, T> ||
+                  !std::is_same_v<typename is_member_of_pointer<std::remove_cv_t<decltype(b)>>::class_type, T>) {
+      (void)sizeof(entity_rule_member_not_described<T, K>);
+      return false;
+    } else {
+      return check_rule<T, a, decltype(c.if_.rule)>() && check_rule<T, b, decltype(c.then_.rule)>();
+    }
+  } else if constexpr (is_entity_rule<C>::value) {
+    return true;  // members are checked with the other constraint members
+  } else {
+    return true;
+  }
+}
+
+template <class T>
+constexpr bool check_rules() {
+  using Cs = std::remove_cvref_t<decltype(decl_v<T>.constraints)>;
+  return []<std::size_t... K>(std::index_sequence<K...>) {
+    return (true && ... && check_rule_decl<T, K>());
+  }(std::make_index_sequence<std::tuple_size_v<Cs>>{});
+}
+
+template <class T>
+inline constexpr bool rules_checked = check_rules<T>();
+
+// ---- run time ------------------------------------------------------------------------------------
+
+template <class T>
+constexpr bool has_rules() {
+  bool r = false;
+  std::apply(
+      [&](const auto&... c) {
+        ((r = r || is_field_rule<std::remove_cvref_t<decltype(c)>>::value ||
+              is_entity_rule<std::remove_cvref_t<decltype(c)>>::value ||
+              is_conditional_rule<std::remove_cvref_t<decltype(c)>>::value ||
+              is_entity_custom_rule<std::remove_cvref_t<decltype(c)>>::value),
+         ...);
+      },
+      decl_v<T>.constraints);
+  return r;
+}
+
+template <class T>
+constexpr bool has_entity_rules() {
+  bool r = false;
+  std::apply(
+      [&](const auto&... c) {
+        ((r = r || is_entity_rule<std::remove_cvref_t<decltype(c)>>::value ||
+              is_conditional_rule<std::remove_cvref_t<decltype(c)>>::value ||
+              is_entity_custom_rule<std::remove_cvref_t<decltype(c)>>::value),
+         ...);
+      },
+      decl_v<T>.constraints);
+  return r;
+}
+
+template <class C>
+constexpr bool is_immutable_rule() {
+  if constexpr (is_field_rule<C>::value)
+    return std::is_same_v<decltype(C::rule), rule_immutable>;
+  else
+    return false;
+}
+
+// Members of T with an immutable rule.
+template <class T>
+constexpr std::array<bool, model<T>::member_count> immutable_members() {
+  std::array<bool, model<T>::member_count> out{};
+  std::apply(
+      [&](const auto&... c) {
+        (
+            [&](const auto& one) {
+              if constexpr (is_immutable_rule<std::remove_cvref_t<decltype(one)>>()) {
+                if constexpr (std::is_same_v<typename is_member_of_pointer<std::remove_cv_t<decltype(one.member)>>::class_type, T>)
+                  out[index_of_member<T>(one.member)] = true;
+              }
+            }(c),
+            ...);
+      },
+      decl_v<T>.constraints);
+  return out;
+}
+
+// Members of T named by an entity rule, a conditional or (all of them) a custom entity check.
+template <class T>
+constexpr std::array<bool, model<T>::member_count> entity_rule_members() {
+  std::array<bool, model<T>::member_count> out{};
+  std::apply(
+      [&](const auto&... c) {
+        (
+            [&](const auto& one) {
+              using C = std::remove_cvref_t<decltype(one)>;
+              if constexpr (is_entity_rule<C>::value) {
+                std::apply([&](auto... m) { ((out[index_of_member<T>(m)] = true), ...); }, one.members);
+              } else if constexpr (is_conditional_rule<C>::value) {
+                out[index_of_member<T>(one.if_.member)] = true;
+                out[index_of_member<T>(one.then_.member)] = true;
+              } else if constexpr (is_entity_custom_rule<C>::value) {
+                for (auto& b : out) b = true;
+              }
+            }(c),
+            ...);
+      },
+      decl_v<T>.constraints);
+  return out;
+}
+
+// Field-rule errors for a value of member I (the first failing rule), appended to errs.
+template <class T, std::size_t I, class MT>
+void validate_member_value(const MT& value, std::vector<field_detail>& errs) {
+  bool failed = false;
+  std::apply(
+      [&](const auto&... c) {
+        (
+            [&](const auto& one) {
+              using C = std::remove_cvref_t<decltype(one)>;
+              if constexpr (is_field_rule<C>::value) {
+                if constexpr (std::is_same_v<std::remove_cv_t<decltype(one.member)>, std::remove_cv_t<decltype(member_d<T, I>::pointer)>>) {
+                  if (failed || one.member != member_d<T, I>::pointer) return;
+                  if (auto msg = check_field_rule(value, one.rule)) {
+                    errs.push_back({std::string(model<T>::member_names[I]), std::move(*msg)});
+                    failed = true;
+                  }
+                }
+              }
+            }(c),
+            ...);
+      },
+      decl_v<T>.constraints);
+}
+
+template <class T, class M>
+std::string quoted_member_name(M m) {
+  return "'" + std::string(model<T>::member_names[index_of_member<T>(m)]) + "'";
+}
+
+// Entity rules; `field_failed(member)` tells whether a member already has an error (Kong skips a
+// check whose fields are invalid).
+template <class T, class FieldFailed>
+void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& field_failed) {
+  std::apply(
+      [&](const auto&... c) {
+        (
+            [&](const auto& one) {
+              using C = std::remove_cvref_t<decltype(one)>;
+              if constexpr (is_entity_rule<C>::value) {
+                bool any_failed = false;
+                std::size_t present = 0, total = 0;
+                std::string names;
+                std::apply(
+                    [&](auto... m) {
+                      ((any_failed = any_failed || field_failed(index_of_member<T>(m)),
+                        present += value_present(e.*m) ? 1 : 0, ++total,
+                        names += (names.empty() ? "" : ", ") + quoted_member_name<T>(m)),
+                       ...);
+                    },
+                    one.members);
+                if (any_failed) return;
+                std::string msg;
+                if constexpr (C::kind == entity_check::at_least_one_of) {
+                  if (present == 0) msg = "at least one of these fields must be non-empty: " + names;
+                } else if constexpr (C::kind == entity_check::only_one_of) {
+                  if (present != 1) msg = "exactly one of these fields must be non-empty: " + names;
+                } else if constexpr (C::kind == entity_check::mutually_required) {
+                  if (present != 0 && present != total) msg = "all or none of these fields must be set: " + names;
+                } else if constexpr (C::kind == entity_check::mutually_exclusive) {
+                  if (present > 1) msg = "only one or none of these fields must be set: " + names;
+                } else if constexpr (C::kind == entity_check::distinct) {
+                  bool dup = false;
+                  std::apply(
+                      [&](auto first, auto... rest) {
+                        auto cmp_all = [&](auto a, auto... bs) {
+                          ((dup = dup || (e.*a == e.*bs)), ...);
+                        };
+                        cmp_all(first, rest...);
+                        if constexpr (sizeof...(rest) > 1) {
+                          // every pair, not just the first against the others
+                          [&](auto, auto... more) {
+                            auto pairs = [&](auto self, auto x, auto... ys) -> void {
+                              ((dup = dup || (e.*x == e.*ys)), ...);
+                              if constexpr (sizeof...(ys) > 1) self(self, ys...);
+                            };
+                            pairs(pairs, more...);
+                          }(first, rest...);
+                        }
+                      },
+                      one.members);
+                  if (dup) msg = "values of these fields must be distinct: " + names;
+                }
+                if (!msg.empty()) errs.push_back({"@entity", std::move(msg)});
+              } else if constexpr (is_conditional_rule<C>::value) {
+                const std::size_t a = index_of_member<T>(one.if_.member);
+                const std::size_t b = index_of_member<T>(one.then_.member);
+                if (field_failed(a)) return;
+                const auto& av = e.*one.if_.member;
+                bool applies = false;
+                if constexpr (is_optional<std::remove_cvref_t<decltype(av)>>::value)
+                  applies = av.has_value() && !check_field_rule(av, one.if_.rule);
+                else
+                  applies = !check_field_rule(av, one.if_.rule);
+                if (!applies) return;
+                auto bad = check_field_rule(e.*one.then_.member, one.then_.rule);
+                if (bad) {
+                  errs.push_back({"@entity", "failed conditional validation given value of field '" +
+                                                 std::string(model<T>::member_names[a]) + "'"});
+                  if (!field_failed(b)) errs.push_back({std::string(model<T>::member_names[b]), std::move(*bad)});
+                }
+              } else if constexpr (is_entity_custom_rule<C>::value) {
+                if (!one.predicate(e)) errs.push_back({"@entity", std::string(one.message)});
+              }
+            }(c),
+            ...);
+      },
+      decl_v<T>.constraints);
+}
+
+// Every field rule then every entity rule for a whole entity. Errors: members in declaration
+// order; entity-level ones are put first by the caller's report.
+template <class T>
+std::vector<field_detail> validate(const T& e) {
+  std::vector<field_detail> errs;
+  if constexpr (has_rules<T>()) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (validate_member_value<T, I>(e.*member_d<T, I>::pointer, errs), ...);
+    }(std::make_index_sequence<model<T>::member_count>{});
+    validate_entity(e, errs, [&](std::size_t m) {
+      for (auto& x : errs)
+        if (x.field == model<T>::member_names[m]) return true;
+      return false;
+    });
+  }
+  return errs;
+}
+
+}  // namespace typedao::detail
+
+#endif
