@@ -85,7 +85,9 @@ int main() {
   DO("dao.cascade_insert", pl, plugins.insert({.name = "key-auth", .service = *ubn2}));
   DO("dao.cascade_remove", rm, services.remove(*ubn2));
   DO("dao.cascade_select", gone, plugins.select(pl->id));
-  block("dao.cascade", std::string("the plugin is gone: ") + yes(!gone->has_value()) + "\n");
+  block("dao.cascade", std::string("the plugin is gone: ") + yes(!gone->has_value()) +
+                           "\nrm->cascaded_count(): " + std::to_string(rm->cascaded_count()) +
+                           "\nrm->of<Plugin>()[0] == pl->id: " + yes(rm->of<Plugin>().at(0) == pl->id) + "\n");
 
   // on_delete set_null.
   auto certs = db.dao<Certificate>();

@@ -141,5 +141,8 @@ TYPEDAO_ENTITY(Target, "targets", typedao::cache_key(&Target::upstream, &Target:
 
 using Db = typedao::database<Service, Route, Plugin, Certificate, Upstream, Metric, Alert, Sample, Consumer,
                              KeyauthCredential, Target>;
+// The same list, as the DAOs of Db see it (for printing the statements they prepare).
+using DbRegistry = typedao::detail::registry<Service, Route, Plugin, Certificate, Upstream, Metric, Alert, Sample,
+                                             Consumer, KeyauthCredential, Target>;
 
 }  // namespace kong

@@ -72,6 +72,10 @@ int main() {
   block("sql.update.Target.target", sql::update<Target, &Target::target>());
   block("sql.update.Target.weight", sql::update<Target, &Target::weight>());
   block("sql.select_by_cache_key.Target", text_v<d::select_by_cache_key_gen<Target>>.view());
+  block("sql.remove_cascade.Service",
+        text_v<d::cascade_statement<Service, d::pk_cols<Service>, false, DbRegistry>::type>.view());
+  block("sql.remove_cascade.Consumer",
+        text_v<d::cascade_statement<Consumer, d::pk_cols<Consumer>, false, DbRegistry>::type>.view());
   block("sql.select_by.KeyauthCredential.key", sql::select_by<&KeyauthCredential::key>());
   return 0;
 }
