@@ -13,7 +13,6 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -235,11 +234,7 @@ bool rule_holds(const V& v, const R& r) {
   } else if constexpr (R::name == "starts_with") {
     return std::string_view(v).substr(0, r.prefix.size()) == r.prefix;
   } else if constexpr (R::name == "match" || R::name == "not_match") {
-    static const std::regex re(std::string(r.pattern), std::regex::ECMAScript);
-    if constexpr (R::name == "match")
-      return std::regex_match(v, re);
-    else
-      return !std::regex_search(v, re);
+    return regex_engine<R>::holds(v, r);
   } else if constexpr (R::name == "contains") {
     for (const auto& e : v)
       if (value_equal(e, r.value)) return true;
