@@ -179,7 +179,7 @@ TEST_CASE("has_codec", "[codec]") {
   STATIC_REQUIRE_FALSE(has_codec<std::optional<std::int32_t>>);  // the DAO handles NULL itself
   STATIC_REQUIRE_FALSE(has_codec<std::uint32_t>);
   STATIC_REQUIRE_FALSE(has_codec<char>);
-  STATIC_REQUIRE_FALSE(has_codec<std::vector<std::int32_t>>);
+  STATIC_REQUIRE_FALSE(has_codec<std::vector<std::uint32_t>>);
   STATIC_REQUIRE_FALSE(has_codec<const char*>);
   STATIC_REQUIRE_FALSE(has_codec<missing_decode>);
   STATIC_REQUIRE_FALSE(has_codec<throwing_decode>);
