@@ -10,10 +10,22 @@ endif()
 
 if(EXISTS "${TYPEDAO_TESTS_FILE}"
     AND NOT "${TYPEDAO_TEST_EXECUTABLE}" IS_NEWER_THAN "${TYPEDAO_TESTS_FILE}"
-    AND NOT "${TYPEDAO_ADD_TESTS_SCRIPT}" IS_NEWER_THAN "${TYPEDAO_TESTS_FILE}")
+    AND NOT "${TYPEDAO_ADD_TESTS_SCRIPT}" IS_NEWER_THAN "${TYPEDAO_TESTS_FILE}"
+    AND NOT "${TYPEDAO_INCLUDE_FILE}" IS_NEWER_THAN "${TYPEDAO_TESTS_FILE}")
   include("${TYPEDAO_TESTS_FILE}")
   return()
 endif()
+
+# A binary that cannot list its tests becomes one failing test that says so
+# (instead of an error that stops ctest from running anything else).
+macro(_typedao_discovery_failed why)
+  file(REMOVE "${TYPEDAO_TESTS_FILE}")
+  add_test("${TYPEDAO_TEST_TARGET}_DISCOVERY_FAILED" "${TYPEDAO_CMAKE_COMMAND}" -E echo
+    "Listing the test cases of ${TYPEDAO_TEST_EXECUTABLE} failed: ${why}")
+  set_tests_properties("${TYPEDAO_TEST_TARGET}_DISCOVERY_FAILED" PROPERTIES WILL_FAIL TRUE
+    LABELS "${TYPEDAO_TEST_LABELS}")
+  return()
+endmacro()
 
 # Prints the test names matching `spec` (empty: all visible tests) into `out`.
 function(_typedao_list_names out)
@@ -25,8 +37,11 @@ function(_typedao_list_names out)
     RESULT_VARIABLE result)
   # Catch2 v2 exits with the number of tests listed, so only a crash counts.
   if(NOT result MATCHES "^[0-9]+$")
-    message(FATAL_ERROR "Listing the tests of ${TYPEDAO_TEST_EXECUTABLE} failed: ${result}\n${output}\n${error}")
+    set(${out} "${result}\n${output}\n${error}" PARENT_SCOPE)
+    set(${out}_failed TRUE PARENT_SCOPE)
+    return()
   endif()
+  set(${out}_failed FALSE PARENT_SCOPE)
   string(REPLACE ";" "\\;" output "${output}")
   string(REPLACE "\n" ";" lines "${output}")
   set(names "")
@@ -60,6 +75,9 @@ function(_typedao_bracket out text)
 endfunction()
 
 _typedao_list_names(all_tests)
+if(all_tests_failed)
+  _typedao_discovery_failed("${all_tests}")
+endif()
 
 execute_process(
   COMMAND "${TYPEDAO_TEST_EXECUTABLE}" --list-tags
@@ -85,6 +103,9 @@ list(LENGTH all_tests count)
 foreach(tag IN LISTS tags)
   _typedao_spec_escape(spec "${tag}")
   _typedao_list_names(tagged "[${spec}]")
+  if(tagged_failed)
+    _typedao_discovery_failed("${tagged}")
+  endif()
   string(TOLOWER "${tag}" label)
   foreach(name IN LISTS tagged)
     list(FIND all_tests "${name}" i)
