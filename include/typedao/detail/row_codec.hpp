@@ -11,8 +11,12 @@
 #include <typedao/entity.hpp>
 #include <typedao/error.hpp>
 
+#include <cstdint>
+#include <cstring>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace typedao::detail {
@@ -135,16 +139,49 @@ std::string text_of(const V& v) {
 
 // ---- checks before sending --------------------------------------------------------------------
 
+// True when every byte is ASCII and none is NUL: such text needs no further checks. Whole words
+// at a time, the last one overlapping (the usual case on the hot path: short names, hosts, tags).
+inline bool plain_ascii(std::string_view s) noexcept {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  // A word is clean when no byte has its high bit set and no byte is zero.
+  auto clean8 = [](const char* q) {
+    std::uint64_t w;
+    std::memcpy(&w, q, 8);
+    return ((w | ((w - 0x0101010101010101ull) & ~w)) & 0x8080808080808080ull) == 0;
+  };
+  auto clean4 = [](const char* q) {
+    std::uint32_t w;
+    std::memcpy(&w, q, 4);
+    return ((w | ((w - 0x01010101u) & ~w)) & 0x80808080u) == 0;
+  };
+  if (n >= 8) {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+      if (!clean8(p + i)) return false;
+    return i == n || clean8(p + n - 8);
+  }
+  if (n >= 4) return clean4(p) && clean4(p + n - 4);
+  for (std::size_t i = 0; i < n; ++i)
+    if (static_cast<unsigned char>(p[i]) - 1u >= 0x7fu) return false;  // 0 or >= 0x80
+  return true;
+}
+
 // PostgreSQL text cannot hold NUL and must be valid UTF-8 (server encoding UTF8).
 inline const char* text_problem(std::string_view s) noexcept {
+  if (s.size() <= 0x3fffffff && plain_ascii(s)) [[likely]]
+    return nullptr;
   if (s.size() > 0x3fffffff) return "length must be at most 1073741823";
   if (s.find('\0') != std::string_view::npos) return "must not contain NUL bytes";
   if (!utf8_valid(s)) return "expected a valid UTF-8 string";
   return nullptr;
 }
 
-template <class V>
-void check_value(const V& v, const std::string& path, std::vector<field_detail>& errs) {
+// Appends the problems of one value to `errs`. `path()` names the value in a problem; it is only
+// called when there is one, so the hot path builds no strings.
+template <class V, class Path>
+  requires std::is_invocable_r_v<std::string, Path&>
+void check_value(const V& v, Path&& path, std::vector<field_detail>& errs) {
   if constexpr (is_optional<V>::value) {
     if (v) check_value(*v, path, errs);
   } else if constexpr (is_foreign<V>::value) {
@@ -159,10 +196,10 @@ void check_value(const V& v, const std::string& path, std::vector<field_detail>&
               else
                 return std::get<I>(v.key());
             }();
-            std::string sub = path + "." + std::string(MP::member_names[MP::pk_member_indices[I]]);
+            auto sub = [&] { return path() + "." + std::string(MP::member_names[MP::pk_member_indices[I]]); };
             if constexpr (std::is_same_v<std::remove_cvref_t<decltype(kv)>, uuid>) {
               if (kv.is_nil()) {
-                errs.push_back({std::move(sub), "missing primary key"});
+                errs.push_back({sub(), "missing primary key"});
                 return;
               }
             }
@@ -171,11 +208,16 @@ void check_value(const V& v, const std::string& path, std::vector<field_detail>&
           ...);
     }(std::make_index_sequence<MP::pk_member_indices.size()>{});
   } else if constexpr (std::is_same_v<V, std::string>) {
-    if (auto p = text_problem(v)) errs.push_back({path, p});
+    if (auto p = text_problem(v)) errs.push_back({path(), p});
   } else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
     for (std::size_t i = 0; i < v.size(); ++i)
-      if (auto p = text_problem(v[i])) errs.push_back({path + "." + std::to_string(i + 1), p});
+      if (auto p = text_problem(v[i])) errs.push_back({path() + "." + std::to_string(i + 1), p});
   }
+}
+
+template <class V>
+void check_value(const V& v, const std::string& path, std::vector<field_detail>& errs) {
+  check_value(v, [&] { return path; }, errs);
 }
 
 // A key given to select/update/upsert/remove: present (non-nil uuid) and valid text.
@@ -192,10 +234,10 @@ std::vector<field_detail> key_problems(const key_t<T>& k) {
             else
               return std::get<I>(k);
           }();
-          std::string name(MT::member_names[MT::pk_member_indices[I]]);
+          auto name = [] { return std::string(MT::member_names[MT::pk_member_indices[I]]); };
           if constexpr (std::is_same_v<std::remove_cvref_t<decltype(kv)>, uuid>) {
             if (kv.is_nil()) {
-              errs.push_back({std::move(name), "missing primary key"});
+              errs.push_back({name(), "missing primary key"});
               return;
             }
           }
@@ -216,23 +258,37 @@ inline error invalid_primary_key(std::vector<field_detail> errs) {
 }
 
 // ---- decoding ---------------------------------------------------------------------------------
-
+//
+// NULL is asked about only when a column's length is <= 0: a row_set reports a NULL with length
+// 0 (libpq's PQgetlength) or -1, so one call per column (length, then data) is enough for the
+// usual non-empty values.
 
 template <class V, row_set R>
 const char* decode_value(const R& rows, int r, int& c, V& out) noexcept {
   if constexpr (is_optional<V>::value) {
     using U = typename V::value_type;
-    std::size_t cols = 1;
-    if constexpr (is_foreign<U>::value) cols = model<typename U::parent_type>::pk_column_count;
-    bool all_null = true;
-    for (std::size_t i = 0; i < cols; ++i) all_null = all_null && rows.is_null(r, c + static_cast<int>(i));
-    if (all_null) {
-      out.reset();
-      c += static_cast<int>(cols);
-      return nullptr;
+    if constexpr (is_foreign<U>::value || is_tuple<U>::value) {
+      std::size_t cols = 1;
+      if constexpr (is_foreign<U>::value) cols = model<typename U::parent_type>::pk_column_count;
+      bool all_null = true;
+      for (std::size_t i = 0; i < cols; ++i) all_null = all_null && rows.is_null(r, c + static_cast<int>(i));
+      if (all_null) {
+        out.reset();
+        c += static_cast<int>(cols);
+        return nullptr;
+      }
+      if (!out) out.emplace();
+      return decode_value(rows, r, c, *out);
+    } else {
+      const int col = c++;
+      const int len = rows.length(r, col);
+      if (len <= 0 && rows.is_null(r, col)) {
+        out.reset();
+        return nullptr;
+      }
+      if (!out) out.emplace();
+      return customize::codec<U>::decode(rows.data(r, col), static_cast<std::size_t>(len), *out);
     }
-    if (!out) out.emplace();
-    return decode_value(rows, r, c, *out);
   } else if constexpr (is_foreign<V>::value) {
     return decode_value(rows, r, c, out.key());
   } else if constexpr (is_tuple<V>::value) {
@@ -240,14 +296,26 @@ const char* decode_value(const R& rows, int r, int& c, V& out) noexcept {
     std::apply([&](auto&... e) { ((err = err ? err : decode_value(rows, r, c, e)), ...); }, out);
     return err;
   } else {
-    int col = c++;
-    if (rows.is_null(r, col)) return "unexpected NULL in a NOT NULL column";
-    return customize::codec<V>::decode(rows.data(r, col), static_cast<std::size_t>(rows.length(r, col)), out);
+    const int col = c++;
+    const int len = rows.length(r, col);
+    if (len <= 0 && rows.is_null(r, col)) return "unexpected NULL in a NOT NULL column";
+    return customize::codec<V>::decode(rows.data(r, col), static_cast<std::size_t>(len), out);
   }
 }
 
+// Whether the result has T's columns with T's types (the hot path: no error object).
 template <class T, row_set R>
-result<void> check_shape(const R& rows) {
+bool shape_matches(const R& rows) noexcept {
+  using MT = model<T>;
+  if (rows.column_count() != static_cast<int>(MT::column_count)) return false;
+  for (std::size_t c = 0; c < MT::column_count; ++c)
+    if (rows.column_type(static_cast<int>(c)) != MT::columns[c].oid) return false;
+  return true;
+}
+
+// Why the result does not have T's shape (DATABASE_ERROR).
+template <class T, row_set R>
+[[gnu::cold]] [[gnu::noinline]] error shape_error(const R& rows) {
   using MT = model<T>;
   if (rows.column_count() != static_cast<int>(MT::column_count))
     return make_error(error_code::database_error,
@@ -260,28 +328,50 @@ result<void> check_shape(const R& rows) {
                             std::to_string(rows.column_type(static_cast<int>(c))) + ", expected " +
                             std::to_string(MT::columns[c].oid) + " (" + std::string(MT::columns[c].sql_type) +
                             "); migrate the table");
-  return {};
+  return make_error(error_code::database_error, "unexpected result shape");
 }
 
 template <class T, row_set R>
-result<void> decode_row(const R& rows, int r, T& out) {
+result<void> check_shape(const R& rows) {
+  if (shape_matches<T>(rows)) [[likely]]
+    return {};
+  return shape_error<T>(rows);
+}
+
+// Decodes row r into out: nullptr, or the codec's message with `bad_member` the member it was
+// decoding (out is then partly written).
+template <class T, row_set R>
+const char* decode_row_into(const R& rows, int r, T& out, std::size_t& bad_member) noexcept {
   using MT = model<T>;
   int c = 0;
   const char* err = nullptr;
-  std::size_t bad_member = 0;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (
         [&] {
           if (err) return;
           err = decode_value(rows, r, c, out.*member_d<T, I>::pointer);
-          if (err) bad_member = I;
+          if (err) [[unlikely]]
+            bad_member = I;
         }(),
         ...);
   }(std::make_index_sequence<MT::member_count>{});
-  if (err)
-    return make_error(error_code::database_error, "could not decode column '" +
-                                                      std::string(MT::columns[MT::member_first_column[bad_member]].name) +
-                                                      "' of '" + std::string(MT::table) + "': " + err);
+  return err;
+}
+
+// The DATABASE_ERROR for a failed decode_row_into.
+template <class T>
+[[gnu::cold]] [[gnu::noinline]] error decode_error(std::size_t bad_member, const char* err) {
+  using MT = model<T>;
+  return make_error(error_code::database_error, "could not decode column '" +
+                                                    std::string(MT::columns[MT::member_first_column[bad_member]].name) +
+                                                    "' of '" + std::string(MT::table) + "': " + err);
+}
+
+template <class T, row_set R>
+result<void> decode_row(const R& rows, int r, T& out) {
+  std::size_t bad_member = 0;
+  if (const char* err = decode_row_into(rows, r, out, bad_member)) [[unlikely]]
+    return decode_error<T>(bad_member, err);
   return {};
 }
 
