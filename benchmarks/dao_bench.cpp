@@ -240,17 +240,19 @@ void BM_single(benchmark::State& state, transport* t) {
 
 // ---- callgrind loop mode ------------------------------------------------------------------
 
+bool run_op(transport& t, int op, const Service& s) {
+  switch (op) {
+    case 0: return typedao_insert(t, s);
+    case 1: return libpq_insert(t, s);
+    case 2: return typedao_select(t);
+    default: return libpq_select(t);
+  }
+}
+
 extern "C" __attribute__((noinline)) int td_bench_loop(transport* t, int op, long count, Service* s) {
   int failures = 0;
   for (long i = 0; i < count; ++i) {
-    bool ok = true;
-    switch (op) {
-      case 0: ok = typedao_insert(*t, *s); break;
-      case 1: ok = libpq_insert(*t, *s); break;
-      case 2: ok = typedao_select(*t); break;
-      default: ok = libpq_select(*t); break;
-    }
-    failures += ok ? 0 : 1;
+    failures += run_op(*t, op, *s) ? 0 : 1;
     if (op < 2) next_name(*s);
   }
   return failures;
@@ -270,7 +272,8 @@ int run_loop(const std::string& what, long count) {
   next_name(s);
   // Warm up outside the measured function: statements prepared, generator seeded, caches filled.
   for (int k = 0; k < 10; ++k) {
-    if (td_bench_loop(&t, op, 1, &s) != 0) return fail("loop", "a call failed"), 1;
+    if (!run_op(t, op, s)) return fail("loop", "a call failed"), 1;
+    if (op < 2) next_name(s);
   }
   const int failures = td_bench_loop(&t, op, count, &s);
   std::printf("%s: %ld calls on %s, %d failed\n", what.c_str(), count, t.name.c_str(), failures);
