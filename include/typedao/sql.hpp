@@ -35,7 +35,6 @@ template <class T>
 using M = model<T>;
 
 inline constexpr oid_t int8_oid = 20;
-inline constexpr oid_t text_oid = 25;
 inline constexpr oid_t text_array_oid = 1009;
 
 template <class T, class B>
@@ -716,7 +715,8 @@ struct table_constraint_name_too_long {
 template <class T, std::size_t I>
 consteval bool check_member_constraint_names() {
   constexpr bool named = M<T>::unique[I] || member_is_foreign<T, I> || (M<T>::has_tags && I == M<T>::tags_member);
-  if constexpr (named && M<T>::table.size() + 1 + M<T>::member_names[I].size() + 5 > 63) {
+  constexpr std::size_t suffix = member_is_foreign<T, I> ? 5 : 4;  // _fkey; _key, _idx
+  if constexpr (named && M<T>::table.size() + 1 + M<T>::member_names[I].size() + suffix > 63) {
     (void)sizeof(constraint_name_too_long<T, member_d<T, I>::pointer>);
     return false;
   } else {
@@ -726,7 +726,7 @@ consteval bool check_member_constraint_names() {
 
 template <class T>
 consteval bool constraint_names_fit() {
-  constexpr std::size_t suffix = M<T>::has_cache_key_column ? 14 : M<T>::has_ttl ? 8 : 5;
+  constexpr std::size_t suffix = M<T>::has_cache_key_column ? 14 : M<T>::has_ttl ? 8 : 5;  // _cache_key_key, _ttl_idx, _pkey
   bool ok = true;
   if constexpr (M<T>::table.size() + suffix > 63) {
     (void)sizeof(table_constraint_name_too_long<T>);
