@@ -27,6 +27,13 @@ struct Service {
 BOOST_DESCRIBE_STRUCT(Service, (), (id, created_at, updated_at, name, protocol, host, port, path, tags))
 TYPEDAO_ENTITY(Service, "services", typedao::unique(&Service::name))
 
+// Nothing but a key: upsert has no other column to update.
+struct Flag {
+  std::string name;
+};
+BOOST_DESCRIBE_STRUCT(Flag, (), (name))
+TYPEDAO_ENTITY(Flag, "flags", typedao::primary_key(&Flag::name))
+
 using typedao_test::iso;
 using typedao_test::iso_sql;
 using typedao_test::pg_fixture;
@@ -115,6 +122,17 @@ TEST_CASE_METHOD(crud_fixture, "insert: a caller-provided created_at is kept, up
   CHECK(r->created_at == given);
   CHECK(column(r->id, iso_sql("created_at")) == "2015-03-14T09:26:53.589793Z");
   CHECK(r->updated_at > given);
+  CHECK(column(r->id, iso_sql("updated_at")) == iso(r->updated_at));
+}
+
+TEST_CASE_METHOD(crud_fixture, "insert: a caller-provided updated_at is ignored (always now())",
+                 "[pg][crud][insert]") {
+  using namespace std::chrono;
+  const typedao::timestamp given = sys_days{year{2001} / 1 / 1};
+  auto r = services.insert({.updated_at = given, .name = "x", .host = "h"});
+  REQUIRE_OK(r);
+  CHECK(r->updated_at != given);
+  CHECK(r->updated_at == r->created_at);
   CHECK(column(r->id, iso_sql("updated_at")) == iso(r->updated_at));
 }
 
@@ -525,4 +543,57 @@ TEST_CASE_METHOD(crud_fixture, "result::value() throws typedao::exception carryi
     CHECK(ex.error().code == typedao::error_code::unique_violation);
     CHECK(std::string(ex.what()) == "[postgres] UNIQUE violation detected on '{name=\"dup\"}'");
   }
+}
+
+TEST_CASE_METHOD(pg_fixture, "an entity that is only a key: insert, select, upsert, remove", "[pg][crud]") {
+  typedao::database<Flag> db{conn};
+  REQUIRE_OK(db.migrate());
+  auto flags = db.dao<Flag>();
+  REQUIRE_OK(flags.insert({.name = "a"}));
+  auto up1 = flags.upsert(std::string("a"), {});
+  REQUIRE_OK(up1);
+  CHECK(up1->name == "a");
+  auto up2 = flags.upsert(std::string("b"), {});
+  REQUIRE_OK(up2);
+  CHECK(up2->name == "b");
+  CHECK(count("flags") == 2);
+  auto got = flags.select(std::string("b"));
+  REQUIRE_OK(got);
+  CHECK(got->has_value());
+  REQUIRE_OK(flags.remove(std::string("a")));
+  CHECK(value("SELECT string_agg(name, ',') FROM flags") == "b");
+  auto dup = flags.insert({.name = "b"});
+  REQUIRE_FALSE(dup);
+  CHECK(dup.error().code == typedao::error_code::primary_key_violation);
+  CHECK(dup.error().message == "primary key violation on key '{name=\"b\"}'");
+}
+
+TEST_CASE_METHOD(pg_fixture, "threads: one connection per thread, concurrent inserts and selects",
+                 "[pg][crud][concurrency]") {
+  typedao::database<Service> db{conn};
+  REQUIRE_OK(db.migrate());
+  constexpr int threads_n = 6, per_thread = 40;
+  std::vector<typedao::pg::connection> conns;
+  for (int t = 0; t < threads_n; ++t) conns.push_back(open_second());
+  std::vector<std::vector<typedao::uuid>> ids(threads_n);
+  std::vector<std::string> failures(threads_n);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < threads_n; ++t)
+    threads.emplace_back([&, t] {
+      typedao::dao<Service, typedao::pg::connection> d(conns[t]);
+      for (int i = 0; i < per_thread && failures[t].empty(); ++i) {
+        auto r = d.insert({.name = "t" + std::to_string(t) + "-" + std::to_string(i), .host = "h", .port = i});
+        if (!r) {
+          failures[t] = typedao_test::describe(r.error());
+          break;
+        }
+        auto back = d.select(r->id);
+        if (!back || !back->has_value() || (*back)->port != i) failures[t] = "select mismatch";
+        ids[t].push_back(r->id);
+      }
+    });
+  for (auto& th : threads) th.join();
+  for (auto& f : failures) CHECK(f.empty());
+  CHECK(count("services") == threads_n * per_thread);
+  CHECK(value("SELECT count(DISTINCT id) FROM services") == std::to_string(threads_n * per_thread));
 }

@@ -243,3 +243,38 @@ TEST_CASE_METHOD(errors_fixture, "NOT_FOUND and UNIQUE_VIOLATION are distinct co
   CHECK(r.error().message == "relation \"consumers\" does not exist");
   CHECK(r.error().to_string() == "[postgres] relation \"consumers\" does not exist");
 }
+
+TEST_CASE_METHOD(errors_fixture, "a NOT NULL column the entity does not know is a SCHEMA_VIOLATION naming it",
+                 "[pg][errors]") {
+  exec("ALTER TABLE services ADD COLUMN region text NOT NULL");
+  auto r = services.insert({.name = "x", .host = "h"});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == typedao::error_code::schema_violation);
+  CHECK(r.error().message == "schema violation (region: required field missing)");
+  CHECK(r.error().server.sqlstate == "23502");
+  CHECK(count("services") == 0);
+}
+
+TEST_CASE_METHOD(errors_fixture, "a CHECK constraint added in SQL is a DATABASE_ERROR with the server's report",
+                 "[pg][errors]") {
+  exec("ALTER TABLE services ADD CONSTRAINT services_port_range CHECK (port BETWEEN 0 AND 65535)");
+  auto r = services.insert({.name = "x", .host = "h", .port = 70000});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == typedao::error_code::database_error);
+  CHECK(r.error().server.sqlstate == "23514");
+  CHECK(r.error().server.constraint == "services_port_range");
+  CHECK(r.error().message == "new row for relation \"services\" violates check constraint \"services_port_range\"");
+  CHECK(count("services") == 0);
+}
+
+TEST_CASE_METHOD(errors_fixture, "a unique index added in SQL is a DATABASE_ERROR, not a misattributed violation",
+                 "[pg][errors]") {
+  exec("CREATE UNIQUE INDEX services_host_uniq ON services (host)");
+  add("a", "same.host");
+  auto r = services.insert({.name = "b", .host = "same.host"});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == typedao::error_code::database_error);
+  CHECK(r.error().server.sqlstate == "23505");
+  CHECK(r.error().server.constraint == "services_host_uniq");
+  CHECK(count("services") == 1);
+}
