@@ -426,7 +426,7 @@ class dao {
   // ---- cache keys --------------------------------------------------------------------------
 
   /// Kong's cache key: "<table>:<v1>:...:<v5>:" (foreign members by their key, missing values
-  /// empty, the primary key when every value is empty).
+  /// empty, the primary key when every value is empty; '%' and ':' in values escaped as %25, %3A).
   static std::string cache_key(const T& e) {
     static_assert(M::cache_key_members.size() > 0,
                   "typedao::dao::cache_key: the entity declares no cache key. Declare "
@@ -447,7 +447,14 @@ class dao {
     std::string out(M::table);
     for (auto& v : values) {
       out += ':';
-      out += v;
+      for (char ch : v) {  // as the hidden column's SQL does: values cannot run into each other
+        if (ch == '%')
+          out += "%25";
+        else if (ch == ':')
+          out += "%3A";
+        else
+          out += ch;
+      }
     }
     out += ':';
     return out;
@@ -619,7 +626,7 @@ class dao {
   result<typedao::page<T>> page_impl(const FkV* fk, std::optional<std::int64_t> size, std::string_view offset,
                                      const page_options& o) {
     detail::option_errors oe;
-    auto lim = detail::check_page_options(o, pagination_, M::has_tags, true, M::table, oe);
+    auto lim = detail::check_page_options(o, pagination_, M::has_tags, M::table, oe);
     if (!oe.empty()) return std::move(oe).error();
     std::int64_t n = size ? *size : lim.page_size;
     if (n < 1 || n > lim.max_page_size)

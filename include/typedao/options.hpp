@@ -32,7 +32,7 @@ enum class tags_match { all, any };
 
 /// Options of page / each / page_for / each_for.
 struct page_options {
-  std::vector<std::string> tags;         // filter (page/each only), at most 5
+  std::vector<std::string> tags;         // filter (page/each and page_for/each_for), at most 5
   tags_match match = tags_match::all;    // all-of (@>) or any-of (&&)
   std::optional<std::int64_t> page_size;      // per-call default size (pagination.page_size)
   std::optional<std::int64_t> max_page_size;  // per-call bound (pagination.max_page_size)
@@ -94,7 +94,7 @@ inline void check_ttl(const std::optional<std::int64_t>& ttl, bool ttl_entity, s
 
 // Effective limits after per-call overrides; reports bad overrides and tags.
 inline pagination check_page_options(const page_options& o, const pagination& base, bool has_tags,
-                                     bool tags_allowed, std::string_view table, option_errors& errs) {
+                                     std::string_view table, option_errors& errs) {
   pagination p = base;
   if (o.max_page_size) {
     if (*o.max_page_size < 1)
@@ -111,8 +111,6 @@ inline pagination check_page_options(const page_options& o, const pagination& ba
   if (!o.tags.empty()) {
     if (!has_tags) {
       errs.add("tags", "cannot be used with '" + std::string(table) + "'");
-    } else if (!tags_allowed) {
-      errs.add("tags", "cannot be used with a foreign key filter");
     } else if (o.tags.size() > max_filter_tags) {
       errs.add("tags", "cannot query more than " + std::to_string(max_filter_tags) + " tags");
     } else {

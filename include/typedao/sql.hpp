@@ -98,15 +98,18 @@ constexpr void put_literal(B& b, std::string_view s) {
 }
 
 // Kong's cache key "<table>:<v1>:<v2>:<v3>:<v4>:<v5>:" (five value slots and an empty workspace
-// slot), NULL values empty, falling back to the primary key when every value is empty.
+// slot), NULL values empty, falling back to the primary key when every value is empty. Unlike
+// Kong, '%' and ':' inside values are escaped as %25 and %3A, so {"a:", "b"} and {"a", ":b"}
+// cannot collide.
 // `source(column)` writes the SQL for a column's new value ($n or the column itself).
 template <class T, class B, class Source>
 constexpr void put_cache_key_expr(B& b, Source&& source) {
   constexpr auto& ck = M<T>::cache_key_members;
+  // '%' and ':' in values are escaped (%25, %3A) so that values cannot run into each other.
   auto put_value = [&](std::size_t col) {
-    b.put("COALESCE(");
+    b.put("replace(replace(COALESCE(");
     source(col);
-    b.put("::text, '')");
+    b.put("::text, ''), '%', '%25'), ':', '%3A')");
   };
   b.put("CASE WHEN ");
   for (std::size_t i = 0; i < ck.size(); ++i) {

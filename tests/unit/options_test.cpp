@@ -117,7 +117,7 @@ TEST_CASE("check_page_options: per-call limits, tag checks, all reported togethe
   };
   auto run = [](const page_options& o, bool has_tags = true, pagination base = {}) {
     option_errors oe;
-    auto p = check_page_options(o, base, has_tags, true, "things", oe);
+    auto p = check_page_options(o, base, has_tags, "things", oe);
     return out{p, oe.empty() ? std::string("<ok>") : std::move(oe).error().message};
   };
 
@@ -164,7 +164,7 @@ TEST_CASE("check_page_options: per-call limits, tag checks, all reported togethe
   }
   SECTION("several problems: one error, keys sorted") {
     option_errors oe;
-    check_page_options({.tags = {"a/b"}, .page_size = 0}, {}, true, true, "things", oe);
+    check_page_options({.tags = {"a/b"}, .page_size = 0}, {}, true, "things", oe);
     auto e = std::move(oe).error();
     CHECK(e.message == "2 option violations (pagination.page_size: must be an integer between 1 and 50000; tags: " +
                            bad_tag + ")");
@@ -172,7 +172,7 @@ TEST_CASE("check_page_options: per-call limits, tag checks, all reported togethe
                                                 {"tags", bad_tag}});
 
     option_errors oe3;
-    check_page_options({.tags = {"x"}, .page_size = 1, .max_page_size = 0}, {}, false, true, "things", oe3);
+    check_page_options({.tags = {"x"}, .page_size = 1, .max_page_size = 0}, {}, false, "things", oe3);
     check_ttl(5, false, "things", oe3);
     CHECK(std::move(oe3).error().message ==
           "3 option violations (pagination.max_page_size: must be an integer greater than 0; tags: cannot be used "
