@@ -38,40 +38,36 @@ int main() {
   block("sql.remove.Metric", sql::remove<Metric>());
   block("sql.remove_by.Service.name", sql::remove_by<&Service::name>());
 
-  // Statements without a typedao::sql:: function yet: printed from the generators the DAO uses.
-  namespace d = typedao::detail;
-  using d::text_v;
-  using d::tags_filter;
-  constexpr auto npos = d::npos;
-  constexpr auto route_service = d::index_of_member<Route>(&Route::service);
-  block("sql.page.Service", text_v<d::page_gen<Service, npos, tags_filter::none, false>>.view());
-  block("sql.page.Service.after", text_v<d::page_gen<Service, npos, tags_filter::none, true>>.view());
-  block("sql.page.Service.tags_all", text_v<d::page_gen<Service, npos, tags_filter::all, false>>.view());
-  block("sql.page.Service.tags_any.after", text_v<d::page_gen<Service, npos, tags_filter::any, true>>.view());
-  block("sql.page.Metric.after", text_v<d::page_gen<Metric, npos, tags_filter::none, true>>.view());
-  block("sql.page_for.Route.service", text_v<d::page_gen<Route, route_service, tags_filter::none, false>>.view());
-  block("sql.page_for.Route.service.after", text_v<d::page_gen<Route, route_service, tags_filter::none, true>>.view());
-  block("sql.count.Service", text_v<d::count_gen<Service, npos>>.view());
-  block("sql.count_for.Route.service", text_v<d::count_gen<Route, route_service>>.view());
-  block("sql.truncate.Service", text_v<d::truncate_gen<Service>>.view());
+  block("sql.page.Service", sql::page<Service>());
+  block("sql.page.Service.after", sql::page_after<Service>());
+  block("sql.page.Service.tags_all", sql::page_tags_all<Service>());
+  block("sql.page.Metric.after", sql::page_after<Metric>());
+  block("sql.page_for.Route.service", sql::page_for<&Route::service>());
+  block("sql.page_for.Route.service.after", sql::page_for_after<&Route::service>());
+  block("sql.count.Service", sql::count<Service>());
+  block("sql.count_for.Route.service", sql::count_for<&Route::service>());
+  block("sql.truncate.Service", sql::truncate<Service>());
 
   block("ddl.Consumer", sql::create_table<Consumer>());
   block("ddl.KeyauthCredential", sql::create_table<KeyauthCredential>());
   block("ddl.Target", sql::create_table<Target>());
   block("sql.insert.KeyauthCredential", sql::insert<KeyauthCredential>());
   block("sql.select.KeyauthCredential", sql::select<KeyauthCredential>());
+  // Statements without a typedao::sql:: function: printed from the generators the DAO prepares.
+  namespace d = typedao::detail;
+  using d::text_v;
   block("sql.select.KeyauthCredential.skip_ttl", text_v<d::select_gen<KeyauthCredential, true>>.view());
   block("sql.update.KeyauthCredential.key", sql::update<KeyauthCredential, &KeyauthCredential::key>());
   block("sql.upsert.KeyauthCredential", sql::upsert<KeyauthCredential>());
   block("sql.remove.KeyauthCredential", sql::remove<KeyauthCredential>());
-  block("sql.page.KeyauthCredential", text_v<d::page_gen<KeyauthCredential, npos, tags_filter::none, false>>.view());
-  block("sql.count.KeyauthCredential", text_v<d::count_gen<KeyauthCredential, npos>>.view());
-  block("sql.ttl.KeyauthCredential", text_v<d::ttl_gen<KeyauthCredential>>.view());
-  block("sql.purge.KeyauthCredential", text_v<d::purge_gen<KeyauthCredential>>.view());
+  block("sql.page.KeyauthCredential", sql::page<KeyauthCredential>());
+  block("sql.count.KeyauthCredential", sql::count<KeyauthCredential>());
+  block("sql.ttl.KeyauthCredential", sql::ttl<KeyauthCredential>());
+  block("sql.purge.KeyauthCredential", sql::purge_expired<KeyauthCredential>());
   block("sql.insert.Target", sql::insert<Target>());
   block("sql.update.Target.target", sql::update<Target, &Target::target>());
   block("sql.update.Target.weight", sql::update<Target, &Target::weight>());
-  block("sql.select_by_cache_key.Target", text_v<d::select_by_cache_key_gen<Target>>.view());
+  block("sql.select_by_cache_key.Target", sql::select_by_cache_key<Target>());
   block("sql.remove_cascade.Service",
         text_v<d::cascade_statement<Service, d::pk_cols<Service>, false, DbRegistry>::type>.view());
   block("sql.remove_cascade.Consumer",
