@@ -342,3 +342,26 @@ TEST_CASE_METHOD(cache_key_fixture, "cache_key: a duplicate on update renders un
                                  "\"},service={id=\"" + str(s.id) + "\"}}'");
   CHECK(count("plugins") == 3);
 }
+
+TEST_CASE_METHOD(cache_key_fixture, "cache_key: '%' and ':' inside values are escaped (%25, %3A), in C++ and in SQL",
+                 "[pg][cache_key][format]") {
+  CHECK(plugin_dao::cache_key({.name = "a:b%c"}) == "plugins:a%3Ab%25c:::::");
+  CHECK(plugin_dao::cache_key({.name = "%3A"}) == "plugins:%253A:::::");
+  auto p = plugin({.name = "a:b%c"});
+  check_consistent(p, "plugins:a%3Ab%25c:::::");
+  auto q = plugin({.name = "%3A"});
+  check_consistent(q, "plugins:%253A:::::");
+  // Values that would run into each other unescaped are different keys.
+  auto l1 = limits.insert({.id = 1, .scope = "s", .a = "p:", .b = "q"});
+  auto l2 = limits.insert({.id = 2, .scope = "s", .a = "p", .b = ":q"});
+  REQUIRE_OK(l1);
+  REQUIRE_OK(l2);
+  CHECK(value("SELECT cache_key FROM limits WHERE id = 1") == "limits:s:0:false:p%3A:q:");
+  CHECK(value("SELECT cache_key FROM limits WHERE id = 2") == "limits:s:0:false:p:%3Aq:");
+  CHECK(dao_t<db_t, Limit>::cache_key(*l1) == "limits:s:0:false:p%3A:q:");
+  CHECK(dao_t<db_t, Limit>::cache_key(*l2) == "limits:s:0:false:p:%3Aq:");
+  // And through update.
+  auto u = plugins.update(p.id, set<&Plugin::name>("x:y"));
+  REQUIRE_OK(u);
+  check_consistent(*u, "plugins:x%3Ay:::::");
+}
