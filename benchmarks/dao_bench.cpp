@@ -4,7 +4,9 @@
 //   BM_<op>/alternating/<transport>   the comparison: typedao and libpq call by call in one loop
 //                                     (order swapped every iteration), each call timed on its own;
 //                                     counters typedao_us, libpq_us (mean per call), ratio
-//                                     (typedao/libpq), the same from medians, delta_ns.
+//                                     (typedao/libpq), the same from medians (*_med_us,
+//                                     ratio_med), ratio_paired (median of per-iteration
+//                                     ratios) and delta_ns (mean difference).
 //   BM_<op>/typedao|libpq/<transport> the conventional view, one variant per benchmark.
 //
 // <op>: insert (the quickstart Service: client-side uuid, created_at/updated_at by the server,
@@ -183,6 +185,17 @@ void report(benchmark::State& state, const std::vector<std::int64_t>& td, const 
   state.counters["libpq_med_us"] = pmed;
   state.counters["ratio_med"] = pmed > 0 ? tmed / pmed : 0;
   state.counters["delta_ns"] = (tm - pm) * 1000.0;
+  // Paired: the median over iterations of (typedao call / the libpq call next to it in time),
+  // which cancels drift and load that last longer than one iteration.
+  std::vector<double> r;
+  r.reserve(td.size());
+  for (std::size_t i = 0; i < td.size() && i < pq.size(); ++i)
+    if (pq[i] > 0) r.push_back(static_cast<double>(td[i]) / static_cast<double>(pq[i]));
+  if (!r.empty()) {
+    auto mid = r.begin() + static_cast<std::ptrdiff_t>(r.size() / 2);
+    std::nth_element(r.begin(), mid, r.end());
+    state.counters["ratio_paired"] = *mid;
+  }
 }
 
 // Both variants in one loop, alternating which goes first, each call timed separately.
