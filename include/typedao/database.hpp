@@ -21,15 +21,27 @@ namespace detail {
 template <class T, class... Es>
 inline constexpr bool registered = (std::is_same_v<T, Es> || ...);
 
+template <class Entity, auto Member, class Parent, bool Ok = false>
+struct parent_not_registered {
+  static_assert(Ok,
+                "typedao::database: an entity has a foreign<> to an entity that is not registered. Add the "
+                "parent to the database's entity list.");
+};
+
+// Every foreign<> member of T names a registered parent; the error names the member and parent.
 template <class T, class... Es>
 consteval bool parents_registered() {
   return []<std::size_t... I>(std::index_sequence<I...>) {
-    return ([] {
-      if constexpr (member_is_foreign<T, I>)
-        return registered<typename is_foreign<value_type_t<T, I>>::parent, Es...>;
-      else
-        return true;
-    }() && ...);
+    return (true && ... && [] {
+      if constexpr (member_is_foreign<T, I>) {
+        using P = typename is_foreign<value_type_t<T, I>>::parent;
+        if constexpr (!registered<P, Es...>) {
+          (void)sizeof(parent_not_registered<T, member_d<T, I>::pointer, P>);
+          return false;
+        }
+      }
+      return true;
+    }());
   }(std::make_index_sequence<model<T>::member_count>{});
 }
 
@@ -76,9 +88,7 @@ struct migrate_gen {
 template <connector C, entity... Es>
 class basic_database {
   static_assert(sizeof...(Es) > 0, "typedao::database: register at least one entity. List them: database<Service, Route>.");
-  static_assert((detail::parents_registered<Es, Es...>() && ...),
-                "typedao::database: an entity has a foreign<> to an entity that is not registered. Add the "
-                "parent to the database's entity list.");
+  static_assert(detail::checks_run<detail::parents_registered<Es, Es...>()...>);
 
  public:
   explicit basic_database(C& conn) noexcept : conn_(&conn) {}

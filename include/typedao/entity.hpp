@@ -265,31 +265,6 @@ constexpr std::size_t count_pk_decls() {
   return n;
 }
 
-// Every member pointer in the declaration, checked for belonging to T and being described.
-template <class T>
-constexpr bool constraint_members_belong() {
-  bool ok = true;
-  auto check = [&](auto m) {
-    if constexpr (!pointer_belongs<decltype(m), T>())
-      ok = false;
-    else if (index_of_member<T>(m) == npos)
-      ok = false;
-  };
-  std::apply(
-      [&](auto&... c) {
-        (
-            [&](auto& one) {
-              if constexpr (requires { one.members; })
-                std::apply([&](auto... m) { (check(m), ...); }, one.members);
-              else if constexpr (requires { one.member; })
-                check(one.member);
-            }(c),
-            ...);
-      },
-      decl_v<T>.constraints);
-  return ok;
-}
-
 template <class T, std::size_t N>
 constexpr std::array<bool, N> unique_flags() {
   std::array<bool, N> out{};
@@ -367,19 +342,68 @@ struct pfr_fields_match {
   }(std::make_index_sequence<actual>{});
 };
 
-// Named checks so that the compiler's "required from" lines name the entity and the member.
-template <class Entity, std::size_t MemberIndex, class MemberType>
+// Named checks, instantiated only when their rule is broken, so that the compiler's "required
+// from" / "in instantiation of" lines name the entity and the member (`&Entity::member`). The
+// trailing `Ok` keeps the condition out of clang's "due to requirement" line.
+template <class Entity, std::size_t Position, class MemberType, bool Ok = false>
 struct member_missing_from_describe {
-  static_assert(sizeof(MemberType) == 0,
+  static_assert(Ok,
                 "typedao::entity: a member of the struct is missing from BOOST_DESCRIBE_STRUCT, so it "
                 "would never be stored. List every member, in declaration order, in BOOST_DESCRIBE_STRUCT.");
 };
 
-template <class Entity, auto Member, class MemberType>
+template <class Entity, auto Member, class MemberType, bool Ok = false>
 struct unsupported_member_type {
-  static_assert(sizeof(MemberType) == 0,
+  static_assert(Ok,
                 "typedao::entity: the member's type has no codec. Use a supported type (see "
                 "docs/entities.md) or specialise typedao::customize::codec for it.");
+};
+
+template <class Entity, auto Member, bool Ok = false>
+struct constraint_member_of_another_struct {
+  static_assert(Ok,
+                "typedao::entity: a constraint or rule in TYPEDAO_ENTITY names a member of another struct. "
+                "Pass &Entity::member of the entity being declared.");
+};
+
+template <class Entity, auto Member, bool Ok = false>
+struct constraint_member_not_described {
+  static_assert(Ok,
+                "typedao::entity: a constraint or rule in TYPEDAO_ENTITY names a member that is not listed in "
+                "BOOST_DESCRIBE_STRUCT. Describe the member.");
+};
+
+template <class Entity, auto Member, bool Ok = false>
+struct on_delete_member_not_foreign {
+  static_assert(Ok,
+                "typedao::on_delete: the member is not a foreign<> member. Declare on_delete only for "
+                "members of type typedao::foreign<Parent>.");
+};
+
+template <class Entity, auto Member, bool Ok = false>
+struct set_null_member_not_optional {
+  static_assert(Ok,
+                "typedao::on_delete: set_null needs a nullable foreign key. Declare the member as "
+                "std::optional<typedao::foreign<Parent>>.");
+};
+
+template <class Entity, auto Member, bool Ok = false>
+struct primary_key_member_not_plain {
+  static_assert(Ok,
+                "typedao::primary_key: a key member cannot be std::optional or a foreign<> member. "
+                "Use a plain member (uuid, integer, string ...).");
+};
+
+template <class Entity, bool Ok = false>
+struct entity_without_primary_key {
+  static_assert(Ok,
+                "typedao::entity: no primary key. Add a member named id or declare "
+                "typedao::primary_key(&Entity::member, ...) in TYPEDAO_ENTITY.");
+};
+
+template <class Entity, bool Ok = false>
+struct primary_key_declared_twice {
+  static_assert(Ok, "typedao::primary_key: declared twice. Declare it once, listing every key member.");
 };
 
 template <class T, std::size_t I>
@@ -388,11 +412,18 @@ constexpr bool check_member() {
   if constexpr (member_is_foreign<T, I>) {
     return true;
   } else if constexpr (!has_codec<V>) {
-    (void)sizeof(unsupported_member_type<T, member_d<T, I>::pointer, V>);
+    (void)sizeof(unsupported_member_type<T, member_d<T, I>::pointer, member_type_t<T, I>>);
     return false;
   } else {
     return true;
   }
+}
+
+template <class T>
+constexpr bool check_members() {
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return (check_member<T, I>() && ...);
+  }(std::make_index_sequence<boost::mp11::mp_size<members_t<T>>::value>{});
 }
 
 template <class T>
@@ -406,6 +437,68 @@ constexpr bool check_description() {
     }
   }
   return true;
+}
+
+// One member pointer named in TYPEDAO_ENTITY: it must be a described member of T.
+template <class T, auto Member>
+constexpr bool check_constraint_member() {
+  if constexpr (!pointer_belongs<decltype(Member), T>()) {
+    (void)sizeof(constraint_member_of_another_struct<T, Member>);
+    return false;
+  } else if constexpr (index_of_member<T>(Member) == npos) {
+    (void)sizeof(constraint_member_not_described<T, Member>);
+    return false;
+  } else {
+    return true;
+  }
+}
+
+template <class T, auto Member, on_delete_action Action>
+constexpr bool check_on_delete() {
+  constexpr std::size_t i = index_of_member<T>(Member);
+  if constexpr (!member_is_foreign<T, i>) {
+    (void)sizeof(on_delete_member_not_foreign<T, Member>);
+    return false;
+  } else if constexpr (Action == on_delete_action::set_null && !member_is_optional<T, i>) {
+    (void)sizeof(set_null_member_not_optional<T, Member>);
+    return false;
+  } else {
+    return true;
+  }
+}
+
+// Constraint K of T's declaration, each member pointer passed on as a template argument.
+template <class T, std::size_t K>
+constexpr bool check_constraint() {
+  using C = std::remove_cvref_t<decltype(std::get<K>(decl_v<T>.constraints))>;
+  if constexpr (requires(const C& c) { c.members; }) {  // primary_key, cache_key, entity rules
+    return []<std::size_t... J>(std::index_sequence<J...>) {
+      return (check_constraint_member<T, std::get<J>(std::get<K>(decl_v<T>.constraints).members)>() && ...);
+    }(std::make_index_sequence<std::tuple_size_v<decltype(C::members)>>{});
+  } else if constexpr (requires(const C& c) { c.member; }) {  // unique, on_delete, field rules
+    constexpr auto m = std::get<K>(decl_v<T>.constraints).member;
+    if constexpr (!check_constraint_member<T, m>())
+      return false;
+    else if constexpr (requires(const C& c) { c.action; })
+      return check_on_delete<T, m, std::get<K>(decl_v<T>.constraints).action>();
+    else
+      return true;
+  } else {
+    return true;
+  }
+}
+
+template <class T>
+constexpr bool check_constraints() {
+  using Cs = std::remove_cvref_t<decltype(decl_v<T>.constraints)>;
+  bool ok = []<std::size_t... K>(std::index_sequence<K...>) {
+    return (true && ... && check_constraint<T, K>());
+  }(std::make_index_sequence<std::tuple_size_v<Cs>>{});
+  if constexpr (count_pk_decls<T>() > 1) {
+    (void)sizeof(primary_key_declared_twice<T>);
+    ok = false;
+  }
+  return ok;
 }
 
 constexpr bool valid_identifier(std::string_view s) {
@@ -502,12 +595,47 @@ constexpr auto member_columns() {
   }(std::make_index_sequence<member_column_count<T, I>()>{});
 }
 
+// True once the checks named in its arguments have run; each reports its own error.
+template <bool...>
+inline constexpr bool checks_run = true;
+
+template <class T, std::size_t I>
+constexpr bool check_key_member() {
+  if constexpr (I == npos) {
+    return true;
+  } else if constexpr (member_is_optional<T, I> || member_is_foreign<T, I>) {
+    (void)sizeof(primary_key_member_not_plain<T, member_d<T, I>::pointer>);
+    return false;
+  } else {
+    return true;
+  }
+}
+
+template <class T>
+inline constexpr auto pk_members_v = pk_members<T>();
+
+// The key exists and its members are plain. Skipped when a constraint was already reported.
+template <class T, bool ConstraintsOk>
+constexpr bool check_primary_key() {
+  if constexpr (!ConstraintsOk) {
+    return false;
+  } else {
+    if constexpr (pk_members_v<T>[0] == npos) {
+      (void)sizeof(entity_without_primary_key<T>);
+      return false;
+    } else {
+      return []<std::size_t... J>(std::index_sequence<J...>) {
+        return (check_key_member<T, pk_members_v<T>[J]>() && ...);
+      }(std::make_index_sequence<pk_members_v<T>.size()>{});
+    }
+  }
+}
+
 template <class T>
 struct model {
   static_assert(entity<T>,
                 "typedao::entity: this type is not an entity. Describe it with BOOST_DESCRIBE_STRUCT "
                 "and declare it with TYPEDAO_ENTITY(Type, \"table\", ...) in the same namespace.");
-  static_assert(check_description<T>());
 
   using members = members_t<T>;
   static constexpr std::size_t member_count = boost::mp11::mp_size<members>::value;
@@ -515,19 +643,17 @@ struct model {
   static constexpr std::string_view table = decl.table;
   static_assert(valid_identifier(decl.table),
                 "typedao::entity: the table name must be 1 to 63 bytes without NUL. Shorten it.");
-  static_assert(constraint_members_belong<T>(),
-                "typedao::entity: a constraint names a member that is not a described member of this "
-                "entity. Use &Entity::member with a member listed in BOOST_DESCRIBE_STRUCT.");
-  static_assert(count_pk_decls<T>() <= 1, "typedao::primary_key: declared twice. Declare it once.");
 
-  static constexpr bool members_ok = []<std::size_t... I>(std::index_sequence<I...>) {
-    return (check_member<T, I>() && ...);
-  }(std::make_index_sequence<member_count>{});
+  // Each check reports its own error, naming the entity and the member (the named checks above).
+  static constexpr bool description_ok = check_description<T>();
+  static constexpr bool constraints_ok = check_constraints<T>();
+  static constexpr bool members_ok = check_members<T>();
+  static_assert(checks_run<description_ok, constraints_ok, members_ok>);
 
-  static constexpr auto pk_member_indices = pk_members<T>();
-  static_assert(pk_member_indices[0] != npos,
-                "typedao::entity: no primary key. Add a member named id or declare "
-                "typedao::primary_key(&Entity::member, ...) in TYPEDAO_ENTITY.");
+  static constexpr bool primary_key_ok = check_primary_key<T, constraints_ok>();
+  static_assert(checks_run<primary_key_ok>);
+
+  static constexpr auto pk_member_indices = pk_members_v<T>;
 
   static constexpr std::array<std::string_view, member_count> member_names =
       []<std::size_t... I>(std::index_sequence<I...>) {
@@ -536,30 +662,6 @@ struct model {
 
   static constexpr std::array<bool, member_count> unique = unique_flags<T, member_count>();
   static constexpr std::array<on_delete_action, member_count> on_delete = on_delete_flags<T, member_count>();
-
-  static constexpr bool on_delete_ok = []<std::size_t... I>(std::index_sequence<I...>) {
-    return ((on_delete[I] == on_delete_action::restrict || member_is_foreign<T, I>) && ...);
-  }(std::make_index_sequence<member_count>{});
-  static_assert(on_delete_ok,
-                "typedao::on_delete: the member is not a foreign<> member. Declare on_delete only for "
-                "members of type typedao::foreign<Parent>.");
-  static constexpr bool set_null_ok = []<std::size_t... I>(std::index_sequence<I...>) {
-    return ((on_delete[I] != on_delete_action::set_null || member_is_optional<T, I>) && ...);
-  }(std::make_index_sequence<member_count>{});
-  static_assert(set_null_ok,
-                "typedao::on_delete: set_null needs a nullable foreign key. Declare the member as "
-                "std::optional<typedao::foreign<Parent>>.");
-  static constexpr bool pk_plain = [] {
-    bool ok = true;
-    []<std::size_t... I>(std::index_sequence<I...>, bool& r) {
-      ((r = r && (!contains_index(pk_member_indices, I) || (!member_is_optional<T, I> && !member_is_foreign<T, I>))), ...);
-    }(std::make_index_sequence<member_count>{}, ok);
-    return ok;
-  }();
-  static_assert(pk_plain,
-                "typedao::primary_key: a key member cannot be std::optional or a foreign<> member. "
-                "Use a plain member (uuid, integer, string ...).");
-
 
   static constexpr std::size_t column_count = []<std::size_t... I>(std::index_sequence<I...>) {
     return (std::size_t{0} + ... + member_column_count<T, I>());
@@ -675,7 +777,9 @@ class foreign {
 
  public:
   using parent_type = P;
-  using key_type = key_t<P>;
+  // Not key_t<P> directly: for a non-entity P the static_assert above is the one error reported.
+  using key_type = typename std::conditional_t<entity<P>, detail::key_type_of<P>,
+                                               std::type_identity<detail::derive_key>>::type;
   static_assert(std::is_same_v<Key, detail::derive_key> || std::is_same_v<Key, key_type>,
                 "typedao::foreign: the key type does not match the primary key of the referenced "
                 "entity. Use foreign<Parent> or the parent's exact key type.");
