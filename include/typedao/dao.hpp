@@ -139,7 +139,7 @@ class dao {
   /// INSERT ... RETURNING: the stored entity (generated uuid key, timestamps, defaults).
   result<T> insert(const T& e, const write_options& o = {}) {
     if (auto oe = write_option_problems(o)) return std::move(*oe);
-    if (auto errs = entity_problems(e); !errs.empty()) return detail::schema_violation_in_order(std::move(errs));
+    if (auto errs = entity_problems(e); !errs.empty()) return detail::schema_violation_of<T>(std::move(errs));
     constexpr std::size_t N = detail::insert_param_count<T>;
     detail::param_set<N> ps;
     uuid generated[M::pk_columns.size() ? M::pk_columns.size() : 1];
@@ -226,7 +226,7 @@ class dao {
   result<T> upsert(const key_type& k, const T& e, const write_options& o = {}) {
     if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
     if (auto oe = write_option_problems(o)) return std::move(*oe);
-    if (auto errs = entity_problems(e, true); !errs.empty()) return detail::schema_violation_in_order(std::move(errs));
+    if (auto errs = entity_problems(e, true); !errs.empty()) return detail::schema_violation_of<T>(std::move(errs));
     constexpr std::size_t N = detail::insert_param_count<T>;
     detail::param_set<N> ps;
     std::size_t pk = encode_entity(e, ps, [&](auto I, auto& emit) {
@@ -256,7 +256,7 @@ class dao {
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto err = by_value_problem<U>(v)) return std::move(*err);
     if (auto oe = write_option_problems(o)) return std::move(*oe);
-    if (auto errs = entity_problems(e, false, U); !errs.empty()) return detail::schema_violation_in_order(std::move(errs));
+    if (auto errs = entity_problems(e, false, U); !errs.empty()) return detail::schema_violation_of<T>(std::move(errs));
     constexpr std::size_t N = detail::insert_param_count<T>;
     detail::param_set<N> ps;
     uuid generated[M::pk_columns.size() ? M::pk_columns.size() : 1];
@@ -868,7 +868,7 @@ class dao {
           }
         }(),
         ...);
-    if (!errs.empty()) return detail::schema_violation_in_order(std::move(errs));
+    if (!errs.empty()) return detail::schema_violation_of<T>(std::move(errs));
     using Types = detail::update_param_types<T, KeyCols, Is...>;
     detail::param_set<Types::value.size()> ps;
     std::size_t p = 0;
@@ -908,7 +908,7 @@ class dao {
           }(),
           ...);
       if constexpr (detail::has_entity_rules<T>()) detail::validate_entity(merged, errs, member_failed(errs));
-      if (!errs.empty()) return detail::schema_violation_in_order(std::move(errs));
+      if (!errs.empty()) return detail::schema_violation_of<T>(std::move(errs));
     }
     auto r = run(st, ps);
     if (r && guard) {

@@ -10,6 +10,7 @@
 #include <typedao/error.hpp>
 #include <typedao/rules.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -584,18 +585,23 @@ void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& 
                 } else if constexpr (C::kind == entity_check::mutually_exclusive) {
                   if (present > 1) msg = "only one or none of these fields must be set: " + names;
                 } else if constexpr (C::kind == entity_check::distinct) {
+                  // Empty values (nullopt, "", {}) are not compared: two absent members do
+                  // not clash (Kong compares only the values that are set).
                   bool dup = false;
+                  auto same = [&](auto a, auto b) {
+                    return value_present(e.*a) && value_present(e.*b) && e.*a == e.*b;
+                  };
                   std::apply(
                       [&](auto first, auto... rest) {
                         auto cmp_all = [&](auto a, auto... bs) {
-                          ((dup = dup || (e.*a == e.*bs)), ...);
+                          ((dup = dup || same(a, bs)), ...);
                         };
                         cmp_all(first, rest...);
                         if constexpr (sizeof...(rest) > 1) {
                           // every pair, not just the first against the others
                           [&](auto, auto... more) {
                             auto pairs = [&](auto self, auto x, auto... ys) -> void {
-                              ((dup = dup || (e.*x == e.*ys)), ...);
+                              ((dup = dup || same(x, ys)), ...);
                               if constexpr (sizeof...(ys) > 1) self(self, ys...);
                             };
                             pairs(pairs, more...);
@@ -609,7 +615,7 @@ void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& 
               } else if constexpr (is_conditional_rule<C>::value) {
                 const std::size_t a = index_of_member<T>(one.if_.member);
                 const std::size_t b = index_of_member<T>(one.then_.member);
-                if (field_failed(a)) return;
+                if (field_failed(a) || field_failed(b)) return;
                 const auto& av = e.*one.if_.member;
                 bool applies = false;
                 if constexpr (is_optional<std::remove_cvref_t<decltype(av)>>::value)
@@ -621,9 +627,12 @@ void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& 
                 if (bad) {
                   errs.push_back({"@entity", "failed conditional validation given value of field '" +
                                                  std::string(model<T>::member_names[a]) + "'"});
-                  if (!field_failed(b)) errs.push_back({std::string(model<T>::member_names[b]), std::move(*bad)});
+                  errs.push_back({std::string(model<T>::member_names[b]), std::move(*bad)});
                 }
               } else if constexpr (is_entity_custom_rule<C>::value) {
+                // A check over the whole entity depends on every member: skipped when one failed.
+                for (std::size_t m = 0; m < model<T>::member_count; ++m)
+                  if (field_failed(m)) return;
                 if (!one.predicate(e)) errs.push_back({"@entity", std::string(one.message)});
               }
             }(c),
@@ -632,8 +641,33 @@ void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& 
       decl_v<T>.constraints);
 }
 
-// Every field rule then every entity rule for a whole entity. Errors: members in declaration
-// order; entity-level ones are put first by the caller's report.
+// The report's order: entity-level problems first (in the order their rules are declared), then
+// members in declaration order, whatever order they were found in (a conditional adds its member's
+// problem after the others; update() checks members in the order of its arguments). Problems of
+// one member keep their order ("tags.2" before "tags.4").
+template <class T>
+void order_problems(std::vector<field_detail>& errs) {
+  if (errs.size() < 2) return;
+  auto rank = [](const field_detail& x) -> std::size_t {
+    if (x.field == "@entity") return 0;
+    const std::string_view f = std::string_view(x.field).substr(0, x.field.find('.'));
+    for (std::size_t i = 0; i < model<T>::member_count; ++i)
+      if (model<T>::member_names[i] == f) return i + 1;
+    return model<T>::member_count + 1;
+  };
+  std::stable_sort(errs.begin(), errs.end(),
+                   [&](const field_detail& a, const field_detail& b) { return rank(a) < rank(b); });
+}
+
+// One SCHEMA_VIOLATION for an entity's problems, in the report's order.
+template <class T>
+error schema_violation_of(std::vector<field_detail> errs) {
+  order_problems<T>(errs);
+  return schema_violation_in_order(std::move(errs));
+}
+
+// Every field rule then every entity rule for a whole entity, in the report's order
+// (order_problems).
 template <class T>
 std::vector<field_detail> validate(const T& e) {
   std::vector<field_detail> errs;
@@ -646,6 +680,7 @@ std::vector<field_detail> validate(const T& e) {
         if (x.field == model<T>::member_names[m]) return true;
       return false;
     });
+    order_problems<T>(errs);
   }
   return errs;
 }
