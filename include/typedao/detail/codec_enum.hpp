@@ -6,6 +6,7 @@
 
 #include <typedao/detail/codec_core.hpp>
 
+#include <boost/describe/enum.hpp>
 #include <boost/describe/enumerators.hpp>
 #include <boost/mp11/algorithm.hpp>
 

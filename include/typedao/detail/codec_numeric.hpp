@@ -284,8 +284,9 @@ struct codec<numeric> {
     const char* digits = data + 8;
     try {
       if (sign == sign_nan || sign == sign_pinf || sign == sign_ninf) {
+        // The server sends a meaningless scale with infinities (32): ignored, as numeric_recv does.
         if (ndigits != 0) return "digits in a NaN or infinite numeric";
-        if (dscale != 0) return "invalid numeric scale";
+        if (dscale > numeric::max_scale) return "invalid numeric scale";
         out.text_ = sign == sign_nan ? "NaN" : sign == sign_pinf ? "Infinity" : "-Infinity";
         return nullptr;
       }
