@@ -8,6 +8,7 @@
 #   cmake g++ make pkg-config      build tools (ninja-build is used if present)
 #   libboost1.81-dev               Boost >= 1.81: Describe, PFR, Mp11 (any installed
 #                                  Boost >= 1.81 is accepted)
+#   libboost-json1.81-dev          Boost.JSON (compiled) for typedao::json and its tests
 #   catch2 (v2)                    unit and integration tests
 #   libpq-dev                      the libpq client library
 #   postgresql                     server binaries for scripts/pg-tmp
@@ -60,6 +61,8 @@ need_cmd g++ g++
 command -v make >/dev/null 2>&1 || command -v ninja >/dev/null 2>&1 || missing+=(make)
 need_cmd pkg-config pkg-config
 boost_ok || missing+=(libboost1.81-dev)
+installed libboost-json1.81-dev || compgen -G '/usr/lib/*/libboost_json.so' >/dev/null \
+  || compgen -G '/usr/local/lib/libboost_json.so' >/dev/null || missing+=(libboost-json1.81-dev)
 [[ -f /usr/include/catch2/catch.hpp ]] || installed catch2 || missing+=(catch2)
 [[ -f /usr/include/postgresql/libpq-fe.h ]] || installed libpq-dev || missing+=(libpq-dev)
 postgres_ok || missing+=(postgresql)
