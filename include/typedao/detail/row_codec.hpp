@@ -129,10 +129,15 @@ std::string text_of(const V& v) {
     return to_string(v);
   } else if constexpr (std::is_integral_v<V>) {
     return std::to_string(v);
+  } else if constexpr (described_enum<V>) {
+    const char* name = enumerator_name(v);
+    return name ? std::string(name) : std::to_string(+static_cast<std::underlying_type_t<V>>(v));
+  } else if constexpr (std::is_same_v<V, numeric>) {
+    return v.str();
   } else {
     static_assert(sizeof(V) == 0,
-                  "typedao::cache_key: cache-key members must be strings, integers, booleans, uuids or foreign "
-                  "keys. Use one of those types.");
+                  "typedao::cache_key: cache-key members must be strings, integers, booleans, uuids, described "
+                  "enums, numerics or foreign keys. Use one of those types.");
     return {};
   }
 }
@@ -209,9 +214,27 @@ void check_value(const V& v, Path&& path, std::vector<field_detail>& errs) {
     }(std::make_index_sequence<MP::pk_member_indices.size()>{});
   } else if constexpr (std::is_same_v<V, std::string>) {
     if (auto p = text_problem(v)) errs.push_back({path(), p});
-  } else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
-    for (std::size_t i = 0; i < v.size(); ++i)
-      if (auto p = text_problem(v[i])) errs.push_back({path() + "." + std::to_string(i + 1), p});
+  } else if constexpr (array_container<V>::value) {
+    // Arrays and sets: each element, by its 1-based position ("tags.2").
+    using E = typename array_container<V>::element_type;
+    if constexpr (std::is_same_v<E, std::string> || has_codec_check<E>) {
+      std::size_t i = 0;
+      for (const auto& e : v) {
+        ++i;
+        if constexpr (std::is_same_v<E, std::string>) {
+          if (auto p = text_problem(e)) errs.push_back({path() + "." + std::to_string(i), p});
+        } else {
+          customize::codec<E>::check(e, [&](std::string_view suffix, std::string_view message) {
+            errs.push_back({path() + "." + std::to_string(i) + std::string(suffix), std::string(message)});
+          });
+        }
+      }
+    }
+  } else if constexpr (has_codec_check<V>) {
+    // Enums, JSON values, user codecs with a check().
+    customize::codec<V>::check(v, [&](std::string_view suffix, std::string_view message) {
+      errs.push_back({path() + std::string(suffix), std::string(message)});
+    });
   }
 }
 
