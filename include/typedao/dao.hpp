@@ -256,7 +256,16 @@ class dao {
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto err = by_value_problem<U>(v)) return std::move(*err);
     if (auto oe = write_option_problems(o)) return std::move(*oe);
-    if (auto errs = entity_problems(e, false, U); !errs.empty()) return detail::schema_violation_of<T>(std::move(errs));
+    std::vector<field_detail> errs;
+    if constexpr (detail::has_rules<T>()) {
+      // The row gets v as its unique member: the rules judge the entity as written.
+      T written = e;
+      written.*By = v;
+      errs = entity_problems(written);
+    } else {
+      errs = entity_problems(e, false, U);
+    }
+    if (!errs.empty()) return detail::schema_violation_of<T>(std::move(errs));
     constexpr std::size_t N = detail::insert_param_count<T>;
     detail::param_set<N> ps;
     uuid generated[M::pk_columns.size() ? M::pk_columns.size() : 1];
