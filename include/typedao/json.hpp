@@ -279,8 +279,8 @@ inline const char* parse_json_timestamp(std::string_view s, timestamp& out) {
     offset_min = (plus ? 1 : -1) * (oh * 60 + om);
   }
   if (!c.at_end()) return bad;
-  // typedao::timestamp holds +-292277 years; keep well inside before multiplying.
-  if (days > 106'000'000 || days < -106'000'000) return "timestamp out of range";
+  // typedao::timestamp holds +-106751991 days (years -290308 to 294247).
+  if (days > 106'751'990 || days < -106'751'990) return "timestamp out of range";
   const std::int64_t total = ((days * 24 + hh) * 60 + mm - offset_min) * 60'000'000 + ss * 1'000'000 + us;
   out = timestamp{std::chrono::microseconds{total}};
   return nullptr;
