@@ -807,10 +807,15 @@ constexpr std::string_view select_by() {
 }
 template <entity T, auto... Members>
 constexpr std::string_view update() {
+  static_assert(sizeof...(Members) > 0,
+                "typedao::sql::update: nothing to change. Name the members: sql::update<Entity, &Entity::member>().");
   return detail::text_v<detail::update_gen<T, detail::pk_cols<T>, detail::index_of_member<T>(Members)...>>.view();
 }
 template <auto By, auto... Members>
 constexpr std::string_view update_by() {
+  static_assert(sizeof...(Members) > 0,
+                "typedao::sql::update_by: nothing to change. Name the members: sql::update_by<&Entity::by, "
+                "&Entity::member>().");
   using T = typename detail::is_member_of_pointer<decltype(By)>::class_type;
   return detail::text_v<detail::update_gen<T, detail::member_cols<T, detail::index_of_member<T>(By)>,
                                            detail::index_of_member<T>(Members)...>>
