@@ -10,6 +10,11 @@
 #include <tuple>
 #include <vector>
 
+// Entities live in a namespace named after this file, not only an anonymous one: g++ 12 gives
+// templates keyed on a member pointer (typedao::set<&Service::name>, set_t<...>) weak external
+// linkage even for a class in an anonymous namespace, so same-named entities of different test
+// files would share (and corrupt) each other's instantiations.
+namespace typedao_it_bad_input {
 namespace {
 
 struct Service {
@@ -106,6 +111,9 @@ void check_schema_violation(const typedao::error& e, const std::string& message,
 }
 
 }  // namespace
+}  // namespace typedao_it_bad_input
+
+using namespace typedao_it_bad_input;
 
 TEST_CASE_METHOD(bad_input_fixture, "bad input: non-UTF-8 bytes in a string member", "[pg][bad_input]") {
   const auto before = snapshot();

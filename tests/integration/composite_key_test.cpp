@@ -10,6 +10,11 @@
 #include <tuple>
 #include <vector>
 
+// Entities live in a namespace named after this file, not only an anonymous one: g++ 12 gives
+// templates keyed on a member pointer (typedao::set<&Service::name>, set_t<...>) weak external
+// linkage even for a class in an anonymous namespace, so same-named entities of different test
+// files would share (and corrupt) each other's instantiations.
+namespace typedao_it_composite_key {
 namespace {
 
 struct Tenant {
@@ -78,6 +83,9 @@ struct composite_fixture : pg_fixture {
 };
 
 }  // namespace
+}  // namespace typedao_it_composite_key
+
+using namespace typedao_it_composite_key;
 
 TEST_CASE_METHOD(composite_fixture, "composite key: the table has a two-column primary key", "[pg][composite]") {
   CHECK(value("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'tenants_pkey' "

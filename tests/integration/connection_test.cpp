@@ -17,6 +17,11 @@
 #include <thread>
 #include <vector>
 
+// Entities live in a namespace named after this file, not only an anonymous one: g++ 12 gives
+// templates keyed on a member pointer (typedao::set<&Service::name>, set_t<...>) weak external
+// linkage even for a class in an anonymous namespace, so same-named entities of different test
+// files would share (and corrupt) each other's instantiations.
+namespace typedao_it_connection {
 namespace {
 
 struct Service {
@@ -61,6 +66,9 @@ struct conn_fixture : pg_fixture {
 };
 
 }  // namespace
+}  // namespace typedao_it_connection
+
+using namespace typedao_it_connection;
 
 TEST_CASE("connect: a closed port is a DATABASE_ERROR value, not an exception", "[pg][connection]") {
   const int port = closed_port();

@@ -11,6 +11,11 @@
 #include <thread>
 #include <vector>
 
+// Entities live in a namespace named after this file, not only an anonymous one: g++ 12 gives
+// templates keyed on a member pointer (typedao::set<&Service::name>, set_t<...>) weak external
+// linkage even for a class in an anonymous namespace, so same-named entities of different test
+// files would share (and corrupt) each other's instantiations.
+namespace typedao_it_crud {
 namespace {
 
 struct Service {
@@ -59,6 +64,9 @@ struct crud_fixture : pg_fixture {
 const typedao::uuid fixed_id = *typedao::parse_uuid("5f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b");
 
 }  // namespace
+}  // namespace typedao_it_crud
+
+using namespace typedao_it_crud;
 
 // ---- insert ------------------------------------------------------------------------------------
 

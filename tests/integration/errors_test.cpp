@@ -9,6 +9,11 @@
 #include <string>
 #include <vector>
 
+// Entities live in a namespace named after this file, not only an anonymous one: g++ 12 gives
+// templates keyed on a member pointer (typedao::set<&Service::name>, set_t<...>) weak external
+// linkage even for a class in an anonymous namespace, so same-named entities of different test
+// files would share (and corrupt) each other's instantiations.
+namespace typedao_it_errors {
 namespace {
 
 struct Service {
@@ -76,6 +81,9 @@ void check_httpbin_unique_violation(const typedao::error& e) {
 const typedao::uuid fixed_id = *typedao::parse_uuid("0b5e1c9a-6f1d-4d3e-9c2b-7a8f6e5d4c3b");
 
 }  // namespace
+}  // namespace typedao_it_errors
+
+using namespace typedao_it_errors;
 
 TEST_CASE_METHOD(errors_fixture, "UNIQUE_VIOLATION: insert with an existing unique value", "[pg][errors][unique]") {
   add("httpbin");

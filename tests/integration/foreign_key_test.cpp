@@ -9,6 +9,11 @@
 #include <string>
 #include <vector>
 
+// Entities live in a namespace named after this file, not only an anonymous one: g++ 12 gives
+// templates keyed on a member pointer (typedao::set<&Service::name>, set_t<...>) weak external
+// linkage even for a class in an anonymous namespace, so same-named entities of different test
+// files would share (and corrupt) each other's instantiations.
+namespace typedao_it_foreign_key {
 namespace {
 
 struct Service {
@@ -114,6 +119,9 @@ void check_missing_service(const typedao::error& e) {
 }
 
 }  // namespace
+}  // namespace typedao_it_foreign_key
+
+using namespace typedao_it_foreign_key;
 
 TEST_CASE_METHOD(fk_fixture, "foreign: a child stores its parent's key and reads it back", "[pg][fk]") {
   auto s = add_service("svc");

@@ -9,6 +9,11 @@
 #include <string>
 #include <vector>
 
+// Entities live in a namespace named after this file, not only an anonymous one: g++ 12 gives
+// templates keyed on a member pointer (typedao::set<&Service::name>, set_t<...>) weak external
+// linkage even for a class in an anonymous namespace, so same-named entities of different test
+// files would share (and corrupt) each other's instantiations.
+namespace typedao_it_identifiers {
 namespace {
 
 // "user", "group", "select", "from", "limit", "order" are SQL reserved words.
@@ -52,6 +57,9 @@ struct ident_fixture : pg_fixture {
 };
 
 }  // namespace
+}  // namespace typedao_it_identifiers
+
+using namespace typedao_it_identifiers;
 
 TEST_CASE_METHOD(ident_fixture, "identifiers: tables and columns named by reserved words, case, spaces, quotes",
                  "[pg][identifiers]") {

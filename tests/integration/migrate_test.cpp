@@ -10,6 +10,11 @@
 #include <thread>
 #include <vector>
 
+// Entities live in a namespace named after this file, not only an anonymous one: g++ 12 gives
+// templates keyed on a member pointer (typedao::set<&Service::name>, set_t<...>) weak external
+// linkage even for a class in an anonymous namespace, so same-named entities of different test
+// files would share (and corrupt) each other's instantiations.
+namespace typedao_it_migrate {
 namespace {
 
 struct Service {
@@ -72,6 +77,9 @@ std::string columns_of(pg_fixture& f, const std::string& table) {
 }
 
 }  // namespace
+}  // namespace typedao_it_migrate
+
+using namespace typedao_it_migrate;
 
 TEST_CASE_METHOD(pg_fixture, "migrate: parents first even when children are registered first",
                  "[pg][migrate]") {

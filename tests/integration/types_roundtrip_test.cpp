@@ -13,6 +13,11 @@
 #include <string>
 #include <vector>
 
+// Entities live in a namespace named after this file, not only an anonymous one: g++ 12 gives
+// templates keyed on a member pointer (typedao::set<&Service::name>, set_t<...>) weak external
+// linkage even for a class in an anonymous namespace, so same-named entities of different test
+// files would share (and corrupt) each other's instantiations.
+namespace typedao_it_types_roundtrip {
 namespace {
 
 struct Sample {
@@ -103,6 +108,9 @@ typedao::timestamp at(std::chrono::year_month_day day, std::chrono::microseconds
 }
 
 }  // namespace
+}  // namespace typedao_it_types_roundtrip
+
+using namespace typedao_it_types_roundtrip;
 
 TEST_CASE_METHOD(types_fixture, "types: bool", "[pg][types]") {
   Sample in;
