@@ -896,6 +896,7 @@ class dao {
     static constexpr auto in_entity_rules = detail::entity_rule_members<T>();
     constexpr bool needs_current = ((immutable[Is] || in_entity_rules[Is]) || ...);
     std::optional<transaction_guard> guard;
+    std::optional<T> stored;  // the row read FOR UPDATE: renders unchanged members in errors
     if constexpr (needs_current) {
       guard.emplace(*conn_);
       if (auto b = guard->begin(); !b) return std::move(b).error();
@@ -918,14 +919,19 @@ class dao {
           ...);
       if constexpr (detail::has_entity_rules<T>()) detail::validate_entity(merged, errs, member_failed(errs));
       if (!errs.empty()) return detail::schema_violation_of<T>(std::move(errs));
+      stored.emplace(std::move(**cur));
     }
     auto r = run(st, ps);
     if (r && guard) {
       if (auto c = guard->commit(); !c) return std::move(c).error();
     }
     if (!r) {
-      // Members the caller did not change are rendered from the stored row (error path only).
+      // Members the caller did not change are rendered from the stored row (error path only):
+      // the one read FOR UPDATE, else read again (not inside the failed transaction, which
+      // could not run it).
       std::optional<std::optional<T>> current;
+      if (stored) current.emplace(std::move(stored));
+      guard.reset();
       return map_error(std::move(r).error(), [&](std::size_t i) {
         std::string out;
         bool given = false;
