@@ -272,7 +272,7 @@ constexpr std::array<bool, N> unique_flags() {
       [&](auto&... c) {
         (
             [&](auto& one) {
-              if constexpr (requires { one.member; } && !requires { one.action; }) {
+              if constexpr (requires { one.member; } && !requires { one.action; } && !requires { one.rule; }) {
                 if constexpr (pointer_belongs<decltype(one.member), T>()) {
                   auto i = index_of_member<T>(one.member);
                   if (i != npos) out[i] = true;

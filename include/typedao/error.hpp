@@ -133,6 +133,13 @@ struct error {
   std::string_view sqlstate() const noexcept { return server.sqlstate; }
   /// Kong's tostring(err_t): "[postgres] <message>".
   std::string to_string() const { return "[postgres] " + (message.empty() ? std::string(name()) : message); }
+  /// Streams to_string() (a template, so the core needs no <ostream>).
+  template <class Os>
+    requires requires(Os& os, const std::string& str) { os << str; }
+  friend Os& operator<<(Os& os, const error& e) {
+    os << e.to_string();
+    return os;
+  }
   /// The detail for one field, or nullptr.
   const field_detail* field(std::string_view f) const noexcept {
     for (auto& d : fields)
