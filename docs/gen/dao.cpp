@@ -4,7 +4,6 @@
 #include "report.hpp"
 
 #include <chrono>
-#include <thread>
 #include <string>
 
 using namespace kong;
@@ -39,7 +38,6 @@ int main() {
 
   DO("dao.migrate", m1, db.migrate());
   DO("dao.migrate2", m2, db.migrate());
-  block("dao.migrate", "both calls succeed: every statement is CREATE ... IF NOT EXISTS\n");
 
   DO("dao.insert", s, services.insert({.name = "httpbin", .host = "httpbin.org", .tags = {"demo"}}));
   block("dao.insert", "returned " + show(*s) + "\nid generated: " + yes(!s->id.is_nil()) + " (uuid version " +
@@ -105,7 +103,7 @@ int main() {
      metrics.insert({.identifier = "10.0.0.1", .period = "minute", .period_date = day, .value = 1}));
   DO("dao.composite_update", mt2, metrics.update({"10.0.0.1", "minute", day}, set<&Metric::value>(2)));
   DO("dao.composite_select", mt3, metrics.select(typedao::key_of(*mt)));
-  block("dao.composite", "(*mt3)->value: " + std::to_string((*mt3)->value) + "\n");
+  if ((*mt3)->value != 2) return 1;
 
   // Pages, each, count.
   auto routes = db.dao<Route>();
@@ -121,12 +119,6 @@ int main() {
   DO("dao.page2", page2, services.page(4, *page1->offset));
   block("dao.page2", "page2->rows.size(): " + std::to_string(page2->rows.size()) + "\npage2->offset: " +
                          (page2->offset ? "\"" + *page2->offset + "\"" : std::string("std::nullopt")) + "\n");
-  DO("dao.page_tags", odd, services.page(std::nullopt, {}, {.tags = {"odd"}}));
-  {
-    std::string names;
-    for (auto& r : odd->rows) names += " " + *r.name;
-    block("dao.page_tags", "rows:" + names + "\n");
-  }
   {
     std::string out;
     int pages = 0;
@@ -163,33 +155,7 @@ int main() {
                                      "\nbig: " + (big ? std::string("ok") : big.error().to_string()) + "\n");
   }
 
-  // TTL.
-  auto consumers = db.dao<Consumer>();
-  auto creds = db.dao<KeyauthCredential>();
-  DO("dao.ttl_consumer", alice, consumers.insert({.username = "alice"}));
-  DO("dao.ttl_insert", cred, creds.insert({.consumer = *alice, .key = "secret"}, {.ttl = 1}));
-  DO("dao.ttl_left", left, creds.ttl(cred->id));
-  block("dao.ttl_left", "*left: " + (*left ? std::to_string(**left) : std::string("std::nullopt (never)")) + "\n");
-  DO("dao.ttl_forever", forever, creds.insert({.consumer = *alice, .key = "forever"}));
-  DO("dao.ttl_forever_left", never, creds.ttl(forever->id));
-  block("dao.ttl_forever", std::string("never->has_value(): ") + (never->has_value() ? "true" : "false") + "\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
-  DO("dao.ttl_expired", expired, creds.select(cred->id));
-  DO("dao.ttl_skip", still, creds.select(cred->id, {.skip_ttl = true}));
-  DO("dao.ttl_count", live, creds.count());
-  DO("dao.ttl_purge", purged, creds.purge_expired());
-  block("dao.ttl", std::string("after 2 s: expired->has_value(): ") + (expired->has_value() ? "true" : "false") +
-                       "\nwith skip_ttl: still->has_value(): " + (still->has_value() ? "true" : "false") +
-                       "\n*live: " + std::to_string(*live) + "\n*purged: " + std::to_string(*purged) + "\n");
-  DO("dao.ttl_update", upd, creds.update(forever->id, set<&KeyauthCredential::key>("rotated"), typedao::write_options{.ttl = 3600}));
-  DO("dao.ttl_update_left", left2, creds.ttl(forever->id));
-  block("dao.ttl_update", "*left2: " + (*left2 ? std::to_string(**left2) : std::string("std::nullopt")) + "\n");
-
   // Cache keys.
-  block("dao.cache_key_single.call", "std::string k = decltype(creds)::cache_key(*upd);");
-  block("dao.cache_key_single", "k: \"" + decltype(creds)::cache_key(*upd) + "\"\n");
-  DO("dao.cache_key_single_select", byck, creds.select_by_cache_key(*upd));
-  block("dao.cache_key_single_select", std::string("byck->has_value(): ") + (byck->has_value() ? "true" : "false") + "\n");
   auto targets = db.dao<Target>();
   DO("dao.cache_key_upstream", upstream, ups.insert({.name = "backend"}));
   DO("dao.cache_key_insert", tgt, targets.insert({.upstream = *upstream, .target = "10.0.0.7:8000"}));
@@ -197,7 +163,7 @@ int main() {
   auto tk = decltype(targets)::cache_key(*tgt);
   block("dao.cache_key", "k: \"" + tk + "\"\n");
   DO("dao.cache_key_select", byk, targets.select_by_cache_key(tk));
-  block("dao.cache_key_select", std::string("byk->has_value(): ") + (byk->has_value() ? "true" : "false") + "\n");
+  if (!byk->has_value()) return 1;
 
   // Truncate.
   DO("dao.truncate", tr, services.truncate());

@@ -4,11 +4,15 @@
 Every SQL statement, DDL text, error message and observed result in the pages comes from
 running these programs, never from typing it:
 
-  sql.cpp     typedao::sql::<op><...>() and database<...>::schema_sql()   (no server)
-  dao.cpp     every DAO operation against a server, with what came back
-  errors.cpp  every error typedao produces, field by field
+  sql.cpp             typedao::sql::<op><...>() and database<...>::schema_sql()   (no server)
+  dao.cpp             every DAO operation against a server, with what came back
+  errors.cpp          every error typedao produces, field by field
+  rules.cpp           every schema rule's message, and the SQL an update with rules sends
+  types.cpp           every column type: DDL, a round trip, the checks before sending
+  readme_example.cpp  the example of docs/README.md and README.md, and its output
 
-A page marks a generated block like this (LANG is the fence's language):
+A page marks a generated block like this (LANG is the fence's language; "md" inserts the text
+as it is, without a fence, for tables the programs print):
 
   <!-- gen:KEY LANG -->
   ```LANG
@@ -23,8 +27,8 @@ Usage (from the repository root):
 Environment: CXX (default g++), PG_TMP (default scripts/pg-tmp). The server programs run under
 `scripts/pg-tmp run --` (a throwaway cluster, or TYPEDAO_TEST_DSN's server).
 
-It also checks that every compile-time message quoted in docs/entities.md (a backquoted text
-starting with `typedao::` in a table row) is still, verbatim, a string in include/typedao.
+It also checks that every compile-time message quoted in the pages (a backquoted text starting
+with `typedao::<api>: `) is still, verbatim, a string in include/typedao.
 """
 import glob
 import os
@@ -37,7 +41,11 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DOCS = os.path.join(ROOT, "docs")
 GEN = os.path.join(DOCS, "gen")
 PAGES_SKIP = {"benchmarks.md"}  # written by the benchmark engineer
-PROGRAMS = [("sql", False), ("dao", True), ("errors", True), ("readme_example", True)]
+PROGRAMS = [("sql", False), ("dao", True), ("errors", True), ("rules", True), ("types", True),
+            ("readme_example", True)]
+EXTRA_LIBS = {"types": ["-lboost_json"]}
+# Source files shown as they are (block "<file name>").
+FILES = ["ipv4.hpp", "logging.hpp"]
 # Programs whose whole output is one block, "<name>.out"; their source is the block "<name>.cpp".
 RAW = {"readme_example"}
 
@@ -60,7 +68,7 @@ def build_and_run(tmp):
         exe = os.path.join(tmp, name)
         cmd = [cxx, "-std=c++20", "-O0", "-Wall", "-Wextra", "-Wno-missing-field-initializers",
                "-I" + os.path.join(ROOT, "include"), "-I" + pg_include(),
-               os.path.join(GEN, name + ".cpp"), "-o", exe, "-lpq"]
+               os.path.join(GEN, name + ".cpp"), "-o", exe, "-lpq"] + EXTRA_LIBS.get(name, [])
         print("build", name, file=sys.stderr)
         subprocess.run(cmd, check=True)
         run = [pg_tmp, "run", "--", exe] if needs_server else [exe]
@@ -75,6 +83,9 @@ def build_and_run(tmp):
             if key in blocks:
                 sys.exit(f"update.py: block {key} printed twice")
             blocks[key] = text
+    for name in FILES:
+        with open(os.path.join(GEN, name)) as f:
+            blocks[name] = f.read()
     if "fatal" in blocks:
         sys.exit("update.py: a program failed: " + blocks["fatal"])
     bad = [k for k, t in blocks.items() if "UNEXPECTED SUCCESS" in t]
@@ -95,6 +106,8 @@ def fill(text, blocks, page, used):
         body = blocks[key]
         if not body.endswith("\n"):
             body += "\n"
+        if lang == "md":  # Markdown printed by the program (a table), inserted as it is
+            return f"<!-- gen:{key} {lang} -->\n{body}<!-- /gen -->\n"
         return f"<!-- gen:{key} {lang} -->\n```{lang}\n{body}```\n<!-- /gen -->\n"
 
     out = MARK.sub(repl, text)
@@ -115,19 +128,25 @@ def header_strings():
     return [s.replace('\\"', '"') for s in re.findall(r'"((?:[^"\\\n]|\\.)*)"', joined)]
 
 
+# Pages whose quoted compile-time messages are checked against the headers.
+MESSAGE_PAGES = ["entities.md", "rules.md", "types.md", "errors.md", "dao.md", "limitations.md"]
+
+
 def check_compile_messages():
-    page = os.path.join(DOCS, "entities.md")
-    if not os.path.exists(page):
-        return []
     strings = header_strings()
     stale = []
-    with open(page) as f:
-        for line in f:
-            if not line.startswith("|"):
-                continue
-            for msg in re.findall(r"`(typedao::[a-z_:]+: [^`]+)`", line):
-                if not any(msg in s for s in strings):
-                    stale.append(msg)
+    for name in MESSAGE_PAGES:
+        page = os.path.join(DOCS, name)
+        if not os.path.exists(page):
+            continue
+        with open(page) as f:
+            text = f.read()
+        # Only hand-written text: generated blocks come from the programs.
+        text = MARK.sub("", text)
+        for msg in re.findall(r"`(typedao::[a-z_:]+: [^`]+)`", text):
+            msg = msg.rstrip(". ").removesuffix("...").rstrip(". ")
+            if not any(msg in s for s in strings):
+                stale.append(name + ": " + msg)
     return stale
 
 
@@ -151,8 +170,8 @@ def main():
                     f.write(new)
     stale = check_compile_messages()
     for msg in stale:
-        print("update.py: docs/entities.md quotes a message no header has: " + msg, file=sys.stderr)
-    unused = sorted(k for k in blocks if k not in used and not k.endswith(".call") and not k.endswith(".cpp"))
+        print("update.py: a page quotes a message no header has: " + msg, file=sys.stderr)
+    unused = sorted(k for k in blocks if k not in used and not k.endswith(".call") and not k.endswith(".cpp") and k not in FILES)
     if unused:
         print("update.py: printed but not shown: " + ", ".join(unused), file=sys.stderr)
     if changed:
