@@ -99,7 +99,7 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: the hidden ttl column and its index exist", 
               "AND table_name = 'services' AND column_name = 'ttl'") == "0");
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: insert with ttl N reads back in (N-2, N]", "[pg][ttl]") {
+TEST_CASE_METHOD(ttl_fixture, "ttl: insert with ttl N reads back as N or N-1 (whole seconds left)", "[pg][ttl]") {
   auto c = add("a", 100);
   check_near(ttl_of(c.id), 100);
   auto s = stored_ttl(c.id);
@@ -153,7 +153,7 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: update with a ttl changes it, update without
   check_near(ttl_of(n.id), 30);
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: upsert without a ttl clears it (Kong); with one sets it", "[pg][ttl][upsert]") {
+TEST_CASE_METHOD(ttl_fixture, "ttl: upsert without a ttl clears it (Kong), with one sets it", "[pg][ttl][upsert]") {
   auto c = add("a", 100);
   auto u = creds.upsert(c.id, {.key = "a", .note = "replaced"});
   REQUIRE_OK(u);

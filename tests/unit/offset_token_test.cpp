@@ -159,7 +159,7 @@ TEST_CASE("offset token: composite key round trip", "[unit][offset]") {
   CHECK(*raw == header(fp, 2) + column("ab") + column(std::string("\0\0\0\1", 4)));
 }
 
-TEST_CASE("offset token: the same key and fingerprint always give the same token; others differ",
+TEST_CASE("offset token: the same key and fingerprint always give the same token, others differ",
           "[unit][offset]") {
   CHECK(make_offset_token<IntRow>(fp, 5) == make_offset_token<IntRow>(fp, 5));
   CHECK(make_offset_token<IntRow>(fp, 5) != make_offset_token<IntRow>(fp, 6));

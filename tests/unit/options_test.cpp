@@ -24,7 +24,7 @@ namespace {
 const std::string bad_tag = "must only contain printable ascii (except `,` and `/`) or valid utf-8";
 }
 
-TEST_CASE("valid_tag: printable ASCII except , and /, or valid UTF-8; not empty", "[unit][options]") {
+TEST_CASE("valid_tag: printable ASCII except comma and slash, or valid UTF-8, not empty", "[unit][options]") {
   CHECK(valid_tag("a"));
   CHECK(valid_tag("prod"));
   CHECK(valid_tag("with space"));
@@ -66,7 +66,7 @@ TEST_CASE("option_errors: one violation is 'invalid option (key: message)'", "[u
   CHECK(e.fields == std::vector<field_detail>{{"ttl", "must be an integer between 0 and 100000000"}});
 }
 
-TEST_CASE("option_errors: several violations are counted, keys sorted, '; '-separated", "[unit][options]") {
+TEST_CASE("option_errors: several violations are counted, keys sorted, joined by semicolons", "[unit][options]") {
   option_errors oe;
   oe.add("tags", "cannot query more than 5 tags");
   oe.add("pagination.page_size", "must be an integer between 1 and 50000");
