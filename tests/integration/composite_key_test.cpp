@@ -146,7 +146,7 @@ TEST_CASE_METHOD(composite_fixture, "composite key: update of a missing key is N
   CHECK(labels() == before);
 }
 
-TEST_CASE_METHOD(composite_fixture, "composite key: upsert creates and fully replaces; the key argument wins",
+TEST_CASE_METHOD(composite_fixture, "composite key: upsert creates and fully replaces, and the key argument wins",
                  "[pg][composite][upsert]") {
   // create
   auto c = tenants.upsert(tenant_key{"initech", 7}, {.label = "new", .quota = 5});

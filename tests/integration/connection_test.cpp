@@ -216,7 +216,7 @@ TEST_CASE_METHOD(conn_fixture, "connection: a statement is prepared once per con
   CHECK(prepared_count(second) == 1);
 }
 
-TEST_CASE_METHOD(conn_fixture, "connection: DISCARD ALL drops the prepared statements; calls still work",
+TEST_CASE_METHOD(conn_fixture, "connection: DISCARD ALL drops the prepared statements, and calls still work",
                  "[pg][connection][prepare]") {
   auto s = services.insert({.name = "a", .host = "h"});
   REQUIRE_OK(s);

@@ -419,7 +419,7 @@ TEST_CASE_METHOD(crud_fixture, "upsert: the key argument wins over the entity's 
   CHECK(value("SELECT id::text FROM services") == typedao::to_string(fixed_id));
 }
 
-TEST_CASE_METHOD(crud_fixture, "upsert: fully replaces an existing row; members not given reset, created_at kept",
+TEST_CASE_METHOD(crud_fixture, "upsert: fully replaces an existing row (members not given reset, created_at kept)",
                  "[pg][crud][upsert]") {
   auto s = services.insert({.id = fixed_id, .name = "old", .protocol = "https", .host = "old-host", .port = 443,
                             .path = "/old", .tags = {"a", "b"}});
