@@ -64,7 +64,7 @@ int main() {
   typedao::timestamp then{std::chrono::sys_days{std::chrono::year{2020} / 1 / 1}};
   DO("dao.upsert_created", p2, services.upsert(s->id, {.created_at = then, .name = "httpbin", .host = "httpbin.org"}));
   block("dao.upsert_created", std::string("created_at is the one given: ") + yes(p2->created_at == then) + "\n");
-  auto fresh = typedao::generate_uuid();
+  auto fresh = *typedao::parse_uuid("3f2a1b4c-5d6e-4f70-8192-a3b4c5d6e7f8");
   DO("dao.upsert_new", p3, services.upsert(fresh, {.name = "mockbin", .host = "mockbin.org"}));
   block("dao.upsert_new", std::string("inserted with the given id: ") + yes(p3->id == fresh) + "\n");
 
@@ -107,8 +107,10 @@ int main() {
 
   // Pages, each, count.
   auto routes = db.dao<Route>();
+  // Fixed ids, so that the offsets printed below are the same on every run.
   for (const char* n : {"s1", "s2", "s3", "s4", "s5"}) {
-    auto r = services.insert({.name = n, .host = std::string(n) + ".example", .tags = {n[1] % 2 ? "odd" : "even"}});
+    auto id = *typedao::parse_uuid(std::string("00000000-0000-4000-8000-00000000000") + n[1]);
+    auto r = services.insert({.id = id, .name = n, .host = std::string(n) + ".example", .tags = {n[1] % 2 ? "odd" : "even"}});
     if (!r) return 1;
   }
   DO("dao.count", n, services.count());
@@ -157,7 +159,7 @@ int main() {
 
   // Cache keys.
   auto targets = db.dao<Target>();
-  DO("dao.cache_key_upstream", upstream, ups.insert({.name = "backend"}));
+  DO("dao.cache_key_upstream", upstream, ups.insert({.id = *typedao::parse_uuid("6bc989c5-d349-4808-bfbe-e3184237e8bf"), .name = "backend"}));
   DO("dao.cache_key_insert", tgt, targets.insert({.upstream = *upstream, .target = "10.0.0.7:8000"}));
   block("dao.cache_key.call", "std::string k = decltype(targets)::cache_key(*tgt);");
   auto tk = decltype(targets)::cache_key(*tgt);

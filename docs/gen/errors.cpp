@@ -43,7 +43,7 @@ int main() {
   }
   auto svc = services.insert({.id = U("a7c1f6d2-5b8e-4c1a-9f3e-2d4b6a8c0e11"), .name = "httpbin", .host = "httpbin.org"});
   auto other = services.insert({.id = U("c3d2e1f0-1a2b-4c3d-8e4f-5a6b7c8d9e0f"), .name = "mockbin", .host = "mockbin.org"});
-  auto route = routes.insert({.name = "r1", .service = *svc, .paths = {"/"}});
+  auto route = routes.insert({.id = U("e0000000-0000-4000-8000-000000000001"), .name = "r1", .service = *svc, .paths = {"/"}});
   typedao::timestamp day{std::chrono::sys_days{std::chrono::year{2024} / 5 / 1}};
   auto metric = metrics.insert({.identifier = "10.0.0.1", .period = "minute", .period_date = day, .value = 1});
   if (!svc || !other || !route || !metric) {
@@ -88,7 +88,7 @@ int main() {
   ERR("err.invalid_size", services.page(0));
   ERR("err.invalid_size_purge", creds.purge_expired(0));
   ERR("err.invalid_offset", services.page(10, "not-a-token"));
-  auto other_route = routes.insert({.name = "r2", .service = *svc, .paths = {"/2"}});
+  auto other_route = routes.insert({.id = U("e0000000-0000-4000-8000-000000000002"), .name = "r2", .service = *svc, .paths = {"/2"}});
   auto route_page1 = routes.page(1);
   if (!other_route || !route_page1 || !route_page1->offset) {
     block("fatal", "no second route page");
@@ -104,7 +104,7 @@ int main() {
   if (!alice) return 1;
   ERR("err.options_ttl_range", creds.insert({.consumer = *alice, .key = "k"}, {.ttl = -1}));
   ERR("err.invalid_fk", routes.page_for<&Route::service>(typedao::uuid{}));
-  auto up = db.dao<Upstream>().insert({.name = "backend"});
+  auto up = db.dao<Upstream>().insert({.id = U("6bc989c5-d349-4808-bfbe-e3184237e8bf"), .name = "backend"});
   if (!up) return 1;
   auto t1 = targets.insert({.upstream = *up, .target = "10.0.0.7:8000"});
   if (!t1) return 1;
