@@ -101,6 +101,17 @@ struct rule_custom {
   std::string_view message;
 };
 
+// one_of / not_one_of whose values have different types: kept as a rule of its own so that the
+// entity's rule check reports it naming the entity and the member (detail::rule_values_mixed).
+template <bool OneOf>
+struct rule_mixed_values {
+  static constexpr std::string_view name = OneOf ? "one_of(mixed)" : "not_one_of(mixed)";
+};
+template <class R>
+struct is_mixed_values : std::false_type {};
+template <bool OneOf>
+struct is_mixed_values<rule_mixed_values<OneOf>> : std::true_type {};
+
 template <class M, class R>
 struct field_rule {
   M member;
@@ -200,18 +211,20 @@ template <class M, class V, class... Vs>
 constexpr auto one_of(M m, V v, Vs... vs) {
   detail::require_member_pointer<M>();
   using E = detail::rule_value_t<V>;
-  static_assert((std::is_same_v<E, detail::rule_value_t<Vs>> && ...),
-                "typedao::one_of: all values must have the same type. Write them all as strings or all as numbers.");
-  return detail::field_rule<M, detail::rule_one_of<E, 1 + sizeof...(Vs)>>{m, {{E(v), E(vs)...}}};
+  if constexpr (!(std::is_same_v<E, detail::rule_value_t<Vs>> && ...))
+    return detail::field_rule<M, detail::rule_mixed_values<true>>{m, {}};  // a compile error, see above
+  else
+    return detail::field_rule<M, detail::rule_one_of<E, 1 + sizeof...(Vs)>>{m, {{E(v), E(vs)...}}};
 }
 /// `must not be one of: a, b`
 template <class M, class V, class... Vs>
 constexpr auto not_one_of(M m, V v, Vs... vs) {
   detail::require_member_pointer<M>();
   using E = detail::rule_value_t<V>;
-  static_assert((std::is_same_v<E, detail::rule_value_t<Vs>> && ...),
-                "typedao::not_one_of: all values must have the same type. Write them all as strings or all as numbers.");
-  return detail::field_rule<M, detail::rule_not_one_of<E, 1 + sizeof...(Vs)>>{m, {{E(v), E(vs)...}}};
+  if constexpr (!(std::is_same_v<E, detail::rule_value_t<Vs>> && ...))
+    return detail::field_rule<M, detail::rule_mixed_values<false>>{m, {}};  // a compile error
+  else
+    return detail::field_rule<M, detail::rule_not_one_of<E, 1 + sizeof...(Vs)>>{m, {{E(v), E(vs)...}}};
 }
 /// `value must be greater than <v>`
 template <class M, class V>

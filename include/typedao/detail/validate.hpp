@@ -50,125 +50,173 @@ constexpr bool values_comparable() {
 
 // ---- compile-time applicability -----------------------------------------------------------------
 
+// Named checks, instantiated only when their rule is broken, so that the compiler's "required
+// from" / "in instantiation of" lines name the entity, the member (`&Entity::member`) and the rule.
+// Functions rather than classes: clang marks a class whose static_assert failed invalid and then
+// reports the DAO itself as broken ("no member named 'insert'"), a function just returns false.
+
 template <class Entity, auto Member, class Rule, bool Ok = false>
-struct rule_needs_number {
+constexpr bool rule_needs_number() {
   static_assert(Ok, "typedao::rule: gt and between need a numeric member (integer or floating point). "
                     "Use len_min/len_max for strings and arrays.");
-};
+  return Ok;
+}
 template <class Entity, auto Member, class Rule, bool Ok = false>
-struct rule_needs_string {
+constexpr bool rule_needs_string() {
   static_assert(Ok, "typedao::rule: starts_with, match and not_match need a std::string member. "
                     "Use a rule for the member's type.");
-};
+  return Ok;
+}
 template <class Entity, auto Member, class Rule, bool Ok = false>
-struct rule_needs_length {
+constexpr bool rule_needs_length() {
   static_assert(Ok, "typedao::rule: len_eq, len_min and len_max need a string, array, set or map member. "
                     "Use between for numbers.");
-};
+  return Ok;
+}
 template <class Entity, auto Member, class Rule, bool Ok = false>
-struct rule_needs_sequence {
+constexpr bool rule_needs_sequence() {
   static_assert(Ok, "typedao::rule: contains needs an array or set member whose elements compare with the "
                     "value. Use eq for single values.");
-};
+  return Ok;
+}
 template <class Entity, auto Member, class Rule, bool Ok = false>
-struct rule_value_type_mismatch {
+constexpr bool rule_value_type_mismatch() {
   static_assert(Ok, "typedao::rule: the rule's value does not have the member's type (eq, ne, one_of, "
                     "not_one_of, gt, between). Write values of the member's type.");
-};
+  return Ok;
+}
 template <class Entity, auto Member, class Rule, bool Ok = false>
-struct rule_bad_predicate {
+constexpr bool rule_bad_predicate() {
   static_assert(Ok, "typedao::custom: the predicate must be callable with the member's value and return "
                     "bool. Write [](const T& v) { return ...; }.");
-};
+  return Ok;
+}
 template <class Entity, auto Member, class Rule, bool Ok = false>
-struct rule_required_type {
+constexpr bool rule_required_type() {
   static_assert(Ok, "typedao::required: needs a std::string, std::optional, array or set member (the only "
                     "types that can be missing). Remove the rule.");
-};
+  return Ok;
+}
 template <class Entity, auto Member, class Rule, bool Ok = false>
-struct default_breaks_rule {
+constexpr bool default_breaks_rule() {
   static_assert(Ok, "typedao::rule: the member's default value (its initialiser) breaks a rule declared "
                     "for it. Change the default or the rule.");
-};
-template <class Entity, std::size_t RuleIndex, bool Ok = false>
-struct entity_rule_member_not_described {
+  return Ok;
+}
+template <class Entity, auto Member, bool Ok = false>
+constexpr bool entity_rule_member_not_described() {
   static_assert(Ok, "typedao::rule: an entity rule or conditional names a member that is not a described "
                     "member of this entity. Pass &Entity::member of the entity being declared.");
-};
+  return Ok;
+}
+template <class Entity, auto Member, class Rule, bool Ok = false>
+constexpr bool rule_values_mixed() {
+  static_assert(Ok, "typedao::one_of and not_one_of: all values must have the same type. Write them all as "
+                    "strings or all as numbers.");
+  return Ok;
+}
 template <class Entity, auto Member, bool Ok = false>
-struct distinct_types_differ {
-  static_assert(Ok, "typedao::distinct: the members must have the same type. Compare members of one type.");
+constexpr bool distinct_types_differ() {
+  static_assert(Ok, "typedao::distinct: the members must have the same type (this one differs from the first). "
+                    "Compare members of one type.");
+  return Ok;
+}
+
+// Whether rule R fits a member of type MT, and if not, why. The run-time code only evaluates rules
+// that fit, so a misuse gives one error (the named check below), not a cascade.
+enum class rule_fit {
+  ok,
+  mixed_values,
+  required_type,
+  needs_number,
+  value_type,
+  needs_length,
+  needs_string,
+  needs_sequence,
+  bad_predicate
 };
 
-template <class Entity, auto Member, class R>
-constexpr bool check_rule() {
-  using MT = std::remove_cvref_t<decltype(std::declval<Entity&>().*Member)>;
+template <class MT, class R>
+constexpr rule_fit rule_fit_of() {
   using V = unwrap_optional_t<MT>;
-  if constexpr (std::is_same_v<R, rule_required> || std::is_same_v<R, rule_absent>) {
-    if constexpr (!(is_optional<MT>::value || is_text_v<V> || sized_range<V>)) {
-      (void)sizeof(rule_required_type<Entity, Member, R>);
-      return false;
-    }
-    return true;
+  if constexpr (is_mixed_values<R>::value) {
+    return rule_fit::mixed_values;
+  } else if constexpr (std::is_same_v<R, rule_required> || std::is_same_v<R, rule_absent>) {
+    return is_optional<MT>::value || is_text_v<V> || sized_range<V> ? rule_fit::ok : rule_fit::required_type;
   } else if constexpr (std::is_same_v<R, rule_immutable>) {
-    return true;
-  } else if constexpr (requires { R::name; } && (R::name == "gt" || R::name == "between")) {
-    if constexpr (!is_number_v<V>) {
-      (void)sizeof(rule_needs_number<Entity, Member, R>);
-      return false;
-    } else if constexpr (R::name == "gt") {
-      if constexpr (!is_number_v<decltype(R::value)>) {
-        (void)sizeof(rule_value_type_mismatch<Entity, Member, R>);
-        return false;
-      }
-      return true;
-    } else {
-      if constexpr (!is_number_v<decltype(R::low)>) {
-        (void)sizeof(rule_value_type_mismatch<Entity, Member, R>);
-        return false;
-      }
-      return true;
-    }
+    return rule_fit::ok;
+  } else if constexpr (R::name == "gt" || R::name == "between") {
+    if constexpr (!is_number_v<V>)
+      return rule_fit::needs_number;
+    else if constexpr (R::name == "gt")
+      return is_number_v<decltype(R::value)> ? rule_fit::ok : rule_fit::value_type;
+    else
+      return is_number_v<decltype(R::low)> ? rule_fit::ok : rule_fit::value_type;
   } else if constexpr (R::name == "len_eq" || R::name == "len_min" || R::name == "len_max") {
-    if constexpr (!(is_text_v<V> || sized_range<V>)) {
-      (void)sizeof(rule_needs_length<Entity, Member, R>);
-      return false;
-    }
-    return true;
+    return is_text_v<V> || sized_range<V> ? rule_fit::ok : rule_fit::needs_length;
   } else if constexpr (R::name == "starts_with" || R::name == "match" || R::name == "not_match") {
-    if constexpr (!is_text_v<V>) {
-      (void)sizeof(rule_needs_string<Entity, Member, R>);
-      return false;
-    }
-    return true;
+    return is_text_v<V> ? rule_fit::ok : rule_fit::needs_string;
   } else if constexpr (R::name == "contains") {
-    if constexpr (!element_range<V>) {
-      (void)sizeof(rule_needs_sequence<Entity, Member, R>);
-      return false;
-    } else if constexpr (!values_comparable<typename V::value_type, decltype(R::value)>()) {
-      (void)sizeof(rule_needs_sequence<Entity, Member, R>);
-      return false;
-    }
-    return true;
+    if constexpr (!element_range<V>)
+      return rule_fit::needs_sequence;
+    else
+      return values_comparable<typename V::value_type, decltype(R::value)>() ? rule_fit::ok
+                                                                              : rule_fit::needs_sequence;
   } else if constexpr (R::name == "eq" || R::name == "ne") {
-    if constexpr (!values_comparable<V, decltype(R::value)>()) {
-      (void)sizeof(rule_value_type_mismatch<Entity, Member, R>);
-      return false;
-    }
-    return true;
+    return values_comparable<V, decltype(R::value)>() ? rule_fit::ok : rule_fit::value_type;
   } else if constexpr (R::name == "one_of" || R::name == "not_one_of") {
     using E = std::remove_cvref_t<decltype(R::values[0])>;
-    if constexpr (!(is_text_v<V> || is_number_v<V>) || !values_comparable<V, E>()) {
-      (void)sizeof(rule_value_type_mismatch<Entity, Member, R>);
-      return false;
-    }
-    return true;
+    return (is_text_v<V> || is_number_v<V>) && values_comparable<V, E>() ? rule_fit::ok : rule_fit::value_type;
   } else if constexpr (R::name == "custom") {
-    if constexpr (!std::is_invocable_r_v<bool, decltype(R::predicate), const V&>) {
-      (void)sizeof(rule_bad_predicate<Entity, Member, R>);
-      return false;
-    }
+    return std::is_invocable_r_v<bool, decltype(R::predicate), const V&> ? rule_fit::ok : rule_fit::bad_predicate;
+  } else {
+    return rule_fit::ok;
+  }
+}
+
+template <class MT, class R>
+inline constexpr bool rule_fits = rule_fit_of<MT, R>() == rule_fit::ok;
+
+// Whether rule R fits the member Member of Entity; reports a misuse naming both.
+template <class Entity, auto Member, class R>
+constexpr bool check_rule() {
+  constexpr rule_fit f = rule_fit_of<std::remove_cvref_t<decltype(std::declval<Entity&>().*Member)>, R>();
+  if constexpr (f == rule_fit::ok)
     return true;
+  else if constexpr (f == rule_fit::mixed_values)
+    return rule_values_mixed<Entity, Member, R>();
+  else if constexpr (f == rule_fit::required_type)
+    return rule_required_type<Entity, Member, R>();
+  else if constexpr (f == rule_fit::needs_number)
+    return rule_needs_number<Entity, Member, R>();
+  else if constexpr (f == rule_fit::value_type)
+    return rule_value_type_mismatch<Entity, Member, R>();
+  else if constexpr (f == rule_fit::needs_length)
+    return rule_needs_length<Entity, Member, R>();
+  else if constexpr (f == rule_fit::needs_string)
+    return rule_needs_string<Entity, Member, R>();
+  else if constexpr (f == rule_fit::needs_sequence)
+    return rule_needs_sequence<Entity, Member, R>();
+  else
+    return rule_bad_predicate<Entity, Member, R>();
+}
+
+// Whether an entity rule or a conditional can be evaluated for T (its members are T's and its
+// rules fit them); otherwise it is a compile error reported by check_rules / the entity's check.
+template <class T, class C>
+constexpr bool entity_rule_fits() {
+  if constexpr (is_conditional_rule<C>::value) {
+    using PA = is_member_of_pointer<std::remove_cvref_t<decltype(std::declval<const C&>().if_.member)>>;
+    using PB = is_member_of_pointer<std::remove_cvref_t<decltype(std::declval<const C&>().then_.member)>>;
+    if constexpr (!std::is_same_v<typename PA::class_type, T> || !std::is_same_v<typename PB::class_type, T>)
+      return false;
+    else
+      return rule_fits<typename PA::member_type, decltype(std::declval<const C&>().if_.rule)> &&
+             rule_fits<typename PB::member_type, decltype(std::declval<const C&>().then_.rule)>;
+  } else if constexpr (is_entity_rule<C>::value) {
+    return []<class... Ms>(std::type_identity<std::tuple<Ms...>>) {
+      return (std::is_same_v<typename is_member_of_pointer<Ms>::class_type, T> && ...);
+    }(std::type_identity<std::remove_cvref_t<decltype(std::declval<const C&>().members)>>{});
   } else {
     return true;
   }
@@ -395,6 +443,28 @@ constexpr bool default_satisfies(const R& r) {
   }
 }
 
+template <class T, auto M>
+constexpr bool described_member_of() {
+  if constexpr (!std::is_same_v<typename is_member_of_pointer<std::remove_cv_t<decltype(M)>>::class_type, T>)
+    return false;
+  else
+    return index_of_member<T>(M) != npos;
+}
+
+// distinct(a, b, ...): every member has the first one's type.
+template <class T, auto First, auto M>
+constexpr bool distinct_type_matches() {
+  if constexpr (std::is_same_v<std::remove_cvref_t<decltype(std::declval<T&>().*First)>,
+                               std::remove_cvref_t<decltype(std::declval<T&>().*M)>>)
+    return true;
+  else
+    return distinct_types_differ<T, M>();
+}
+template <class T, auto First, auto... Rest>
+constexpr bool distinct_types_match() {
+  return (distinct_type_matches<T, First, Rest>() && ...);
+}
+
 template <class T, std::size_t K>
 constexpr bool check_rule_decl() {
   using C = std::remove_cvref_t<decltype(std::get<K>(decl_v<T>.constraints))>;
@@ -407,25 +477,36 @@ constexpr bool check_rule_decl() {
       if constexpr (!check_rule<T, m, R>()) {
         return false;
       } else if constexpr (!default_satisfies<T, m>(std::get<K>(decl_v<T>.constraints).rule)) {
-        (void)sizeof(default_breaks_rule<T, m, R>);
-        return false;
+        return default_breaks_rule<T, m, R>();
       } else {
         return true;
       }
     }
   } else if constexpr (is_conditional_rule<C>::value) {
+    // (the entity's constraint check does not see a conditional's two members)
     constexpr auto& c = std::get<K>(decl_v<T>.constraints);
     constexpr auto a = c.if_.member;
     constexpr auto b = c.then_.member;
-    if constexpr (!std::is_same_v<typename is_member_of_pointer<std::remove_cv_t<decltype(a)>>::class_type, T> ||
-                  !std::is_same_v<typename is_member_of_pointer<std::remove_cv_t<decltype(b)>>::class_type, T>) {
-      (void)sizeof(entity_rule_member_not_described<T, K>);
-      return false;
+    if constexpr (!described_member_of<T, a>()) {
+      return entity_rule_member_not_described<T, a>();
+    } else if constexpr (!described_member_of<T, b>()) {
+      return entity_rule_member_not_described<T, b>();
     } else {
       return check_rule<T, a, decltype(c.if_.rule)>() && check_rule<T, b, decltype(c.then_.rule)>();
     }
   } else if constexpr (is_entity_rule<C>::value) {
-    return true;  // members are checked with the other constraint members
+    // Members of another struct or not described are reported by the entity's constraint check.
+    if constexpr (C::kind != entity_check::distinct) {
+      return true;
+    } else {
+      return []<std::size_t... J>(std::index_sequence<J...>) {
+        constexpr auto& ms = std::get<K>(decl_v<T>.constraints).members;
+        if constexpr (!(described_member_of<T, std::get<J>(ms)>() && ...))
+          return true;
+        else
+          return distinct_types_match<T, std::get<J>(ms)...>();
+      }(std::make_index_sequence<std::tuple_size_v<decltype(C::members)>>{});
+    }
   } else {
     return true;
   }
@@ -509,7 +590,9 @@ constexpr std::array<bool, model<T>::member_count> entity_rule_members() {
         (
             [&](const auto& one) {
               using C = std::remove_cvref_t<decltype(one)>;
-              if constexpr (is_entity_rule<C>::value) {
+              if constexpr (!entity_rule_fits<T, C>()) {
+                // a compile error (check_rules)
+              } else if constexpr (is_entity_rule<C>::value) {
                 std::apply([&](auto... m) { ((out[index_of_member<T>(m)] = true), ...); }, one.members);
               } else if constexpr (is_conditional_rule<C>::value) {
                 out[index_of_member<T>(one.if_.member)] = true;
@@ -534,7 +617,8 @@ void validate_member_value(const MT& value, std::vector<field_detail>& errs) {
             [&](const auto& one) {
               using C = std::remove_cvref_t<decltype(one)>;
               if constexpr (is_field_rule<C>::value) {
-                if constexpr (std::is_same_v<std::remove_cv_t<decltype(one.member)>, std::remove_cv_t<decltype(member_d<T, I>::pointer)>>) {
+                if constexpr (std::is_same_v<std::remove_cv_t<decltype(one.member)>, std::remove_cv_t<decltype(member_d<T, I>::pointer)>> &&
+                              rule_fits<member_type_t<T, I>, decltype(one.rule)>) {
                   if (failed || one.member != member_d<T, I>::pointer) return;
                   if (auto msg = check_field_rule(value, one.rule)) {
                     errs.push_back({std::string(model<T>::member_names[I]), std::move(*msg)});
@@ -562,7 +646,9 @@ void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& 
         (
             [&](const auto& one) {
               using C = std::remove_cvref_t<decltype(one)>;
-              if constexpr (is_entity_rule<C>::value) {
+              if constexpr (!entity_rule_fits<T, C>()) {
+                return;  // a compile error (check_rules)
+              } else if constexpr (is_entity_rule<C>::value) {
                 bool any_failed = false;
                 std::size_t present = 0, total = 0;
                 std::string names;
@@ -589,7 +675,10 @@ void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& 
                   // not clash (Kong compares only the values that are set).
                   bool dup = false;
                   auto same = [&](auto a, auto b) {
-                    return value_present(e.*a) && value_present(e.*b) && e.*a == e.*b;
+                    if constexpr (requires { e.*a == e.*b; })
+                      return value_present(e.*a) && value_present(e.*b) && e.*a == e.*b;
+                    else
+                      return false;  // members of different types: a compile error (distinct_types_differ)
                   };
                   std::apply(
                       [&](auto first, auto... rest) {
