@@ -22,6 +22,10 @@
 #include <string>
 #include <vector>
 
+// Entities live in a namespace named after this file (g++ 12 gives templates keyed on member
+// pointers weak linkage even inside an anonymous namespace: same-named entities of other files
+// would share instantiations).
+namespace typedao_ut_validate {
 namespace {
 
 using typedao::field_detail;
@@ -107,6 +111,9 @@ Fields ok() {
 }
 
 }  // namespace
+}  // namespace typedao_ut_validate
+
+using namespace typedao_ut_validate;
 
 TEST_CASE("validate: a value every rule accepts passes", "[unit][validate]") {
   CHECK(problems(ok()) == "");
@@ -331,6 +338,7 @@ TEST_CASE("rule functions: check_field_rule and the rule descriptors", "[unit][v
 
 // ---- optional members and empty values ---------------------------------------------------------
 
+namespace typedao_ut_validate {
 namespace {
 
 struct Opt {
@@ -366,6 +374,7 @@ TYPEDAO_ENTITY(Empty, "empties", typedao::required(&Empty::req), typedao::len_mi
                typedao::required(&Empty::req_s))
 
 }  // namespace
+}  // namespace typedao_ut_validate
 
 TEST_CASE("validate: NULL (nullopt) passes every rule except required", "[unit][validate]") {
   Opt o;
@@ -423,6 +432,7 @@ TEST_CASE("validate: empty strings are allowed unless the member declares requir
 
 // ---- one message per member ----------------------------------------------------------------------
 
+namespace typedao_ut_validate {
 namespace {
 
 struct Multi {
@@ -436,6 +446,7 @@ TYPEDAO_ENTITY(Multi, "multis", typedao::required(&Multi::path), typedao::len_mi
                typedao::gt(&Multi::port, 0), typedao::between(&Multi::port, 1, 1000), typedao::ne(&Multi::port, 500))
 
 }  // namespace
+}  // namespace typedao_ut_validate
 
 TEST_CASE("validate: one message per member, the first failing rule in declaration order", "[unit][validate]") {
   Multi m;
@@ -483,6 +494,7 @@ TEST_CASE("check_value: text[] elements are reported by 1-based index", "[unit][
 
 // ---- entity rules ----------------------------------------------------------------------------------
 
+namespace typedao_ut_validate {
 namespace {
 
 struct AtLeast {
@@ -561,6 +573,7 @@ TYPEDAO_ENTITY(Skip, "skips", typedao::len_max(&Skip::a, 3), typedao::len_max(&S
                typedao::check([](const Skip& s) { return s.low <= s.high; }, "low must not exceed high"))
 
 }  // namespace
+}  // namespace typedao_ut_validate
 
 TEST_CASE("entity rule: at_least_one_of (nullopt, \"\" and {} are empty)", "[unit][validate][entity_rules]") {
   AtLeast e;
@@ -717,6 +730,7 @@ TEST_CASE("a custom entity check() is skipped when any member already failed", "
 
 // ---- order of the report and the message formats ------------------------------------------------
 
+namespace typedao_ut_validate {
 namespace {
 
 struct Order {
@@ -735,6 +749,7 @@ TYPEDAO_ENTITY(Order, "orders", typedao::between(&Order::port, 0, 65535), typeda
                typedao::at_least_one_of(&Order::name, &Order::host))
 
 }  // namespace
+}  // namespace typedao_ut_validate
 
 TEST_CASE("order: entity-level messages first (in declaration order), then members in declaration order",
           "[unit][validate][order]") {
@@ -778,6 +793,7 @@ TEST_CASE("schema_violation_in_order: one error, several errors, entity-level fi
 }
 
 #ifdef TYPEDAO_TEST_HAVE_JSON
+namespace typedao_ut_validate {
 namespace {
 
 struct WithMap {
@@ -788,6 +804,7 @@ BOOST_DESCRIBE_STRUCT(WithMap, (), (id, labels))
 TYPEDAO_ENTITY(WithMap, "with_maps", typedao::len_min(&WithMap::labels, 1), typedao::len_max(&WithMap::labels, 2))
 
 }  // namespace
+}  // namespace typedao_ut_validate
 
 TEST_CASE("validate: len_min / len_max on a map count its entries", "[unit][validate]") {
   WithMap m;
