@@ -140,6 +140,14 @@ int main() {
                                  : again.error().to_string() + "\n");
   }
 
+  // DISCARD ALL (as a pooler sends) drops the prepared statements: the call prepares again.
+  {
+    (void)conn->execute_script("DISCARD ALL");
+    auto again = services.select(svc->id);
+    block("err.discard", again ? (*again ? "found: the statement was prepared again\n" : "empty\n")
+                               : again.error().to_string() + "\n");
+  }
+
   // Connecting to nothing.
   ERR("err.connect", typedao::pg::connect("host=127.0.0.1 port=1 connect_timeout=2"));
   return 0;

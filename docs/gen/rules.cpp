@@ -197,7 +197,7 @@ int main() {
   if (!c0) return 1;
   conn.take_log();
   ERR("rules.update_field", checked.update(c0->id, set<&Checked::port>(0)));
-  block("rules.update_field_sql", "(nothing sent)\n" + conn.take_log());
+  block("rules.update_field_sql", "-- statements sent: " + std::to_string(conn.log.size()) + "\n" + conn.take_log());
   auto u = checked.update(c0->id, set<&Checked::port>(8080));
   block("rules.update_plain_sql", conn.take_log());
 
