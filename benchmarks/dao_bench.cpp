@@ -7,6 +7,9 @@
 //                                     (typedao/libpq), the same from medians (*_med_us,
 //                                     ratio_med), ratio_paired (median of per-iteration
 //                                     ratios) and delta_ns (mean difference).
+//   BM_<op>/control/<transport>       the same loop with the baseline code in typedao's place, on
+//                                     typedao's connection: an A/A test, ratio ~1 when the two
+//                                     connections and backends are alike.
 //   BM_<op>/typedao|libpq/<transport> the conventional view, one variant per benchmark.
 //
 // <op>: insert (the quickstart Service: client-side uuid, created_at/updated_at by the server,
@@ -46,6 +49,7 @@ struct transport {
   PGconn* raw = nullptr;            // the baseline's connection
   std::unique_ptr<typedao_dao> td;
   std::unique_ptr<handpq::service_dao> hand;
+  std::unique_ptr<handpq::service_dao> hand_on_td;  // the baseline on typedao's connection (control)
   typedao::uuid select_id{};
   bool backends_pinned = false;
 
@@ -106,6 +110,8 @@ bool setup(transport& t) {
   t.td = std::make_unique<typedao_dao>(t.td_conn);
   t.hand = std::make_unique<handpq::service_dao>(t.raw);
   if (!t.hand->prepare()) return fail("prepare", PQerrorMessage(t.raw));
+  t.hand_on_td = std::make_unique<handpq::service_dao>(t.td_conn.native_handle());
+  if (!t.hand_on_td->prepare()) return fail("prepare", PQerrorMessage(t.td_conn.native_handle()));
 
   // One row to select; both variants must read it identically (checks the baseline's decoder).
   Service s = insert_template();
@@ -198,8 +204,22 @@ void report(benchmark::State& state, const std::vector<std::int64_t>& td, const 
   }
 }
 
+// The control: the baseline code on typedao's connection, in typedao's place. Its ratio shows
+// what the two connections (and their backends) alone make of the comparison: ~1.
+bool control_insert(transport& t, const Service& s) {
+  auto r = t.hand_on_td->insert(s);
+  benchmark::DoNotOptimize(r);
+  return r.has_value();
+}
+bool control_select(transport& t) {
+  auto r = t.hand_on_td->select(t.select_id);
+  benchmark::DoNotOptimize(r);
+  return r.has_value();
+}
+
 // Both variants in one loop, alternating which goes first, each call timed separately.
-template <bool Insert>
+// Control: the baseline runs in typedao's place on typedao's connection (an A/A test).
+template <bool Insert, bool Control = false>
 void BM_alternating(benchmark::State& state, transport* t) {
   std::vector<std::int64_t> td, pq;
   td.reserve(1 << 18);
@@ -210,9 +230,9 @@ void BM_alternating(benchmark::State& state, transport* t) {
   auto run_td = [&] {
     if constexpr (Insert) {
       next_name(s);
-      td.push_back(timed_ns([&] { return typedao_insert(*t, s); }, ok));
+      td.push_back(timed_ns([&] { return Control ? control_insert(*t, s) : typedao_insert(*t, s); }, ok));
     } else {
-      td.push_back(timed_ns([&] { return typedao_select(*t); }, ok));
+      td.push_back(timed_ns([&] { return Control ? control_select(*t) : typedao_select(*t); }, ok));
     }
   };
   auto run_pq = [&] {
@@ -348,6 +368,12 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMicrosecond)
         ->UseRealTime();
     benchmark::RegisterBenchmark(("BM_select_by_pk/alternating" + sfx).c_str(), BM_alternating<false>, t)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_insert/control" + sfx).c_str(), BM_alternating<true, true>, t)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_select_by_pk/control" + sfx).c_str(), BM_alternating<false, true>, t)
         ->Unit(benchmark::kMicrosecond)
         ->UseRealTime();
     benchmark::RegisterBenchmark(("BM_insert/typedao" + sfx).c_str(), BM_single<true, true>, t)

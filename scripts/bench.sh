@@ -82,19 +82,19 @@ summarize() {
   python3 - "$1" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-bs = [b for b in d["benchmarks"] if "/alternating/" in b["name"]]
+bs = [b for b in d["benchmarks"] if "/alternating/" in b["name"] or "/control/" in b["name"]]
 agg = [b for b in bs if b.get("aggregate_name") == "median"]
 rows = agg or [b for b in bs if b.get("run_type") != "aggregate"]
 if not rows:
     sys.exit(0)
 print("\n%s" % ("median of the repetitions" if agg else "single run"))
-print("%-34s %11s %11s %9s %12s %12s" % ("benchmark", "typedao_us", "libpq_us", "ratio_med", "ratio_paired",
+print("%-44s %11s %11s %9s %12s %12s" % ("benchmark", "typedao_us", "libpq_us", "ratio_med", "ratio_paired",
                                          "delta_ns"))
 for b in rows:
-    print("%-34s %11.2f %11.2f %9.4f %12.4f %12.0f" % (b.get("run_name", b["name"]), b["typedao_med_us"],
+    print("%-44s %11.2f %11.2f %9.4f %12.4f %12.0f" % (b.get("run_name", b["name"]), b["typedao_med_us"],
           b["libpq_med_us"], b["ratio_med"], b.get("ratio_paired", 0), b["delta_ns"]))
 print("(typedao_us, libpq_us: median call times; ratio_paired: median of per-iteration ratios;"
-      " delta_ns: mean difference)")
+      " delta_ns: mean difference; control: the baseline in typedao's place)")
 EOF
 }
 
