@@ -26,17 +26,20 @@
 namespace typedao {
 
 /// One member's new value in a partial update: typedao::set<&Service::port>(8080).
-template <auto Member>
+/// (Owner repeats the entity type: g++ 12 gives templates keyed only on a member pointer external
+/// linkage even for entities in an anonymous namespace, which merged same-named entities of
+/// different files; a class-type argument keeps them apart.)
+template <auto Member, class Owner = typename detail::is_member_of_pointer<decltype(Member)>::class_type>
 struct set_t {
-  using class_type = typename detail::is_member_of_pointer<decltype(Member)>::class_type;
+  using class_type = Owner;
   using member_type = typename detail::is_member_of_pointer<decltype(Member)>::member_type;
   static constexpr auto member = Member;
   member_type value;
 };
 
 /// Names a member and its new value for update / update_by. std::nullopt sets a nullable member to NULL.
-template <auto Member>
-set_t<Member> set(typename set_t<Member>::member_type value) {
+template <auto Member, class Owner = typename detail::is_member_of_pointer<decltype(Member)>::class_type>
+set_t<Member, Owner> set(typename set_t<Member, Owner>::member_type value) {
   static_assert(std::is_member_object_pointer_v<decltype(Member)>,
                 "typedao::set: the template argument must be a data member pointer. Write set<&Entity::member>(value).");
   return {std::move(value)};
@@ -46,8 +49,8 @@ namespace detail {
 
 template <class S>
 struct is_set : std::false_type {};
-template <auto M>
-struct is_set<set_t<M>> : std::true_type {};
+template <auto M, class O>
+struct is_set<set_t<M, O>> : std::true_type {};
 
 template <class T, auto Member>
 consteval std::size_t checked_member_index() {
@@ -1067,6 +1070,11 @@ class dao {
                                           std::string(parent) + "' entity.",
                                       {{std::string(M::member_names[hit]), v}});
         err.entity = std::string(parent);
+        return with_server(std::move(err), std::move(e));
+      }
+      if (e.server.table == M::table) {  // a constraint typedao did not create (added by hand)
+        auto err = detail::make_error(error_code::foreign_key_violation,
+                                      "foreign key violation on constraint '" + e.server.constraint + "'");
         return with_server(std::move(err), std::move(e));
       }
       std::string child = e.server.table;
