@@ -159,23 +159,30 @@ callgrind_real() {
 }
 
 # Median of 3 runs of: /usr/bin/time -f '%e s %M KB' <cxx> -std=c++20 -O2 ... -c examples/quickstart.cpp
+# (wall seconds; user CPU seconds too, which other load on the machine disturbs less).
 run_compile() {
   [[ -x /usr/bin/time ]] || die "needs GNU time (apt-get install time)"
   local pgi out
   pgi=$(pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
   out=$(mktemp "${TMPDIR:-/tmp}/td-quickstart.XXXXXX.o")
-  say "compile time of examples/quickstart.cpp (3 runs, median)"
+  say "compile time of examples/quickstart.cpp (3 runs, median; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+  printf '%-12s %8s %8s %10s\n' compiler wall_s user_s peak_KB
   for cxx in g++ clang++-16; do
     command -v "$cxx" >/dev/null 2>&1 || continue
-    local runs=()
+    local runs=() r
     for _ in 1 2 3; do
-      runs+=("$({ /usr/bin/time -f '%e %M' "$cxx" -std=c++20 -O2 -Iinclude -I"$pgi" -c examples/quickstart.cpp \
-        -o "$out" >/dev/null 2>/dev/null; } 2>&1 | tail -1)")
+      /usr/bin/time -o "$out.time" -f '%e %U %M' "$cxx" -std=c++20 -O2 -Iinclude -I"$pgi" \
+        -c examples/quickstart.cpp -o "$out" || die "$cxx failed on examples/quickstart.cpp"
+      r=$(tail -1 "$out.time")
+      runs+=("$r")
     done
-    printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p |
-      awk -v c="$cxx" -v all="$(printf '%s; ' "${runs[@]}")" '{printf "%-12s %6.2f s  %8d KB peak   (runs: %s)\n", c, $1, $2, all}'
+    local med_wall med_user med_kb
+    med_wall=$(printf '%s\n' "${runs[@]}" | awk '{print $1}' | sort -n | sed -n 2p)
+    med_user=$(printf '%s\n' "${runs[@]}" | awk '{print $2}' | sort -n | sed -n 2p)
+    med_kb=$(printf '%s\n' "${runs[@]}" | awk '{print $3}' | sort -n | sed -n 2p)
+    printf '%-12s %8s %8s %10s   (runs: %s)\n' "$cxx" "$med_wall" "$med_user" "$med_kb" "$(printf '%s; ' "${runs[@]}")"
   done
-  rm -f "$out"
+  rm -f "$out" "$out.time"
 }
 
 case $cmd in
