@@ -1,4 +1,4 @@
-// expect: (typedao::update: a primary key member cannot be changed.*settable_member_index.*set_t<&Service::id>|settable_member_index.*set_t<&Service::id>.*typedao::update: a primary key member cannot be changed)
+// expect: (typedao::update: a primary key member cannot be changed.*settable_member_index.*set_t<&Service::id|settable_member_index.*set_t<&Service::id.*typedao::update: a primary key member cannot be changed)
 // update() may not change a primary-key member.
 #include <typedao/typedao.hpp>
 
