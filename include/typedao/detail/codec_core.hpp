@@ -70,11 +70,13 @@ concept has_codec_check = requires(const T& v, check_reporter_archetype r) {
 
 // A decode message that is built at run time: kept in a per-thread buffer, valid until the next
 // call on this thread (the DAO copies it at once). Never throws: "out of memory" instead.
+// A part may itself be an earlier dynamic message (a nested codec's): built aside, then swapped in.
 inline const char* dynamic_message(std::initializer_list<std::string_view> parts) noexcept {
   thread_local std::string buf;
   try {
-    buf.clear();
-    for (auto p : parts) buf.append(p);
+    std::string text;
+    for (auto p : parts) text.append(p);
+    buf.swap(text);
     return buf.c_str();
   } catch (...) {
     return "out of memory";
