@@ -50,6 +50,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <new>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -865,8 +866,12 @@ struct codec<T> {
       try {
         detail::json_path path;
         return detail::from_json(v, out, path);
-      } catch (...) {
+      } catch (const std::bad_alloc&) {
         return "out of memory";
+      } catch (const std::exception& e) {  // from a user's json_mapping
+        return detail::dynamic_message({"exception while mapping JSON: ", e.what()});
+      } catch (...) {
+        return "exception while mapping JSON";
       }
     }
   }

@@ -426,6 +426,8 @@ TEST_CASE("json: recursive records and user mappings", "[codec][json]") {
   check_round_trip(s);
   CHECK(decode_error<json_test::shape>(jsonb(R"({"corners": ["1,2", 5]})")) == "corners.2: expected \"x,y\", not a number");
   CHECK(decode_error<json_test::shape>(jsonb(R"({"corners": ["12"]})")) == "corners.1: expected \"x,y\"");
+  // std::stoi throws: reported, never std::terminate from a noexcept decode.
+  CHECK(decode_error<json_test::shape>(jsonb(R"({"corners": ["a,b"]})")) == "exception while mapping JSON: stoi");
 }
 
 // ---------------------------------------------------------------------------------------------
