@@ -12,6 +12,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -96,6 +97,34 @@ struct array_codec {
   static void encode(const C& v, param_writer& w) {
     if (v.size() > static_cast<std::size_t>(INT_MAX))
       throw std::length_error("typedao: array with more than INT_MAX elements");
+    if constexpr (byte_range_element<T>) {
+      // One buffer extension for the whole value: header, then length + bytes per element.
+      std::size_t total = v.empty() ? 12 : 20;
+      for (const auto& e : v) {
+        if (e.size() > static_cast<std::size_t>(INT_MAX))
+          throw std::length_error("typedao: array element longer than INT_MAX bytes");
+        if (e.size() + 4 > SIZE_MAX - total) throw std::length_error("typedao: array too large");
+        total += 4 + e.size();
+      }
+      char* p = w.extend(total);
+      auto put = [&p](std::uint32_t x) {
+        x = __builtin_bswap32(x);
+        std::memcpy(p, &x, 4);
+        p += 4;
+      };
+      put(v.empty() ? 0 : 1);  // ndim
+      put(0);                  // has nulls
+      put(element_oid);
+      if (v.empty()) return;
+      put(static_cast<std::uint32_t>(v.size()));
+      put(1);  // lower bound
+      for (const auto& e : v) {
+        put(static_cast<std::uint32_t>(e.size()));
+        if (!e.empty()) std::memcpy(p, e.data(), e.size());
+        p += e.size();
+      }
+      return;
+    }
     w.append_be(std::int32_t{v.empty() ? 0 : 1});  // ndim
     w.append_be(std::int32_t{0});                  // has nulls
     w.append_be(static_cast<std::int32_t>(element_oid));
@@ -103,12 +132,6 @@ struct array_codec {
     w.append_be(static_cast<std::int32_t>(v.size()));
     w.append_be(std::int32_t{1});  // lower bound
     if constexpr (byte_range_element<T>) {
-      for (const auto& e : v) {
-        if (e.size() > static_cast<std::size_t>(INT_MAX))
-          throw std::length_error("typedao: array element longer than INT_MAX bytes");
-        w.append_be(static_cast<std::int32_t>(e.size()));
-        w.append(e.data(), e.size());
-      }
     } else {
       param_set<1> scratch;
       for (auto&& e : v) {
@@ -153,6 +176,28 @@ struct array_codec {
       if (count > (n - pos) / 4) return "array length exceeds the buffer";
     }
     constexpr bool in_place = is_std_vector<C>::value && !std::is_same_v<T, bool>;
+    if constexpr (is_std_vector<C>::value && std::is_same_v<T, std::string>) {
+      // Strings are built from their bytes in place: no default construction, then assignment.
+      try {
+        out.clear();
+        out.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) {
+          if (n - pos < 4) return "truncated array element";
+          const auto len = load_be<std::int32_t>(data + pos);
+          pos += 4;
+          if (len == -1) return text_v<array_null_message_gen<C, T>>.c_str();
+          if (len < 0) return "negative array element length";
+          const auto ulen = static_cast<std::size_t>(len);
+          if (ulen > n - pos) return "array element length exceeds the buffer";
+          out.emplace_back(data + pos, ulen);
+          pos += ulen;
+        }
+      } catch (...) {
+        return "out of memory";
+      }
+      if (pos != n) return "trailing bytes after array";
+      return nullptr;
+    }
     try {
       out.clear();
       if constexpr (in_place) out.resize(count);

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 namespace typedao::detail {
@@ -12,6 +13,15 @@ namespace typedao::detail {
 template <class Int>
 constexpr Int load_be(const char* p) noexcept {
   using U = std::make_unsigned_t<Int>;
+  if (!std::is_constant_evaluated()) {
+    U w;
+    std::memcpy(&w, p, sizeof(U));
+    if constexpr (sizeof(U) == 2) w = __builtin_bswap16(w);
+    else if constexpr (sizeof(U) == 4) w = __builtin_bswap32(w);
+    else if constexpr (sizeof(U) == 8) w = __builtin_bswap64(w);
+    else { U u = 0; for (std::size_t i = 0; i < sizeof(Int); ++i) u = static_cast<U>((u << 8) | static_cast<unsigned char>(p[i])); w = u; }
+    return static_cast<Int>(w);
+  }
   U u = 0;
   for (std::size_t i = 0; i < sizeof(Int); ++i)
     u = static_cast<U>((u << 8) | static_cast<unsigned char>(p[i]));

@@ -32,6 +32,13 @@ class param_buffer {
   std::size_t capacity() const noexcept { return cap_; }
   void clear() noexcept { size_ = 0; }
 
+  char* extend(std::size_t n) {
+    if (n > cap_ - size_) grow(n);
+    char* p = data_ + size_;
+    size_ += n;
+    return p;
+  }
+
   void append(const void* src, std::size_t n) {
     if (n > cap_ - size_) grow(n);
     // memcpy with a null source is undefined even for n == 0.
@@ -100,6 +107,22 @@ class param_writer {
     *length_ += static_cast<int>(n);
   }
 
+  /// Appends n uninitialised bytes and returns where they start; the caller fills them before
+  /// the next append. Same limits and exceptions as append.
+  char* extend(std::size_t n) {
+    if (*offset_ == param_not_owned) {
+      *offset_ = buf_->size();
+      *value_ = nullptr;
+      *length_ = 0;
+    }
+    assert(*offset_ + static_cast<std::size_t>(*length_) == buf_->size());
+    if (n > param_max_length - static_cast<std::size_t>(*length_))
+      throw std::length_error("typedao: parameter longer than INT_MAX bytes");
+    char* p = buf_->extend(n);
+    *length_ += static_cast<int>(n);
+    return p;
+  }
+
   /// Appends an integral value in network byte order (big-endian).
   template <class Int>
   void append_be(Int v) {
@@ -107,10 +130,10 @@ class param_writer {
                   "typedao::param_writer::append_be: needs an integer type. Convert the value first.");
     using U = std::make_unsigned_t<Int>;
     auto u = static_cast<U>(v);
-    unsigned char bytes[sizeof(Int)];
-    for (std::size_t i = 0; i < sizeof(Int); ++i)
-      bytes[i] = static_cast<unsigned char>(u >> (8 * (sizeof(Int) - 1 - i)));
-    append(bytes, sizeof(Int));
+    if constexpr (sizeof(U) == 2) u = __builtin_bswap16(u);
+    else if constexpr (sizeof(U) == 4) u = __builtin_bswap32(u);
+    else if constexpr (sizeof(U) == 8) u = __builtin_bswap64(u);
+    append(&u, sizeof(Int));
   }
 
  private:
