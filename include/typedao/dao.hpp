@@ -231,6 +231,7 @@ class dao {
   /// The key argument wins over the entity's key members; created_at is kept unless given.
   result<T> upsert(const key_type& k, const T& e, const write_options& o = {}) {
     if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
+    if (auto errs = key_rule_problems(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
     if (auto oe = write_option_problems(o)) return std::move(*oe);
     if (auto errs = entity_problems(e, true); !errs.empty()) return detail::schema_violation_of<T>(std::move(errs));
     constexpr std::size_t N = detail::insert_param_count<T>;
@@ -830,6 +831,20 @@ class dao {
           ...);
     }(std::make_index_sequence<M::member_count>{});
     if constexpr (detail::has_entity_rules<T>()) detail::validate_entity(e, errs, member_failed(errs));
+    return errs;
+  }
+
+  // The rules of the key members, applied to a key the caller gives for writing (Kong validates
+  // such keys with the fields' validators and reports INVALID_PRIMARY_KEY).
+  static std::vector<field_detail> key_rule_problems(const key_type& k) {
+    std::vector<field_detail> errs;
+    if constexpr (detail::has_rules<T>()) {
+      [&]<std::size_t... J>(std::index_sequence<J...>) {
+        (detail::validate_member_value<T, M::pk_member_indices[J]>(
+             key_part<std::integral_constant<std::size_t, M::pk_member_indices[J]>>(k), errs),
+         ...);
+      }(std::make_index_sequence<M::pk_member_indices.size()>{});
+    }
     return errs;
   }
 

@@ -238,13 +238,11 @@ TEST_CASE_METHOD(validation_fixture, "upsert_by checks the rules against the val
   CHECK(count("services") == 1);
 }
 
-// Rules on primary-key members are applied to insert (the entity's key) but not to the key
-// argument of upsert (entity_problems skips key members and key_problems only checks the
-// encoding), so upsert("ab", ...) writes a key that breaks len_min(3). Kong validates a primary
-// key given to upsert/update/delete/select with the field's validators: INVALID_PRIMARY_KEY.
-// [!mayfail] until the DAO applies key rules to key arguments.
+// Rules on primary-key members apply to insert (the entity's key) and to the key argument of
+// upsert, which is written: Kong validates such a key with the field's validators and reports
+// INVALID_PRIMARY_KEY.
 TEST_CASE_METHOD(validation_fixture, "rules on a primary-key member apply to insert and to upsert's key argument",
-                 "[pg][validation][!mayfail]") {
+                 "[pg][validation]") {
   auto ins = plugins.insert({.name = "ab"});
   REQUIRE_FALSE(ins);
   check_schema_violation(ins.error(), "schema violation (name: length must be at least 3)",
