@@ -706,3 +706,44 @@ TEST_CASE_METHOD(full_fixture, "full types: a user codec (ip_address as inet)", 
   REQUIRE((*other)->pool.size() == 1);
   CHECK(netdemo::to_text((*other)->pool[0]) == "0000:0000:0000:0000:0000:0000:0000:0001");
 }
+
+// ---------------------------------------------------------------------------------------------
+// update and upsert carry the new types too
+
+TEST_CASE_METHOD(full_fixture, "full types: update and upsert with every new kind of member", "[pg][types]") {
+  using namespace std::chrono;
+  auto ins = full.insert({});
+  REQUIRE_OK(ins);
+  last_id = ins->id;
+  auto u = full.update(ins->id, set<&Full::bin>(bytes{std::byte{7}}), set<&Full::day>(date{year{2030} / 1 / 2}),
+                       set<&Full::onum>(numeric("-0.5")), set<&Full::nums>({numeric("1"), numeric::nan()}),
+                       set<&Full::protoset>({protocol::grpc}), set<&Full::oset>(std::nullopt),
+                       set<&Full::lim>(limits{.burst = 3, .paths = {"/x"}}), set<&Full::counters>({{"k", 9}}),
+                       set<&Full::extra>(boost::json::parse(R"([1,"two"])")),
+                       set<&Full::tiers>({limits{.proto = protocol::grpc}}));
+  REQUIRE_OK(u);
+  CHECK(u->bin == bytes{std::byte{7}});
+  CHECK(u->day == date{year{2030} / 1 / 2});
+  CHECK(u->onum == numeric("-0.5"));
+  CHECK(u->protoset == std::set<protocol>{protocol::grpc});
+  CHECK(u->lim == limits{.burst = 3, .paths = {"/x"}});
+  CHECK(sql("encode(bin, 'hex') || ' ' || day || ' ' || onum || ' ' || nums::text || ' ' || protoset::text || ' ' || "
+            "(lim->>'burst') || ' ' || counters::text || ' ' || extra::text || ' ' || (tiers[1]->>'proto')") ==
+        R"(07 2030-01-02 -0.5 {1,NaN} {grpc} 3 {"k": 9} [1, "two"] grpc)");
+
+  Full replacement = *u;
+  replacement.num = numeric("1e-3");
+  replacement.oday = date::max();
+  replacement.olim = limits{.rate = 0.25};
+  replacement.counters.clear();
+  auto up = full.upsert(ins->id, replacement);
+  REQUIRE_OK(up);
+  CHECK(up->num == numeric("0.001"));
+  CHECK(up->oday == date::max());
+  CHECK(up->olim == limits{.rate = 0.25});
+  CHECK(up->counters.empty());
+  CHECK(sql("num || ' ' || oday || ' ' || (olim->>'rate') || ' ' || counters::text") == "0.001 infinity 0.25 {}");
+  auto fresh = full.upsert(*typedao::parse_uuid(row_id), replacement);
+  REQUIRE_OK(fresh);
+  CHECK(count("full_types") == 2);
+}
