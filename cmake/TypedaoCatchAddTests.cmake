@@ -3,6 +3,9 @@
 # TYPEDAO_TEST_EXECUTABLE and adds one test per case. The generated list is
 # cached in TYPEDAO_TESTS_FILE until the executable or this script changes.
 
+# ctest reads this without cmake_minimum_required; include() scopes the policies.
+cmake_policy(VERSION 3.25)
+
 if(NOT EXISTS "${TYPEDAO_TEST_EXECUTABLE}")
   add_test("${TYPEDAO_TEST_TARGET}_NOT_BUILT" "${TYPEDAO_TEST_TARGET}_NOT_BUILT")
   return()
