@@ -38,6 +38,13 @@ int main() {
     std::fprintf(stderr, "connect: %s\n", conn.error().to_string().c_str());
     return 1;
   }
+  // A schema of its own, recreated each run, so the demo can run again on the same database.
+  if (auto s = conn->execute_script("DROP SCHEMA IF EXISTS quickstart CASCADE; CREATE SCHEMA quickstart; "
+                                    "SET search_path TO quickstart");
+      !s) {
+    std::fprintf(stderr, "schema: %s\n", s.error().to_string().c_str());
+    return 1;
+  }
   typedao::database<Service, Plugin> db{*conn};
   if (auto m = db.migrate(); !m) {
     std::fprintf(stderr, "migrate: %s\n", m.error().to_string().c_str());
