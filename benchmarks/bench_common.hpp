@@ -6,7 +6,6 @@
 
 #include <typedao/typedao.hpp>
 
-#include <boost/uuid/random_generator.hpp>
 #include <libpq-fe.h>
 #include <sched.h>
 
@@ -76,10 +75,8 @@ inline void put_be32(char* p, std::uint32_t v) {
   std::memcpy(p, &v, 4);
 }
 
-inline typedao::uuid new_uuid() {
-  thread_local boost::uuids::random_generator_mt19937 gen;
-  return gen();
-}
+// The baseline draws its keys from the same generator as typedao (OS random bytes, buffered).
+inline typedao::uuid new_uuid() { return typedao::generate_uuid(); }
 
 // A text[] in PostgreSQL's binary array format, built on the stack (heap only when large).
 class text_array {

@@ -177,9 +177,27 @@ inline error make_error(error_code c, std::string message, std::vector<field_det
   return e;
 }
 
+// A stable insertion sort for error details. The lists are short (one entry per member or
+// rule), and one plain function keeps std::sort / std::stable_sort and their helpers (a quarter
+// of a user's object code) out of every translation unit.
+inline void sort_fields(std::vector<field_detail>& v, bool (*less)(const field_detail&, const field_detail&)) {
+  for (std::size_t i = 1; i < v.size(); ++i) {
+    if (!less(v[i], v[i - 1])) continue;
+    field_detail x = std::move(v[i]);
+    std::size_t j = i;
+    do {
+      v[j] = std::move(v[j - 1]);
+      --j;
+    } while (j > 0 && less(x, v[j - 1]));
+    v[j] = std::move(x);
+  }
+}
+
+inline bool field_name_less(const field_detail& a, const field_detail& b) { return a.field < b.field; }
+
 // Kong renders tables with keys sorted: {a=1,b="x"}.
 inline std::string render_table(std::vector<field_detail> kv) {
-  std::sort(kv.begin(), kv.end(), [](auto& a, auto& b) { return a.field < b.field; });
+  sort_fields(kv, field_name_less);
   std::string out = "{";
   for (std::size_t i = 0; i < kv.size(); ++i) {
     if (i) out += ',';
@@ -197,7 +215,9 @@ inline bool kong_field_less(std::string_view a, std::string_view b) noexcept {
   const bool ea = a == "@entity", eb = b == "@entity";
   if (ea != eb) return ea;
   auto is_index = [](std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    for (char c : s)
+      if (c < '0' || c > '9') return false;
+    return !s.empty();
   };
   for (;;) {
     const auto da = a.find('.'), db = b.find('.');
@@ -217,7 +237,7 @@ inline bool kong_field_less(std::string_view a, std::string_view b) noexcept {
 // members in declaration order (the order the validator produced them).
 inline error schema_violation(std::vector<field_detail> errs);
 inline error schema_violation_in_order(std::vector<field_detail> errs) {
-  std::stable_partition(errs.begin(), errs.end(), [](const field_detail& x) { return x.field == "@entity"; });
+  sort_fields(errs, [](const field_detail& x, const field_detail& y) { return x.field == "@entity" && y.field != "@entity"; });
   std::string msg = errs.size() == 1 ? "schema violation (" : std::to_string(errs.size()) + " schema violations (";
   for (std::size_t i = 0; i < errs.size(); ++i) {
     if (i) msg += "; ";
@@ -234,8 +254,7 @@ inline error schema_violation_in_order(std::vector<field_detail> errs) {
 // Kong's schema_violation(): one error "schema violation (a: m)", several "<n> schema violations (...; ...)",
 // in Kong's order (kong_field_less).
 inline error schema_violation(std::vector<field_detail> errs) {
-  std::stable_sort(errs.begin(), errs.end(),
-                   [](const field_detail& x, const field_detail& y) { return kong_field_less(x.field, y.field); });
+  sort_fields(errs, [](const field_detail& x, const field_detail& y) { return kong_field_less(x.field, y.field); });
   std::string msg;
   if (errs.size() == 1) {
     msg = "schema violation (";

@@ -67,7 +67,7 @@ class option_errors {
   bool empty() const noexcept { return errs_.empty(); }
 
   typedao::error error() && {
-    std::stable_sort(errs_.begin(), errs_.end(), [](auto& a, auto& b) { return a.field < b.field; });
+    sort_fields(errs_, field_name_less);
     std::string msg = errs_.size() == 1 ? "invalid option (" : std::to_string(errs_.size()) + " option violations (";
     for (std::size_t i = 0; i < errs_.size(); ++i) {
       if (i) msg += "; ";

@@ -1,20 +1,30 @@
 #ifndef TYPEDAO_TYPES_HPP
 #define TYPEDAO_TYPES_HPP
 
-#include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <pthread.h>
+#include <unistd.h>
 #define TYPEDAO_HAS_PTHREAD_ATFORK 1
+#endif
+#if defined(__linux__)
+#include <sys/random.h>
+#elif defined(__APPLE__)
+#include <sys/random.h>  // getentropy
+#else
+#include <random>
 #endif
 
 namespace typedao {
@@ -43,9 +53,39 @@ inline void uuid_register_fork_handler() noexcept {
 #endif
 }
 
-struct uuid_generator_state {
-  boost::uuids::random_generator_mt19937 gen;  // seeded from the OS once per thread
-  unsigned generation = uuid_fork_generation.load(std::memory_order_relaxed);
+// Fills p[0..n) from the operating system's CSPRNG (getrandom on Linux, getentropy on macOS,
+// std::random_device elsewhere). Throws std::system_error when the OS cannot supply it.
+inline void os_random(unsigned char* p, std::size_t n) {
+#if defined(__linux__)
+  while (n > 0) {
+    const ssize_t got = ::getrandom(p, n, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "typedao::generate_uuid: getrandom");
+    }
+    p += got;
+    n -= static_cast<std::size_t>(got);
+  }
+#elif defined(__APPLE__)
+  while (n > 0) {
+    const std::size_t chunk = n < 256 ? n : 256;  // getentropy's limit
+    if (::getentropy(p, chunk) != 0)
+      throw std::system_error(errno, std::generic_category(), "typedao::generate_uuid: getentropy");
+    p += chunk;
+    n -= chunk;
+  }
+#else
+  std::random_device rd;
+  for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<unsigned char>(rd());
+#endif
+}
+
+// Random bytes for 16 uuids per system call, per thread; emptied in a forked child, which must
+// not hand out the bytes its parent also holds.
+struct uuid_random_pool {
+  unsigned char bytes[256];
+  std::size_t used = sizeof bytes;
+  unsigned generation = 0;
 };
 
 constexpr int hex_value(char c) noexcept {
@@ -57,17 +97,28 @@ constexpr int hex_value(char c) noexcept {
 
 }  // namespace detail
 
-/// A random (version 4) uuid from a per-thread Mersenne Twister seeded by the OS; reseeded in
-/// the child after fork(). Throws boost::uuids::entropy_error if the OS has no entropy.
+/// A random (version 4) uuid: 122 bits from the operating system's CSPRNG, read 256 bytes at
+/// a time into a per-thread buffer that a forked child discards. Throws std::system_error if the
+/// OS cannot supply random bytes.
 inline uuid generate_uuid() {
   detail::uuid_register_fork_handler();
-  thread_local detail::uuid_generator_state state;
+  thread_local detail::uuid_random_pool pool;
   const unsigned g = detail::uuid_fork_generation.load(std::memory_order_relaxed);
-  if (state.generation != g) {
-    state.gen = boost::uuids::random_generator_mt19937{};
-    state.generation = g;
+  if (pool.generation != g) {
+    pool.used = sizeof pool.bytes;
+    pool.generation = g;
   }
-  return state.gen();
+  if (pool.used + 16 > sizeof pool.bytes) {
+    detail::os_random(pool.bytes, sizeof pool.bytes);
+    pool.used = 0;
+  }
+  uuid u;
+  std::memcpy(u.data, pool.bytes + pool.used, 16);
+  std::memset(pool.bytes + pool.used, 0, 16);  // handed out once
+  pool.used += 16;
+  u.data[6] = static_cast<std::uint8_t>((u.data[6] & 0x0F) | 0x40);  // version 4
+  u.data[8] = static_cast<std::uint8_t>((u.data[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  return u;
 }
 
 /// Parses the canonical form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hex digits of either

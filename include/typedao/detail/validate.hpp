@@ -733,19 +733,30 @@ void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& 
 // The report's order: entity-level problems first (in the order their rules are declared), then
 // members in declaration order, whatever order they were found in (a conditional adds its member's
 // problem after the others; update() checks members in the order of its arguments). Problems of
-// one member keep their order ("tags.2" before "tags.4").
-template <class T>
-void order_problems(std::vector<field_detail>& errs) {
+// one member keep their order ("tags.2" before "tags.4"). Members are names[0..n); anything else
+// goes last.
+inline void order_problems(std::vector<field_detail>& errs, const std::string_view* names, std::size_t n) {
   if (errs.size() < 2) return;
-  auto rank = [](const field_detail& x) -> std::size_t {
+  auto rank = [&](const field_detail& x) -> std::size_t {
     if (x.field == "@entity") return 0;
     const std::string_view f = std::string_view(x.field).substr(0, x.field.find('.'));
-    for (std::size_t i = 0; i < model<T>::member_count; ++i)
-      if (model<T>::member_names[i] == f) return i + 1;
-    return model<T>::member_count + 1;
+    for (std::size_t i = 0; i < n; ++i)
+      if (names[i] == f) return i + 1;
+    return n + 1;
   };
-  std::stable_sort(errs.begin(), errs.end(),
-                   [&](const field_detail& a, const field_detail& b) { return rank(a) < rank(b); });
+  std::vector<std::size_t> ranks(errs.size());
+  for (std::size_t i = 0; i < errs.size(); ++i) ranks[i] = rank(errs[i]);
+  for (std::size_t i = 1; i < errs.size(); ++i) {
+    for (std::size_t j = i; j > 0 && ranks[j] < ranks[j - 1]; --j) {
+      std::swap(ranks[j], ranks[j - 1]);
+      std::swap(errs[j], errs[j - 1]);
+    }
+  }
+}
+
+template <class T>
+void order_problems(std::vector<field_detail>& errs) {
+  order_problems(errs, model<T>::member_names.data(), model<T>::member_count);
 }
 
 // One SCHEMA_VIOLATION for an entity's problems, in the report's order.
