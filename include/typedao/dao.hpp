@@ -6,6 +6,7 @@
 
 #include <typedao/connector.hpp>
 #include <typedao/detail/cascade.hpp>
+#include <typedao/detail/error_map.hpp>
 #include <typedao/detail/offset_token.hpp>
 #include <typedao/detail/row_codec.hpp>
 #include <typedao/detail/validate.hpp>
@@ -170,7 +171,7 @@ class dao {
     auto& st = M::has_ttl && o.skip_ttl ? detail::statement_of<detail::select_gen<T, true>, Types>()
                                         : detail::statement_of<detail::select_gen<T>, Types>();
     auto r = run(st, ps);
-    if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
+    if (!r) return map_error(std::move(r).error());
     return optional_row(*r);
   }
   /// SELECT by the key of a whole entity.
@@ -189,7 +190,7 @@ class dao {
     auto& st = M::has_ttl && o.skip_ttl ? detail::statement_of<detail::select_by_gen<T, U, true>, Types>()
                                         : detail::statement_of<detail::select_by_gen<T, U>, Types>();
     auto r = run(st, ps);
-    if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
+    if (!r) return map_error(std::move(r).error());
     return optional_row(*r);
   }
 
@@ -526,7 +527,7 @@ class dao {
       auto& st = skip_ttl ? detail::statement_of<detail::delete_gen<T, KeyCols, true>, Types>()
                           : detail::statement_of<detail::delete_gen<T, KeyCols>, Types>();
       auto r = run(st, ps);
-      if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
+      if (!r) return map_error(std::move(r).error());
       return removed_type{};
     } else {
       auto& st =
@@ -534,7 +535,7 @@ class dao {
               ? detail::statement_of<typename detail::cascade_statement<T, KeyCols, true, Registry>::type, Types>()
               : detail::statement_of<typename detail::cascade_statement<T, KeyCols, false, Registry>::type, Types>();
       auto r = run(st, ps);
-      if (!r) return map_error(std::move(r).error(), [](std::size_t) { return std::string(); });
+      if (!r) return map_error(std::move(r).error());
       removed_type out;
       for (int row = 0; row < r->row_count(); ++row) {
         std::int32_t e = -1;
@@ -1033,82 +1034,10 @@ class dao {
 
   // SQLSTATE + constraint name -> Kong's error. `value_of(member)` renders what the caller passed.
   template <class ValueOf>
-  static error map_error(error e, ValueOf&& value_of) {
-    const auto& st = e.server.sqlstate;
-    const auto& cn = e.server.constraint;
-    if (st == "23505") {  // unique_violation
-      if (cn == detail::constraint_name_v<T, 0, 'p'>) {
-        std::vector<field_detail> kv;
-        for (auto m : M::pk_member_indices) kv.push_back({std::string(M::member_names[m]), value_of(m)});
-        return with_server(detail::make_error(error_code::primary_key_violation,
-                                              "primary key violation on key '" + detail::render_table(kv) + "'", kv),
-                           std::move(e));
-      }
-      if constexpr (M::has_cache_key_column) {
-        if (cn == detail::text_v<detail::hidden_name_gen<T, 'c'>>.view()) {
-          std::vector<field_detail> kv;
-          for (auto m : M::cache_key_members) kv.push_back({std::string(M::member_names[m]), value_of(m)});
-          return with_server(detail::make_error(error_code::unique_violation,
-                                                "UNIQUE violation detected on '" + detail::render_table(kv) + "'", kv),
-                             std::move(e));
-        }
-      }
-      std::size_t hit = detail::npos;
-      [&]<std::size_t... I>(std::index_sequence<I...>) {
-        ((M::unique[I] && cn == detail::constraint_name_v<T, I, 'u'> ? (void)(hit = I) : (void)0), ...);
-      }(std::make_index_sequence<M::member_count>{});
-      if (hit != detail::npos) {
-        std::vector<field_detail> kv{{std::string(M::member_names[hit]), value_of(hit)}};
-        return with_server(detail::make_error(error_code::unique_violation,
-                                              "UNIQUE violation detected on '" + detail::render_table(kv) + "'", kv),
-                           std::move(e));
-      }
-    } else if (st == "23503") {  // foreign_key_violation
-      std::size_t hit = detail::npos;
-      std::string_view parent;
-      [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-              if constexpr (detail::member_is_foreign<T, I>) {
-                if (cn == detail::constraint_name_v<T, I, 'f'> && e.server.table == M::table) {
-                  hit = I;
-                  parent = detail::model<typename detail::is_foreign<detail::value_type_t<T, I>>::parent>::table;
-                }
-              }
-            }(),
-            ...);
-      }(std::make_index_sequence<M::member_count>{});
-      if (hit != detail::npos) {
-        std::string v = value_of(hit);
-        auto err = detail::make_error(error_code::foreign_key_violation,
-                                      "the foreign key '" + v + "' does not reference an existing '" +
-                                          std::string(parent) + "' entity.",
-                                      {{std::string(M::member_names[hit]), v}});
-        err.entity = std::string(parent);
-        return with_server(std::move(err), std::move(e));
-      }
-      if (e.server.table == M::table) {  // a constraint typedao did not create (added by hand)
-        auto err = detail::make_error(error_code::foreign_key_violation,
-                                      "foreign key violation on constraint '" + e.server.constraint + "'");
-        return with_server(std::move(err), std::move(e));
-      }
-      std::string child = e.server.table;
-      auto err = detail::make_error(error_code::foreign_key_violation,
-                                    "an existing '" + child + "' entity references this '" + std::string(M::table) +
-                                        "' entity",
-                                    {{"@referenced_by", child}});
-      err.entity = child;
-      return with_server(std::move(err), std::move(e));
-    } else if (st == "23502") {  // not_null_violation
-      return with_server(detail::schema_violation({{e.server.column, "required field missing"}}), std::move(e));
-    }
-    return e;
+  static error map_error(error e, const ValueOf& value_of) {
+    return detail::map_server_error(std::move(e), detail::error_table_v<T>, detail::render_with(value_of));
   }
-
-  static error with_server(error mapped, error&& from) {
-    mapped.server = std::move(from.server);
-    return mapped;
-  }
+  static error map_error(error e) { return detail::map_server_error(std::move(e), detail::error_table_v<T>, {}); }
 
   C* conn_;
   pagination pagination_{};

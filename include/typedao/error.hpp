@@ -1,8 +1,7 @@
 #ifndef TYPEDAO_ERROR_HPP
 #define TYPEDAO_ERROR_HPP
 
-#include <boost/assert/source_location.hpp>
-#include <boost/system/result.hpp>
+#include <typedao/result.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -158,14 +157,13 @@ class exception : public std::runtime_error {
   typedao::error error_;
 };
 
-[[noreturn]] inline void throw_exception_from_error(const error& e, const boost::source_location&) {
-  throw exception(e);
-}
+// What result<T>::value() throws when it holds an error.
+[[noreturn]] inline void throw_error(const error& e) { throw exception(e); }
 
 /// Every DAO call returns a result: the value or a typedao::error
-/// (Boost.System's result: `if (!r) r.error()`, `*r`, `r->member`, `r.value()` throws typedao::exception).
+/// (`if (!r) r.error()`, `*r`, `r->member`, `r.value()` throws typedao::exception; see result.hpp).
 template <class T>
-using result = boost::system::result<T, error>;
+using result = basic_result<T, error>;
 
 namespace detail {
 

@@ -57,16 +57,15 @@ std::string describe(const typedao::result<T>& r) {
 
 }  // namespace typedao_test
 
-// Catch2 prints results and errors with describe() (boost::system::result's operator<< would need
-// an operator<< for typedao::error, which the library does not declare).
+// Catch2 prints results and errors with describe().
 namespace Catch {
 template <>
 struct StringMaker<typedao::error> {
   static std::string convert(const typedao::error& e) { return typedao_test::describe(e); }
 };
 template <class T>
-struct StringMaker<boost::system::result<T, typedao::error>> {
-  static std::string convert(const boost::system::result<T, typedao::error>& r) {
+struct StringMaker<typedao::result<T>> {
+  static std::string convert(const typedao::result<T>& r) {
     return r ? std::string("{ok}") : "{error: " + typedao_test::describe(r.error()) + "}";
   }
 };

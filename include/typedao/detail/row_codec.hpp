@@ -336,22 +336,30 @@ bool shape_matches(const R& rows) noexcept {
   return true;
 }
 
-// Why the result does not have T's shape (DATABASE_ERROR).
-template <class T, row_set R>
-[[gnu::cold]] [[gnu::noinline]] error shape_error(const R& rows) {
-  using MT = model<T>;
-  if (rows.column_count() != static_cast<int>(MT::column_count))
+// Why the result does not have the entity's shape (DATABASE_ERROR). One plain function for every
+// entity: only the loop that finds the column is per entity.
+[[gnu::cold]] [[gnu::noinline]] inline error shape_error_of(std::size_t want_count, int got_count,
+                                                            const column_info* col, oid_t got_oid) {
+  if (got_count != static_cast<int>(want_count))
+    return make_error(error_code::database_error, "unexpected result shape: expected " + std::to_string(want_count) +
+                                                      " columns, got " + std::to_string(got_count));
+  if (col)
     return make_error(error_code::database_error,
-                      "unexpected result shape: expected " + std::to_string(MT::column_count) +
-                          " columns, got " + std::to_string(rows.column_count()));
-  for (std::size_t c = 0; c < MT::column_count; ++c)
-    if (rows.column_type(static_cast<int>(c)) != MT::columns[c].oid)
-      return make_error(error_code::database_error,
-                        "column '" + std::string(MT::columns[c].name) + "' has type oid " +
-                            std::to_string(rows.column_type(static_cast<int>(c))) + ", expected " +
-                            std::to_string(MT::columns[c].oid) + " (" + std::string(MT::columns[c].sql_type) +
-                            "); migrate the table");
+                      "column '" + std::string(col->name) + "' has type oid " + std::to_string(got_oid) +
+                          ", expected " + std::to_string(col->oid) + " (" + std::string(col->sql_type) +
+                          "); migrate the table");
   return make_error(error_code::database_error, "unexpected result shape");
+}
+
+template <class T, row_set R>
+error shape_error(const R& rows) {
+  using MT = model<T>;
+  const int got = rows.column_count();
+  if (got == static_cast<int>(MT::column_count))
+    for (std::size_t c = 0; c < MT::column_count; ++c)
+      if (rows.column_type(static_cast<int>(c)) != MT::columns[c].oid)
+        return shape_error_of(MT::column_count, got, &MT::columns[c], rows.column_type(static_cast<int>(c)));
+  return shape_error_of(MT::column_count, got, nullptr, 0);
 }
 
 template <class T, row_set R>
@@ -382,12 +390,16 @@ const char* decode_row_into(const R& rows, int r, T& out, std::size_t& bad_membe
 }
 
 // The DATABASE_ERROR for a failed decode_row_into.
+[[gnu::cold]] [[gnu::noinline]] inline error decode_error_of(std::string_view column, std::string_view table,
+                                                             const char* err) {
+  return make_error(error_code::database_error,
+                    "could not decode column '" + std::string(column) + "' of '" + std::string(table) + "': " + err);
+}
+
 template <class T>
-[[gnu::cold]] [[gnu::noinline]] error decode_error(std::size_t bad_member, const char* err) {
+error decode_error(std::size_t bad_member, const char* err) {
   using MT = model<T>;
-  return make_error(error_code::database_error, "could not decode column '" +
-                                                    std::string(MT::columns[MT::member_first_column[bad_member]].name) +
-                                                    "' of '" + std::string(MT::table) + "': " + err);
+  return decode_error_of(MT::columns[MT::member_first_column[bad_member]].name, MT::table, err);
 }
 
 template <class T, row_set R>

@@ -1,0 +1,169 @@
+#ifndef TYPEDAO_DETAIL_ERROR_MAP_HPP
+#define TYPEDAO_DETAIL_ERROR_MAP_HPP
+
+// Server error -> Kong's error. The entity's constraint names and members are plain constant
+// data (error_table_v<T>), so one non-template function maps the errors of every entity and
+// every operation: a translation unit compiles it once, not once per entity and call site.
+
+#include <typedao/entity.hpp>
+#include <typedao/error.hpp>
+#include <typedao/sql.hpp>
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace typedao::detail {
+
+// What map_server_error needs to know about an entity.
+struct error_table {
+  std::string_view table;
+  const std::string_view* member_names;
+  const std::size_t* pk_members;
+  std::size_t pk_count;
+  std::string_view pk_constraint;
+  const std::size_t* cache_members;  // the composite cache key's members (cache_count of them)
+  std::size_t cache_count;
+  std::string_view cache_constraint;           // empty: no cache key column
+  const std::string_view* unique_constraints;  // per member; empty: not unique
+  const std::string_view* fk_constraints;      // per member; empty: not a foreign<> member
+  const std::string_view* fk_parents;          // per member: the parent's table
+  std::size_t member_count;
+};
+
+// Renders member i as the caller passed it (for the messages): fn(ctx, i); fn may be null
+// (nothing to render: the value is empty).
+struct value_renderer {
+  std::string (*fn)(const void*, std::size_t) = nullptr;
+  const void* ctx = nullptr;
+  std::string operator()(std::size_t i) const { return fn ? fn(ctx, i) : std::string(); }
+};
+
+// A renderer that calls f(i); f must outlive it.
+template <class F>
+value_renderer render_with(const F& f) noexcept {
+  return {[](const void* c, std::size_t i) -> std::string { return (*static_cast<const F*>(c))(i); }, &f};
+}
+
+template <class T>
+struct error_table_of {
+  using M = model<T>;
+  static constexpr std::size_t N = M::member_count;
+
+  static constexpr std::array<std::string_view, N> unique = []<std::size_t... I>(std::index_sequence<I...>) {
+    std::array<std::string_view, N> out{};
+    (
+        [&] {
+          if constexpr (M::unique[I]) out[I] = constraint_name_v<T, I, 'u'>;
+        }(),
+        ...);
+    return out;
+  }(std::make_index_sequence<N>{});
+
+  static constexpr std::array<std::string_view, N> fk = []<std::size_t... I>(std::index_sequence<I...>) {
+    std::array<std::string_view, N> out{};
+    (
+        [&] {
+          if constexpr (member_is_foreign<T, I>) out[I] = constraint_name_v<T, I, 'f'>;
+        }(),
+        ...);
+    return out;
+  }(std::make_index_sequence<N>{});
+
+  static constexpr std::array<std::string_view, N> parents = []<std::size_t... I>(std::index_sequence<I...>) {
+    std::array<std::string_view, N> out{};
+    (
+        [&] {
+          if constexpr (member_is_foreign<T, I>)
+            out[I] = model<typename is_foreign<value_type_t<T, I>>::parent>::table;
+        }(),
+        ...);
+    return out;
+  }(std::make_index_sequence<N>{});
+
+  static constexpr std::string_view cache_constraint = [] {
+    if constexpr (M::has_cache_key_column)
+      return text_v<hidden_name_gen<T, 'c'>>.view();
+    else
+      return std::string_view{};
+  }();
+
+  static constexpr error_table value{
+      M::table,
+      M::member_names.data(),
+      M::pk_member_indices.data(),
+      M::pk_member_indices.size(),
+      constraint_name_v<T, 0, 'p'>,
+      M::cache_key_members.data(),
+      M::cache_key_members.size(),
+      cache_constraint,
+      unique.data(),
+      fk.data(),
+      parents.data(),
+      N,
+  };
+};
+
+template <class T>
+inline constexpr const error_table& error_table_v = error_table_of<T>::value;
+
+inline error with_server(error mapped, error&& from) {
+  mapped.server = std::move(from.server);
+  return mapped;
+}
+
+// SQLSTATE + constraint name -> Kong's error; values in the messages come from value_of.
+[[gnu::cold]] [[gnu::noinline]] inline error map_server_error(error e, const error_table& t,
+                                                              value_renderer value_of) {
+  const std::string& st = e.server.sqlstate;
+  const std::string& cn = e.server.constraint;
+  auto key_error = [&](error_code code, const char* prefix, const std::size_t* members, std::size_t n) {
+    std::vector<field_detail> kv;
+    kv.reserve(n);
+    for (std::size_t j = 0; j < n; ++j) kv.push_back({std::string(t.member_names[members[j]]), value_of(members[j])});
+    std::string msg = prefix + render_table(kv) + "'";
+    return with_server(make_error(code, std::move(msg), std::move(kv)), std::move(e));
+  };
+  if (st == "23505") {  // unique_violation
+    if (cn == t.pk_constraint)
+      return key_error(error_code::primary_key_violation, "primary key violation on key '", t.pk_members, t.pk_count);
+    if (!t.cache_constraint.empty() && cn == t.cache_constraint)
+      return key_error(error_code::unique_violation, "UNIQUE violation detected on '", t.cache_members, t.cache_count);
+    for (std::size_t i = 0; i < t.member_count; ++i)
+      if (!t.unique_constraints[i].empty() && cn == t.unique_constraints[i])
+        return key_error(error_code::unique_violation, "UNIQUE violation detected on '", &i, 1);
+  } else if (st == "23503") {  // foreign_key_violation
+    if (e.server.table == t.table) {
+      for (std::size_t i = 0; i < t.member_count; ++i) {
+        if (t.fk_constraints[i].empty() || cn != t.fk_constraints[i]) continue;
+        std::string v = value_of(i);
+        auto err = make_error(error_code::foreign_key_violation,
+                              "the foreign key '" + v + "' does not reference an existing '" +
+                                  std::string(t.fk_parents[i]) + "' entity.",
+                              {{std::string(t.member_names[i]), v}});
+        err.entity = std::string(t.fk_parents[i]);
+        return with_server(std::move(err), std::move(e));
+      }
+      // A constraint typedao did not create (added by hand).
+      auto err = make_error(error_code::foreign_key_violation,
+                            "foreign key violation on constraint '" + e.server.constraint + "'");
+      return with_server(std::move(err), std::move(e));
+    }
+    std::string child = e.server.table;
+    auto err = make_error(error_code::foreign_key_violation,
+                          "an existing '" + child + "' entity references this '" + std::string(t.table) + "' entity",
+                          {{"@referenced_by", child}});
+    err.entity = child;
+    return with_server(std::move(err), std::move(e));
+  } else if (st == "23502") {  // not_null_violation
+    return with_server(schema_violation({{e.server.column, "required field missing"}}), std::move(e));
+  }
+  return e;
+}
+
+}  // namespace typedao::detail
+
+#endif
