@@ -157,7 +157,7 @@ class dao {
     auto& st = detail::statement_of<detail::insert_gen<T>, detail::insert_param_types<T>>();
     auto r = run(st, ps);
     if (!r) return map_error(std::move(r).error(), [&](std::size_t i) { return render_member(e, i); });
-    return one_row(*r, [&] { return not_found_error_for(key_of(e)); });
+    return one_row(*r, [] { return detail::no_row_error("INSERT"); });
   }
 
   /// SELECT by primary key: the entity, or an empty optional when there is none (not an error).

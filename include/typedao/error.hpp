@@ -11,6 +11,13 @@
 #include <utility>
 #include <vector>
 
+// Error paths: compiled for size and never inlined into the code that may call them.
+#if defined(__GNUC__)
+#define TYPEDAO_COLD [[gnu::cold]] [[gnu::noinline]]
+#else
+#define TYPEDAO_COLD
+#endif
+
 namespace typedao {
 
 /// Kong's DAO error codes (kong/db/errors.lua), same numbers and names.
@@ -167,7 +174,7 @@ using result = basic_result<T, error>;
 
 namespace detail {
 
-inline error make_error(error_code c, std::string message, std::vector<field_detail> fields = {}) {
+TYPEDAO_COLD inline error make_error(error_code c, std::string message, std::vector<field_detail> fields = {}) {
   error e;
   e.code = c;
   e.message = std::move(message);
@@ -178,7 +185,7 @@ inline error make_error(error_code c, std::string message, std::vector<field_det
 // A stable insertion sort for error details. The lists are short (one entry per member or
 // rule), and one plain function keeps std::sort / std::stable_sort and their helpers (a quarter
 // of a user's object code) out of every translation unit.
-inline void sort_fields(std::vector<field_detail>& v, bool (*less)(const field_detail&, const field_detail&)) {
+TYPEDAO_COLD inline void sort_fields(std::vector<field_detail>& v, bool (*less)(const field_detail&, const field_detail&)) {
   for (std::size_t i = 1; i < v.size(); ++i) {
     if (!less(v[i], v[i - 1])) continue;
     field_detail x = std::move(v[i]);
@@ -194,7 +201,7 @@ inline void sort_fields(std::vector<field_detail>& v, bool (*less)(const field_d
 inline bool field_name_less(const field_detail& a, const field_detail& b) { return a.field < b.field; }
 
 // Kong renders tables with keys sorted: {a=1,b="x"}.
-inline std::string render_table(std::vector<field_detail> kv) {
+TYPEDAO_COLD inline std::string render_table(std::vector<field_detail> kv) {
   sort_fields(kv, field_name_less);
   std::string out = "{";
   for (std::size_t i = 0; i < kv.size(); ++i) {
@@ -209,7 +216,7 @@ inline std::string render_table(std::vector<field_detail> kv) {
 
 // Kong's order of schema violations: entity-level (@entity) first, then by field name, sub-keys
 // sorted too with array indices compared as numbers (tags.2 before tags.10).
-inline bool kong_field_less(std::string_view a, std::string_view b) noexcept {
+TYPEDAO_COLD inline bool kong_field_less(std::string_view a, std::string_view b) noexcept {
   const bool ea = a == "@entity", eb = b == "@entity";
   if (ea != eb) return ea;
   auto is_index = [](std::string_view s) {
@@ -231,11 +238,9 @@ inline bool kong_field_less(std::string_view a, std::string_view b) noexcept {
   }
 }
 
-// Schema violations as typedao reports them: entity-level (@entity) messages first, then the
-// members in declaration order (the order the validator produced them).
-inline error schema_violation(std::vector<field_detail> errs);
-inline error schema_violation_in_order(std::vector<field_detail> errs) {
-  sort_fields(errs, [](const field_detail& x, const field_detail& y) { return x.field == "@entity" && y.field != "@entity"; });
+// One SCHEMA_VIOLATION for problems already in order: "schema violation (a: m)" for one,
+// "<n> schema violations (a: m; b: n)" for several; entity-level ones (@entity) show no field.
+TYPEDAO_COLD inline error schema_violation_sorted(std::vector<field_detail> errs) {
   std::string msg = errs.size() == 1 ? "schema violation (" : std::to_string(errs.size()) + " schema violations (";
   for (std::size_t i = 0; i < errs.size(); ++i) {
     if (i) msg += "; ";
@@ -249,26 +254,17 @@ inline error schema_violation_in_order(std::vector<field_detail> errs) {
   return make_error(error_code::schema_violation, std::move(msg), std::move(errs));
 }
 
-// Kong's schema_violation(): one error "schema violation (a: m)", several "<n> schema violations (...; ...)",
-// in Kong's order (kong_field_less).
-inline error schema_violation(std::vector<field_detail> errs) {
+// Schema violations as typedao reports them: entity-level (@entity) messages first, then the
+// members in declaration order (the order the validator produced them).
+TYPEDAO_COLD inline error schema_violation_in_order(std::vector<field_detail> errs) {
+  sort_fields(errs, [](const field_detail& x, const field_detail& y) { return x.field == "@entity" && y.field != "@entity"; });
+  return schema_violation_sorted(std::move(errs));
+}
+
+// Kong's schema_violation(): the same message, in Kong's order (kong_field_less).
+TYPEDAO_COLD inline error schema_violation(std::vector<field_detail> errs) {
   sort_fields(errs, [](const field_detail& x, const field_detail& y) { return kong_field_less(x.field, y.field); });
-  std::string msg;
-  if (errs.size() == 1) {
-    msg = "schema violation (";
-  } else {
-    msg = std::to_string(errs.size()) + " schema violations (";
-  }
-  for (std::size_t i = 0; i < errs.size(); ++i) {
-    if (i) msg += "; ";
-    if (errs[i].field != "@entity") {
-      msg += errs[i].field;
-      msg += ": ";
-    }
-    msg += errs[i].value;
-  }
-  msg += ')';
-  return make_error(error_code::schema_violation, std::move(msg), std::move(errs));
+  return schema_violation_sorted(std::move(errs));
 }
 
 }  // namespace detail

@@ -66,7 +66,7 @@ class option_errors {
   void add(std::string key, std::string msg) { errs_.push_back({std::move(key), std::move(msg)}); }
   bool empty() const noexcept { return errs_.empty(); }
 
-  typedao::error error() && {
+  TYPEDAO_COLD typedao::error error() && {
     sort_fields(errs_, field_name_less);
     std::string msg = errs_.size() == 1 ? "invalid option (" : std::to_string(errs_.size()) + " option violations (";
     for (std::size_t i = 0; i < errs_.size(); ++i) {

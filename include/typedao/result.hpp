@@ -7,7 +7,6 @@
 // operator*, operator->, error, emplace) but returns the error by reference instead of by
 // copy, and costs a translation unit a fraction of the compile time (no Variant2, no Mp11 map).
 
-#include <memory>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -43,34 +42,34 @@ class basic_result {
   basic_result() noexcept(std::is_nothrow_default_constructible_v<T>)
     requires std::is_default_constructible_v<T>
       : has_(true) {
-    std::construct_at(&v_);
+    ::new (static_cast<void*>(__builtin_addressof(v_))) T();
   }
   /// A value: anything T can be built from implicitly (and E cannot).
   template <class U = T>
     requires(std::is_convertible_v<U &&, T> && !std::is_convertible_v<U &&, E> &&
              !detail::is_basic_result<std::remove_cvref_t<U>>::value)
   basic_result(U&& v) noexcept(std::is_nothrow_constructible_v<T, U&&>) : has_(true) {
-    std::construct_at(&v_, std::forward<U>(v));
+    ::new (static_cast<void*>(__builtin_addressof(v_))) T(std::forward<U>(v));
   }
   /// An error.
-  basic_result(const E& e) : has_(false) { std::construct_at(&e_, e); }
-  basic_result(E&& e) noexcept : has_(false) { std::construct_at(&e_, std::move(e)); }
+  basic_result(const E& e) : has_(false) { ::new (static_cast<void*>(__builtin_addressof(e_))) E(e); }
+  basic_result(E&& e) noexcept : has_(false) { ::new (static_cast<void*>(__builtin_addressof(e_))) E(std::move(e)); }
 
   basic_result(const basic_result& o)
     requires std::is_copy_constructible_v<T>
       : has_(o.has_) {
     if (has_)
-      std::construct_at(&v_, o.v_);
+      ::new (static_cast<void*>(__builtin_addressof(v_))) T(o.v_);
     else
-      std::construct_at(&e_, o.e_);
+      ::new (static_cast<void*>(__builtin_addressof(e_))) E(o.e_);
   }
   basic_result(basic_result&& o) noexcept(std::is_nothrow_move_constructible_v<T>)
     requires std::is_move_constructible_v<T>
       : has_(o.has_) {
     if (has_)
-      std::construct_at(&v_, std::move(o.v_));
+      ::new (static_cast<void*>(__builtin_addressof(v_))) T(std::move(o.v_));
     else
-      std::construct_at(&e_, std::move(o.e_));
+      ::new (static_cast<void*>(__builtin_addressof(e_))) E(std::move(o.e_));
   }
   basic_result& operator=(const basic_result& o)
     requires std::is_copy_constructible_v<T> && std::is_copy_assignable_v<T>
@@ -83,6 +82,13 @@ class basic_result {
     requires std::is_move_constructible_v<T> && std::is_move_assignable_v<T>
   {
     if (this != &o) assign(std::move(o));
+    return *this;
+  }
+  /// Replaces the contents with an error.
+  basic_result& operator=(E&& e) noexcept {
+    destroy();
+    ::new (static_cast<void*>(__builtin_addressof(e_))) E(std::move(e));
+    has_ = false;
     return *this;
   }
   ~basic_result() { destroy(); }
@@ -109,8 +115,8 @@ class basic_result {
   T& operator*() & noexcept { return v_; }
   const T& operator*() const& noexcept { return v_; }
   T&& operator*() && noexcept { return std::move(v_); }
-  T* operator->() noexcept { return std::addressof(v_); }
-  const T* operator->() const noexcept { return std::addressof(v_); }
+  T* operator->() noexcept { return __builtin_addressof(v_); }
+  const T* operator->() const noexcept { return __builtin_addressof(v_); }
 
   /// The error, unchecked (has_error() must be true).
   E& error() & noexcept { return e_; }
@@ -121,7 +127,7 @@ class basic_result {
   template <class... A>
   T& emplace(A&&... args) {
     destroy();
-    std::construct_at(&v_, std::forward<A>(args)...);
+    ::new (static_cast<void*>(__builtin_addressof(v_))) T(std::forward<A>(args)...);
     has_ = true;
     return v_;
   }
@@ -136,17 +142,17 @@ class basic_result {
     } else {
       destroy();
       if (o.has_)
-        std::construct_at(&v_, std::forward<R>(o).v_);
+        ::new (static_cast<void*>(__builtin_addressof(v_))) T(std::forward<R>(o).v_);
       else
-        std::construct_at(&e_, std::forward<R>(o).e_);
+        ::new (static_cast<void*>(__builtin_addressof(e_))) E(std::forward<R>(o).e_);
       has_ = o.has_;
     }
   }
   void destroy() noexcept {
     if (has_)
-      std::destroy_at(&v_);
+      v_.~T();
     else
-      std::destroy_at(&e_);
+      e_.~E();
   }
 
   union {

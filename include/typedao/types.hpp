@@ -5,7 +5,13 @@
 
 #include <atomic>
 #include <cerrno>
+// libstdc++'s <chrono> brings <sstream> with it (C++20 formatting and parsing); typedao needs only
+// durations, time points and the system clock, which <bits/chrono.h> holds (GCC >= 11).
+#if defined(__GLIBCXX__) && __has_include(<bits/chrono.h>)
+#include <bits/chrono.h>
+#else
 #include <chrono>
+#endif
 #include <cstddef>
 #include <cstdint>
 #include <cstring>

@@ -39,6 +39,16 @@ struct Flag {
 BOOST_DESCRIBE_STRUCT(Flag, (), (name))
 TYPEDAO_ENTITY(Flag, "flags", typedao::primary_key(&Flag::name))
 
+// Braced container defaults: Boost.PFR's member count crashed g++ 12.2 on these (an internal
+// compiler error); typedao's own check must not.
+struct Listener {
+  typedao::uuid id;
+  std::vector<std::string> protocols = {"http", "https"};
+  std::vector<std::int32_t> ports{80, 443};
+};
+BOOST_DESCRIBE_STRUCT(Listener, (), (id, protocols, ports))
+TYPEDAO_ENTITY(Listener, "listeners")
+
 using typedao_test::iso;
 using typedao_test::iso_sql;
 using typedao_test::pg_fixture;
@@ -105,6 +115,28 @@ TEST_CASE_METHOD(crud_fixture, "insert: returns the stored row with a generated 
   CHECK(stored[4] == "80");
   CHECK(stored[5] == "t");
   CHECK(stored[6] == "0");
+}
+
+TEST_CASE_METHOD(pg_fixture, "insert: braced container defaults are the defaults", "[pg][crud][insert]") {
+  typedao::database<Listener> db{conn};
+  REQUIRE_OK(db.migrate());
+  auto r = db.dao<Listener>().insert({});
+  REQUIRE_OK(r);
+  CHECK(r->protocols == std::vector<std::string>{"http", "https"});
+  CHECK(r->ports == std::vector<std::int32_t>{80, 443});
+  CHECK(value("SELECT array_to_string(protocols, ',') || '|' || array_to_string(ports, ',') FROM listeners") ==
+        "http,https|80,443");
+}
+
+TEST_CASE_METHOD(crud_fixture, "insert: a row skipped by a trigger is a DATABASE_ERROR, not a success",
+                 "[pg][crud][insert]") {
+  exec("CREATE FUNCTION skip_row() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'");
+  exec("CREATE TRIGGER skip_insert BEFORE INSERT ON services FOR EACH ROW EXECUTE FUNCTION skip_row()");
+  auto r = services.insert({.name = "skipped", .host = "example.com"});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == typedao::error_code::database_error);
+  CHECK(r.error().message == "INSERT returned no row (a rule or trigger on the table skipped it)");
+  CHECK(count("services") == 0);
 }
 
 TEST_CASE_METHOD(crud_fixture, "insert: every insert gets its own id", "[pg][crud][insert]") {

@@ -11,7 +11,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <stdexcept>
 #include <type_traits>
 
@@ -26,6 +25,7 @@ class param_buffer {
   param_buffer() noexcept = default;
   param_buffer(const param_buffer&) = delete;
   param_buffer& operator=(const param_buffer&) = delete;
+  ~param_buffer() { delete[] heap_; }
 
   char* data() noexcept { return data_; }
   std::size_t size() const noexcept { return size_; }
@@ -51,10 +51,11 @@ class param_buffer {
     if (n > SIZE_MAX / 2 - size_) throw std::length_error("typedao: parameter buffer too large");
     std::size_t cap = cap_ * 2;
     if (cap < size_ + n) cap = size_ + n;
-    std::unique_ptr<char[]> fresh(new char[cap]);  // not value-initialised
-    std::memcpy(fresh.get(), data_, size_);
-    heap_ = std::move(fresh);
-    data_ = heap_.get();
+    char* fresh = new char[cap];  // not value-initialised
+    std::memcpy(fresh, data_, size_);
+    delete[] heap_;
+    heap_ = fresh;
+    data_ = fresh;
     cap_ = cap;
   }
 
@@ -62,7 +63,7 @@ class param_buffer {
   char* data_ = inline_;
   std::size_t size_ = 0;
   std::size_t cap_ = param_inline_capacity;
-  std::unique_ptr<char[]> heap_;
+  char* heap_ = nullptr;  // owned (no <memory>: its <ostream> costs every user's compile)
 };
 
 // Marks a parameter whose bytes are not (or not yet) in the owned buffer.

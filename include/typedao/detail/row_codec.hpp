@@ -271,7 +271,7 @@ std::vector<field_detail> key_problems(const key_t<T>& k) {
   return errs;
 }
 
-inline error invalid_primary_key(std::vector<field_detail> errs) {
+TYPEDAO_COLD inline error invalid_primary_key(std::vector<field_detail> errs) {
   std::string msg = "invalid primary key: '" + render_table(errs) + "'";
   // render_table quotes nothing: Kong prints the messages as strings.
   std::vector<field_detail> quoted = errs;
@@ -387,6 +387,13 @@ const char* decode_row_into(const R& rows, int r, T& out, std::size_t& bad_membe
         ...);
   }(std::make_index_sequence<MT::member_count>{});
   return err;
+}
+
+// A write that returned no row although it always should (INSERT ... RETURNING): a rule or a
+// trigger on the table skipped it.
+[[gnu::cold]] [[gnu::noinline]] inline error no_row_error(std::string_view statement) {
+  return make_error(error_code::database_error,
+                    std::string(statement) + " returned no row (a rule or trigger on the table skipped it)");
 }
 
 // The DATABASE_ERROR for a failed decode_row_into.

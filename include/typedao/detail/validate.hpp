@@ -735,7 +735,7 @@ void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& 
 // problem after the others; update() checks members in the order of its arguments). Problems of
 // one member keep their order ("tags.2" before "tags.4"). Members are names[0..n); anything else
 // goes last.
-inline void order_problems(std::vector<field_detail>& errs, const std::string_view* names, std::size_t n) {
+TYPEDAO_COLD inline void order_problems(std::vector<field_detail>& errs, const std::string_view* names, std::size_t n) {
   if (errs.size() < 2) return;
   auto rank = [&](const field_detail& x) -> std::size_t {
     if (x.field == "@entity") return 0;

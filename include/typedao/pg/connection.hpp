@@ -57,19 +57,19 @@ class rows {
 
 namespace detail {
 
-inline std::string trim_message(const char* m) {
+TYPEDAO_COLD inline std::string trim_message(const char* m) {
   std::string s = m ? m : "";
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
 }
 
-inline std::string field_or_empty(const PGresult* r, int code) {
+TYPEDAO_COLD inline std::string field_or_empty(const PGresult* r, int code) {
   const char* v = PQresultErrorField(r, code);
   return v ? std::string(v) : std::string();
 }
 
 // A DATABASE_ERROR carrying what the server (or libpq) reported.
-inline error error_from(PGconn* conn, const PGresult* r) {
+TYPEDAO_COLD inline error error_from(PGconn* conn, const PGresult* r) {
   error e;
   e.code = error_code::database_error;
   if (r) {
