@@ -979,14 +979,14 @@ class dao {
     return one_row(*r, not_found);
   }
 
-  static std::string render_member(const T& e, std::size_t i) {
+  TYPEDAO_COLD static std::string render_member(const T& e, std::size_t i) {
     std::string out;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       ((i == I ? (void)(out = detail::render(e.*detail::member_d<T, I>::pointer)) : (void)0), ...);
     }(std::make_index_sequence<M::member_count>{});
     return out;
   }
-  static std::string render_key_member(const key_type& k, std::size_t i) {
+  TYPEDAO_COLD static std::string render_key_member(const key_type& k, std::size_t i) {
     std::string out;
     [&]<std::size_t... J>(std::index_sequence<J...>) {
       ((i == M::pk_member_indices[J]

@@ -431,7 +431,7 @@ constexpr bool check_members() {
 template <std::size_t>
 struct any_member {
   template <class U>
-  constexpr operator U&() const&& noexcept;  // declared only: used in unevaluated checks
+  operator U&() const&& noexcept;  // declared only: used in unevaluated checks
 };
 
 template <class T, std::size_t... I>

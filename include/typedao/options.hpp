@@ -83,13 +83,16 @@ class option_errors {
   std::vector<field_detail> errs_;
 };
 
-inline void check_ttl(const std::optional<std::int64_t>& ttl, bool ttl_entity, std::string_view table,
-                      option_errors& errs) {
-  if (!ttl) return;
+TYPEDAO_COLD inline void add_ttl_problem(bool ttl_entity, std::string_view table, option_errors& errs) {
   if (!ttl_entity)
     errs.add("ttl", "cannot be used with '" + std::string(table) + "'");
-  else if (*ttl < 0 || *ttl > max_ttl)
+  else
     errs.add("ttl", "must be an integer between 0 and " + std::to_string(max_ttl));
+}
+
+inline void check_ttl(const std::optional<std::int64_t>& ttl, bool ttl_entity, std::string_view table,
+                      option_errors& errs) {
+  if (ttl && (!ttl_entity || *ttl < 0 || *ttl > max_ttl)) add_ttl_problem(ttl_entity, table, errs);
 }
 
 // Effective limits after per-call overrides; reports bad overrides and tags.
