@@ -430,8 +430,13 @@ constexpr bool check_members() {
 // aggregate initialisation takes N initialisers (the idea behind Boost.PFR's field count).
 template <std::size_t>
 struct any_member {
+  // Never runs (the probes are unevaluated), but clang instantiates constructors that call it,
+  // so it needs a body.
   template <class U>
-  operator U&() const&& noexcept;  // declared only: used in unevaluated checks
+  operator U&() const&& noexcept {
+    static U* never = nullptr;
+    return *never;
+  }
 };
 
 template <class T, std::size_t... I>
