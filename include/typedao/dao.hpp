@@ -16,7 +16,6 @@
 #include <typedao/sql.hpp>
 
 #include <algorithm>
-#include <functional>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -1048,8 +1047,40 @@ class dao {
 template <entity T, connector C, class Registry>
 class each_range {
  public:
-  using fetch_fn = std::function<result<typedao::page<T>>(std::string_view)>;
-  explicit each_range(fetch_fn f) : fetch_(std::move(f)) {}
+  // Fetches the page after an offset: a type-erased callable (what std::function would be,
+  // without <functional>, whose include costs every user's compile).
+  class fetch_fn {
+    struct base {
+      virtual ~base() = default;
+      virtual base* clone() const = 0;
+      virtual result<typedao::page<T>> call(std::string_view offset) = 0;
+    };
+    template <class F>
+    struct impl final : base {
+      F f;
+      explicit impl(F x) : f(std::move(x)) {}
+      base* clone() const override { return new impl(*this); }
+      result<typedao::page<T>> call(std::string_view offset) override { return f(offset); }
+    };
+    base* p_ = nullptr;
+
+   public:
+    template <class F>
+      requires(!std::is_same_v<std::remove_cvref_t<F>, fetch_fn>)
+    explicit fetch_fn(F f) : p_(new impl<F>(std::move(f))) {}
+    fetch_fn(const fetch_fn& o) : p_(o.p_ ? o.p_->clone() : nullptr) {}
+    fetch_fn(fetch_fn&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+    fetch_fn& operator=(fetch_fn o) noexcept {
+      std::swap(p_, o.p_);
+      return *this;
+    }
+    ~fetch_fn() { delete p_; }
+    result<typedao::page<T>> operator()(std::string_view offset) { return p_->call(offset); }
+  };
+
+  template <class F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, each_range>)
+  explicit each_range(F f) : fetch_(std::move(f)) {}
 
   class iterator {
    public:

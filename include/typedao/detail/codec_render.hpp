@@ -4,7 +4,7 @@
 // Values as Kong's error messages print them (Penlight's pretty writer over Lua values).
 
 #include <charconv>
-#include <cmath>
+#include <limits>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -51,11 +51,11 @@ void render_integer(Int v, std::string& out) {
 // %g-style; Lua's spellings for the special values.
 template <class Float>
 void render_float(Float v, std::string& out) {
-  if (std::isnan(v)) {
+  if (v != v) {  // NaN (no <cmath>: its declarations cost every user's compile)
     out += "nan";
     return;
   }
-  if (std::isinf(v)) {
+  if (v == std::numeric_limits<Float>::infinity() || v == -std::numeric_limits<Float>::infinity()) {
     out += v < 0 ? "-inf" : "inf";
     return;
   }

@@ -184,6 +184,18 @@ inline const char* text_problem(std::string_view s) noexcept {
 
 // Appends the problems of one value to `errs`. `path()` names the value in a problem; it is only
 // called when there is one, so the hot path builds no strings.
+// Records one problem: path, then ".<index>" when index != 0, then suffix. Out of line: the
+// callers' hot paths only test.
+TYPEDAO_COLD inline void add_problem(std::vector<field_detail>& errs, std::string path, std::size_t index,
+                                     std::string_view suffix, std::string_view message) {
+  if (index != 0) {
+    path += '.';
+    path += std::to_string(index);
+  }
+  path += suffix;
+  errs.push_back({std::move(path), std::string(message)});
+}
+
 template <class V, class Path>
   requires std::is_invocable_r_v<std::string, Path&>
 void check_value(const V& v, Path&& path, std::vector<field_detail>& errs) {
@@ -213,7 +225,8 @@ void check_value(const V& v, Path&& path, std::vector<field_detail>& errs) {
           ...);
     }(std::make_index_sequence<MP::pk_member_indices.size()>{});
   } else if constexpr (std::is_same_v<V, std::string>) {
-    if (auto p = text_problem(v)) errs.push_back({path(), p});
+    if (auto p = text_problem(v)) [[unlikely]]
+      add_problem(errs, path(), 0, {}, p);
   } else if constexpr (array_container<V>::value) {
     // Arrays and sets: each element, by its 1-based position ("tags.2").
     using E = typename array_container<V>::element_type;
@@ -222,10 +235,11 @@ void check_value(const V& v, Path&& path, std::vector<field_detail>& errs) {
       for (const auto& e : v) {
         ++i;
         if constexpr (std::is_same_v<E, std::string>) {
-          if (auto p = text_problem(e)) errs.push_back({path() + "." + std::to_string(i), p});
+          if (auto p = text_problem(e)) [[unlikely]]
+            add_problem(errs, path(), i, {}, p);
         } else {
           customize::codec<E>::check(e, [&](std::string_view suffix, std::string_view message) {
-            errs.push_back({path() + "." + std::to_string(i) + std::string(suffix), std::string(message)});
+            add_problem(errs, path(), i, suffix, message);
           });
         }
       }
@@ -233,7 +247,7 @@ void check_value(const V& v, Path&& path, std::vector<field_detail>& errs) {
   } else if constexpr (has_codec_check<V>) {
     // Enums, JSON values, user codecs with a check().
     customize::codec<V>::check(v, [&](std::string_view suffix, std::string_view message) {
-      errs.push_back({path() + std::string(suffix), std::string(message)});
+      add_problem(errs, path(), 0, suffix, message);
     });
   }
 }

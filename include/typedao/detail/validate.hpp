@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <cmath>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -272,7 +271,7 @@ bool rule_holds(const V& v, const R& r) {
     return v > static_cast<V>(r.value);
   } else if constexpr (R::name == "between") {
     if constexpr (std::is_floating_point_v<V>)
-      if (std::isnan(v)) return false;
+      if (v != v) return false;  // NaN
     return v >= static_cast<V>(r.low) && v <= static_cast<V>(r.high);
   } else if constexpr (R::name == "len_eq") {
     return value_length(v) == r.n;
