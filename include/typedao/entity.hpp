@@ -352,6 +352,13 @@ struct member_missing_from_describe {
                 "would never be stored. List every member, in declaration order, in BOOST_DESCRIBE_STRUCT.");
 };
 
+template <class Entity, std::size_t Position, class MemberType, bool Ok = false>
+struct member_described_twice {
+  static_assert(Ok,
+                "typedao::entity: BOOST_DESCRIBE_STRUCT lists a member twice (the position is its second "
+                "mention), so another member would never be stored. List every member once.");
+};
+
 template <class Entity, auto Member, class MemberType, bool Ok = false>
 struct unsupported_member_type {
   static_assert(Ok,
@@ -444,30 +451,36 @@ constexpr bool takes_initializers(std::index_sequence<I...>) {
   return requires { T{any_member<I>{}...}; };
 }
 
-// Whether the description lists every member of the aggregate T: T takes exactly as many
-// initialisers as there are described members, and no member is described twice. Two probes
-// instead of Boost.PFR's search for the count (up to sizeof(T) * CHAR_BIT initialisers, ~0.1 s
-// of a user's compile per entity); PFR runs only for a broken entity, to name the member.
+// The first member listed twice in BOOST_DESCRIBE_STRUCT (its second position), or npos.
 template <class T>
-constexpr bool description_complete() {
+constexpr std::size_t first_described_twice() {
   constexpr std::size_t n = boost::mp11::mp_size<members_t<T>>::value;
-  if constexpr (!takes_initializers<T>(std::make_index_sequence<n>{}) ||
-                takes_initializers<T>(std::make_index_sequence<n + 1>{})) {
-    return false;
-  } else {
-    constexpr std::array<std::string_view, n> names = []<std::size_t... I>(std::index_sequence<I...>) {
-      return std::array<std::string_view, n>{std::string_view(member_d<T, I>::name)...};
-    }(std::make_index_sequence<n>{});
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < i; ++j)
-        if (names[i] == names[j]) return false;
-    return true;
-  }
+  constexpr std::array<std::string_view, n> names = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<std::string_view, n>{std::string_view(member_d<T, I>::name)...};
+  }(std::make_index_sequence<n>{});
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (names[i] == names[j]) return i;
+  return npos;
 }
 
+// Whether T's aggregate initialisation takes exactly as many initialisers as there are
+// described members. Two probes instead of Boost.PFR's search for the count (up to
+// sizeof(T) * CHAR_BIT initialisers); PFR runs only for a broken entity, to name the member.
+template <class T>
+constexpr bool described_count_matches() {
+  constexpr std::size_t n = boost::mp11::mp_size<members_t<T>>::value;
+  return takes_initializers<T>(std::make_index_sequence<n>{}) &&
+         !takes_initializers<T>(std::make_index_sequence<n + 1>{});
+}
+
+// The description lists every member of the aggregate T: as many members as T has, none twice.
 template <class T>
 constexpr bool check_description() {
-  if constexpr (std::is_aggregate_v<T> && !description_complete<T>()) {
+  if constexpr (constexpr std::size_t twice = first_described_twice<T>(); twice != npos) {
+    (void)sizeof(member_described_twice<T, twice, member_type_t<T, twice>>);
+    return false;
+  } else if constexpr (std::is_aggregate_v<T> && !described_count_matches<T>()) {
     using F = pfr_fields_match<T>;
     if constexpr (F::first_mismatch != npos) {
       (void)sizeof(member_missing_from_describe<T, F::first_mismatch,
