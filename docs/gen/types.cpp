@@ -7,6 +7,7 @@
 #include <typedao/json.hpp>
 #include <typedao/typedao.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
