@@ -366,6 +366,33 @@ struct unsupported_member_type {
                 "docs/entities.md) or specialise typedao::customize::codec for it.");
 };
 
+template <class Entity, auto Member, class MemberType, bool Ok = false>
+struct enum_member_not_described {
+  static_assert(Ok,
+                "typedao::entity: the member's type has no codec. Enums are stored by their enumerators' "
+                "names: describe the enum with BOOST_DESCRIBE_ENUM(Enum, enumerators...).");
+};
+
+template <class Entity, auto Member, class MemberType, bool Ok = false>
+struct member_needs_json {
+  static_assert(Ok,
+                "typedao::entity: the member's type has no codec. Records and std::map<std::string, T> are "
+                "stored as jsonb: include <typedao/json.hpp> (CMake target typedao::json) before the entity.");
+};
+
+// A type typedao::json would store: a described record or a map with std::string keys.
+template <class V>
+constexpr bool json_storable_shape() {
+  if constexpr (requires {
+                  typename V::key_type;
+                  typename V::mapped_type;
+                }) {
+    return std::is_same_v<typename V::key_type, std::string>;
+  } else {
+    return std::is_class_v<V> && boost::describe::has_describe_members<V>::value;
+  }
+}
+
 template <class Entity, auto Member, bool Ok = false>
 struct constraint_member_of_another_struct {
   static_assert(Ok,
@@ -419,7 +446,13 @@ constexpr bool check_member() {
   if constexpr (member_is_foreign<T, I>) {
     return true;
   } else if constexpr (!has_codec<V>) {
-    (void)sizeof(unsupported_member_type<T, member_d<T, I>::pointer, member_type_t<T, I>>);
+    constexpr auto member = member_d<T, I>::pointer;
+    if constexpr (std::is_enum_v<V>)
+      (void)sizeof(enum_member_not_described<T, member, member_type_t<T, I>>);
+    else if constexpr (json_storable_shape<V>())
+      (void)sizeof(member_needs_json<T, member, member_type_t<T, I>>);
+    else
+      (void)sizeof(unsupported_member_type<T, member, member_type_t<T, I>>);
     return false;
   } else {
     return true;

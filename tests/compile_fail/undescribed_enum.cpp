@@ -1,4 +1,4 @@
-// expect: typedao::entity: the member's type has no codec
+// expect: (describe the enum with BOOST_DESCRIBE_ENUM.*enum_member_not_described<Paint, &Paint::shade, color|enum_member_not_described<Paint, &Paint::shade, color.*describe the enum with BOOST_DESCRIBE_ENUM)
 // An enum member without BOOST_DESCRIBE_ENUM has no codec: enums are stored as their enumerators'
 // names, which only a described enum has.
 #include <typedao/core.hpp>
