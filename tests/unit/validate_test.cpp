@@ -110,6 +110,22 @@ Fields ok() {
   return f;
 }
 
+// Rules over described enums: values compared as enumerators, messages use their names.
+enum class proto_t { tcp, tls, udp };
+BOOST_DESCRIBE_ENUM(proto_t, tcp, tls, udp)
+enum class listen_mode { modern, legacy };
+BOOST_DESCRIBE_ENUM(listen_mode, modern, legacy)
+
+struct Listener {
+  typedao::uuid id;
+  proto_t proto = proto_t::tcp;
+  listen_mode mode = listen_mode::modern;
+  std::optional<proto_t> fallback = proto_t::tcp;
+};
+BOOST_DESCRIBE_STRUCT(Listener, (), (id, proto, mode, fallback))
+TYPEDAO_ENTITY(Listener, "listeners", typedao::one_of(&Listener::proto, proto_t::tcp, proto_t::tls),
+               typedao::not_one_of(&Listener::mode, listen_mode::legacy), typedao::eq(&Listener::fallback, proto_t::tcp))
+
 }  // namespace
 }  // namespace typedao_ut_validate
 
@@ -175,6 +191,22 @@ TEST_CASE("validate: one_of / not_one_of", "[unit][validate]") {
   CHECK(problems(f) == "not_one_of_i: must not be one of: -1, 99");
   f.not_one_of_i = std::numeric_limits<std::int64_t>::max();
   CHECK(problems(f) == "");
+}
+
+TEST_CASE("validate: one_of / not_one_of / eq on a described enum name the enumerators", "[unit][validate]") {
+  Listener l;
+  CHECK(problems(l) == "");
+  l.proto = proto_t::udp;
+  CHECK(problems(l) == "proto: expected one of: tcp, tls");
+  l = Listener{};
+  l.mode = listen_mode::legacy;
+  CHECK(problems(l) == "mode: must not be one of: legacy");
+  l = Listener{};
+  l.fallback = proto_t::tls;
+  CHECK(problems(l) == "fallback: value must be tcp");
+  l = Listener{};
+  l.fallback = std::nullopt;  // an absent optional is not checked (only required() demands one)
+  CHECK(problems(l) == "");
 }
 
 TEST_CASE("validate: gt and between (inclusive; NaN fails)", "[unit][validate]") {

@@ -165,7 +165,8 @@ constexpr rule_fit rule_fit_of() {
     return values_comparable<V, decltype(R::value)>() ? rule_fit::ok : rule_fit::value_type;
   } else if constexpr (R::name == "one_of" || R::name == "not_one_of") {
     using E = std::remove_cvref_t<decltype(R::values[0])>;
-    return (is_text_v<V> || is_number_v<V>) && values_comparable<V, E>() ? rule_fit::ok : rule_fit::value_type;
+    return (is_text_v<V> || is_number_v<V> || described_enum<V>) && values_comparable<V, E>() ? rule_fit::ok
+                                                                                          : rule_fit::value_type;
   } else if constexpr (R::name == "custom") {
     return std::is_invocable_r_v<bool, decltype(R::predicate), const V&> ? rule_fit::ok : rule_fit::bad_predicate;
   } else {
@@ -296,7 +297,10 @@ bool rule_holds(const V& v, const R& r) {
 
 template <class X>
 std::string rule_text(const X& x) {
-  if constexpr (std::is_convertible_v<X, std::string_view>) {
+  if constexpr (described_enum<X>) {  // by name, as stored: "expected one of: tcp, tls"
+    const char* name = enumerator_name(x);
+    return name ? std::string(name) : std::to_string(+static_cast<std::underlying_type_t<X>>(x));
+  } else if constexpr (std::is_convertible_v<X, std::string_view>) {
     return std::string(std::string_view(x));
   } else if constexpr (std::is_same_v<X, bool>) {
     return x ? "true" : "false";
