@@ -108,7 +108,7 @@ struct array_codec {
       }
       char* p = w.extend(total);
       auto put = [&p](std::uint32_t x) {
-        x = __builtin_bswap32(x);
+        x = network_order(x);
         std::memcpy(p, &x, 4);
         p += 4;
       };

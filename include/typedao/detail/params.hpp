@@ -5,6 +5,8 @@
 // Codecs write through a param_writer; small values are copied into an inline buffer so the
 // common statement allocates nothing, strings are referenced in place.
 
+#include <typedao/detail/codec_wire.hpp>
+
 #include <array>
 #include <cassert>
 #include <climits>
@@ -131,9 +133,7 @@ class param_writer {
                   "typedao::param_writer::append_be: needs an integer type. Convert the value first.");
     using U = std::make_unsigned_t<Int>;
     auto u = static_cast<U>(v);
-    if constexpr (sizeof(U) == 2) u = __builtin_bswap16(u);
-    else if constexpr (sizeof(U) == 4) u = __builtin_bswap32(u);
-    else if constexpr (sizeof(U) == 8) u = __builtin_bswap64(u);
+    if constexpr (sizeof(U) > 1) u = network_order(u);
     append(&u, sizeof(Int));
   }
 
