@@ -938,7 +938,8 @@ class dao {
             }
           }(),
           ...);
-      if constexpr (detail::has_entity_rules<T>()) detail::validate_entity(merged, errs, member_failed(errs));
+      if constexpr (detail::has_entity_rules<T>())
+        detail::validate_entity(merged, errs, member_failed(errs), /*updating=*/true);
       if (!errs.empty()) return detail::schema_violation_of<T>(std::move(errs));
       stored.emplace(std::move(**cur));
     }

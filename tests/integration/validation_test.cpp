@@ -303,12 +303,14 @@ TEST_CASE_METHOD(validation_fixture, "update: entity rules apply to the merged e
   auto both = add({.name = "both", .host = "b.example", .path = "/b"});  // name and path
   const std::string before = snapshot();
 
-  // at_least_one_of(name, path): clearing the name of a row without a path fails...
+  // at_least_one_of(name, path): clearing the name of a row without a path fails (Kong's update
+  // message: "when updating, at least one of ...")...
   CHECK_FALSE(conn.in_transaction());
   auto r = services.update(named.id, set<&Service::name>(std::nullopt));
   REQUIRE_FALSE(r);
-  check_schema_violation(r.error(), "schema violation (at least one of these fields must be non-empty: 'name', 'path')",
-                         {{"@entity", "at least one of these fields must be non-empty: 'name', 'path'"}});
+  check_schema_violation(
+      r.error(), "schema violation (when updating, at least one of these fields must be non-empty: 'name', 'path')",
+      {{"@entity", "when updating, at least one of these fields must be non-empty: 'name', 'path'"}});
   CHECK(snapshot() == before);
   CHECK_FALSE(conn.in_transaction());  // rolled back, not left open
 
@@ -323,7 +325,8 @@ TEST_CASE_METHOD(validation_fixture, "update: entity rules apply to the merged e
   // Clearing the path of that row now fails (the merged entity has neither).
   auto p = services.update(both.id, set<&Service::path>(std::nullopt));
   REQUIRE_FALSE(p);
-  CHECK(p.error().message == "schema violation (at least one of these fields must be non-empty: 'name', 'path')");
+  CHECK(p.error().message ==
+        "schema violation (when updating, at least one of these fields must be non-empty: 'name', 'path')");
   // Setting both in one update is judged on the result.
   REQUIRE_OK(services.update(both.id, set<&Service::path>(std::nullopt), set<&Service::name>("both2")));
 

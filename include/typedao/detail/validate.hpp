@@ -641,9 +641,10 @@ std::string quoted_member_name(M m) {
 }
 
 // Entity rules; `field_failed(member)` tells whether a member already has an error (Kong skips a
-// check whose fields are invalid).
+// check whose fields are invalid). `updating`: the entity is an update's merged row, and Kong's
+// at_least_one_of message then starts with "when updating, ".
 template <class T, class FieldFailed>
-void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& field_failed) {
+void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& field_failed, bool updating = false) {
   std::apply(
       [&](const auto&... c) {
         (
@@ -666,7 +667,9 @@ void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& 
                 if (any_failed) return;
                 std::string msg;
                 if constexpr (C::kind == entity_check::at_least_one_of) {
-                  if (present == 0) msg = "at least one of these fields must be non-empty: " + names;
+                  if (present == 0)
+                    msg = std::string(updating ? "when updating, " : "") +
+                          "at least one of these fields must be non-empty: " + names;
                 } else if constexpr (C::kind == entity_check::only_one_of) {
                   if (present != 1) msg = "exactly one of these fields must be non-empty: " + names;
                 } else if constexpr (C::kind == entity_check::mutually_required) {
