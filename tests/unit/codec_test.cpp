@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "codec_test_support.hpp"
+
 #include <chrono>
 #include <climits>
 #include <cmath>
@@ -26,91 +28,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Hex text ("00 00 00 50") to bytes.
-std::string hex(std::string_view h) {
-  std::string out;
-  int hi = -1;
-  for (char c : h) {
-    int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else continue;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<char>(hi * 16 + v));
-      hi = -1;
-    }
-  }
-  return out;
-}
-
-template <class T>
-std::string encode(const T& v) {
-  param_set<1> ps;
-  auto w = ps.writer(0);
-  codec<T>::encode(v, w);
-  ps.finish();
-  REQUIRE(ps.values()[0] != nullptr);
-  REQUIRE(ps.formats()[0] == 1);
-  return std::string(ps.values()[0], static_cast<std::size_t>(ps.lengths()[0]));
-}
-
-// Decodes from an allocation of exactly the input's size, so AddressSanitizer catches any
-// read past the end.
-template <class T>
-const char* try_decode(std::string_view bytes, T& out) {
-  std::unique_ptr<char[]> exact(new char[bytes.size() == 0 ? 1 : bytes.size()]);
-  if (!bytes.empty()) std::memcpy(exact.get(), bytes.data(), bytes.size());
-  return codec<T>::decode(exact.get(), bytes.size(), out);
-}
-
-template <class T>
-T decode(std::string_view bytes) {
-  T out{};
-  const char* err = try_decode(bytes, out);
-  INFO("decode error: " << (err ? err : "(none)"));
-  REQUIRE(err == nullptr);
-  return out;
-}
-
-template <class T>
-std::string decode_error(std::string_view bytes) {
-  T out{};
-  const char* err = try_decode(bytes, out);
-  REQUIRE(err != nullptr);
-  return err;
-}
-
-template <class T>
-std::string render(const T& v) {
-  std::string s = "<";  // render appends
-  codec<T>::render(v, s);
-  REQUIRE(s.front() == '<');
-  return s.substr(1);
-}
-
-template <class T>
-void check_round_trip(const T& v) {
-  CHECK(decode<T>(encode(v)) == v);
-}
+using codec_test::check_round_trip;
+using codec_test::decode;
+using codec_test::decode_error;
+using codec_test::encode;
+using codec_test::hex;
+using codec_test::render;
+using codec_test::try_decode;
+// A binary array value built field by field.
+using array_builder = codec_test::wire;
 
 timestamp ts(std::chrono::sys_days d, std::chrono::microseconds tod = 0us) { return timestamp{d} + tod; }
-
-// Builds a binary array value field by field.
-struct array_builder {
-  std::string b;
-  array_builder& i32(std::int64_t v) {
-    const auto u = static_cast<std::uint32_t>(static_cast<std::int32_t>(v));
-    for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<char>((u >> s) & 0xFF));
-    return *this;
-  }
-  array_builder& raw(std::string_view s) {
-    b.append(s);
-    return *this;
-  }
-  array_builder& elem(std::string_view s) { return i32(static_cast<std::int64_t>(s.size())).raw(s); }
-};
 
 array_builder text_array_1d(std::int64_t count, std::int64_t lower = 1, std::int64_t oid = 25, std::int64_t flags = 0) {
   array_builder a;

@@ -55,6 +55,7 @@ std::string encode(const T& v) {
   }
   ps.finish();
   REQUIRE(ps.values()[0] != nullptr);
+  REQUIRE(ps.formats()[0] == 1);  // binary
   return std::string(ps.values()[0], static_cast<std::size_t>(ps.lengths()[0]));
 }
 
