@@ -50,12 +50,44 @@ inline constexpr const char* insert_sql =
 inline constexpr const char* select_sql =
     "SELECT \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\" "
     "FROM \"services\" WHERE \"id\" = $1";
+inline constexpr const char* columns_sql =
+    "\"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\"";
+inline constexpr const char* select_by_name_sql =
+    "SELECT \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\" "
+    "FROM \"services\" WHERE \"name\" = $1";
+inline constexpr const char* update_port_sql =
+    "UPDATE \"services\" SET \"port\" = $2, \"updated_at\" = now() WHERE \"id\" = $1 RETURNING \"id\", "
+    "\"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\"";
+inline constexpr const char* upsert_sql =
+    "INSERT INTO \"services\" (\"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", "
+    "\"port\", \"tags\") VALUES ($1, COALESCE($2, now()), now(), $3, $4, $5, $6, $7) ON CONFLICT (\"id\") DO "
+    "UPDATE SET \"created_at\" = COALESCE($2, \"services\".\"created_at\"), \"updated_at\" = "
+    "EXCLUDED.\"updated_at\", \"name\" = EXCLUDED.\"name\", \"protocol\" = EXCLUDED.\"protocol\", \"host\" = "
+    "EXCLUDED.\"host\", \"port\" = EXCLUDED.\"port\", \"tags\" = EXCLUDED.\"tags\" RETURNING \"id\", "
+    "\"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\"";
+inline constexpr const char* delete_sql = "DELETE FROM \"services\" WHERE \"id\" = $1";
+inline constexpr const char* page_sql =
+    "SELECT \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\" "
+    "FROM \"services\" ORDER BY \"id\" LIMIT $1";
+inline constexpr const char* page_after_sql =
+    "SELECT \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\" "
+    "FROM \"services\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2";
 static_assert(std::string_view(insert_sql) == typedao::sql::insert<Service>(), "baseline SQL differs from typedao's");
 static_assert(std::string_view(select_sql) == typedao::sql::select<Service>(), "baseline SQL differs from typedao's");
+static_assert(std::string_view(select_by_name_sql) == typedao::sql::select_by<&Service::name>());
+static_assert(std::string_view(update_port_sql) == typedao::sql::update<Service, &Service::port>());
+static_assert(std::string_view(upsert_sql) == typedao::sql::upsert<Service>());
+static_assert(std::string_view(delete_sql) == typedao::sql::remove<Service>());
+static_assert(std::string_view(page_sql) == typedao::sql::page<Service>());
+static_assert(std::string_view(page_after_sql) == typedao::sql::page_after<Service>());
 
 // uuid, timestamptz, text, text, text, int4, text[]
 inline constexpr Oid insert_types[7] = {2950, 1184, 25, 25, 25, 23, 1009};
 inline constexpr Oid select_types[1] = {2950};
+inline constexpr Oid text_types[1] = {25};
+inline constexpr Oid update_port_types[2] = {2950, 23};
+inline constexpr Oid page_types[1] = {20};
+inline constexpr Oid page_after_types[2] = {2950, 20};
 inline constexpr int binary_formats[7] = {1, 1, 1, 1, 1, 1, 1};
 
 inline constexpr std::int64_t pg_epoch_us = 946'684'800'000'000;  // 2000-01-01 in Unix microseconds
@@ -73,6 +105,10 @@ inline std::uint64_t get_be64(const char* p) {
 inline void put_be32(char* p, std::uint32_t v) {
   v = __builtin_bswap32(v);
   std::memcpy(p, &v, 4);
+}
+inline void put_be64(char* p, std::uint64_t v) {
+  v = __builtin_bswap64(v);
+  std::memcpy(p, &v, 8);
 }
 
 // The baseline draws its keys from the same generator as typedao (OS random bytes, buffered).
@@ -197,19 +233,112 @@ struct insert_params {
   }
 };
 
+// A page of the hand-written DAO: the rows, and the key to continue after (none on the last page).
+struct hand_page {
+  std::vector<Service> rows;
+  std::optional<typedao::uuid> next;
+};
+
+// Rows [0, n) of a binary result into out; false on a bad value.
+inline bool decode_services(const PGresult* r, int n, std::vector<Service>& out) {
+  if (PQnfields(r) != 8) return false;
+  out.reserve(out.size() + static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i)
+    if (!decode_service(r, i, out.emplace_back())) return false;
+  return true;
+}
+
 // The hand-written DAO: prepare once, then PQexecPrepared with binary parameters and results.
 class service_dao {
  public:
   explicit service_dao(PGconn* c) : c_(c) {}
 
   bool prepare() {
-    PGresult* a = PQprepare(c_, "hand_insert", insert_sql, 7, insert_types);
-    bool ok = PQresultStatus(a) == PGRES_COMMAND_OK;
-    PQclear(a);
-    PGresult* b = PQprepare(c_, "hand_select", select_sql, 1, select_types);
-    ok = ok && PQresultStatus(b) == PGRES_COMMAND_OK;
-    PQclear(b);
+    struct {
+      const char* name;
+      const char* sql;
+      int n;
+      const Oid* types;
+    } const stmts[] = {{"hand_insert", insert_sql, 7, insert_types},
+                       {"hand_select", select_sql, 1, select_types},
+                       {"hand_select_by_name", select_by_name_sql, 1, text_types},
+                       {"hand_update_port", update_port_sql, 2, update_port_types},
+                       {"hand_upsert", upsert_sql, 7, insert_types},
+                       {"hand_delete", delete_sql, 1, select_types},
+                       {"hand_page", page_sql, 1, page_types},
+                       {"hand_page_after", page_after_sql, 2, page_after_types}};
+    bool ok = true;
+    for (auto& st : stmts) {
+      PGresult* a = PQprepare(c_, st.name, st.sql, st.n, st.types);
+      ok = ok && PQresultStatus(a) == PGRES_COMMAND_OK;
+      PQclear(a);
+    }
     return ok;
+  }
+
+  std::optional<Service> select_by_name(const std::string& name) {
+    const char* values[1] = {name.data()};
+    const int lengths[1] = {static_cast<int>(name.size())};
+    PGresult* r = PQexecPrepared(c_, "hand_select_by_name", 1, values, lengths, binary_formats, 1);
+    std::optional<Service> out = one_service(r);
+    PQclear(r);
+    return out;
+  }
+
+  std::optional<Service> update_port(const typedao::uuid& id, std::int32_t port) {
+    char p[4];
+    put_be32(p, static_cast<std::uint32_t>(port));
+    const char* values[2] = {reinterpret_cast<const char*>(id.data), p};
+    const int lengths[2] = {16, 4};
+    PGresult* r = PQexecPrepared(c_, "hand_update_port", 2, values, lengths, binary_formats, 1);
+    std::optional<Service> out = one_service(r);
+    PQclear(r);
+    return out;
+  }
+
+  // PUT: the key argument replaces the entity's.
+  std::optional<Service> upsert(const typedao::uuid& id, const Service& s) {
+    insert_params p(s);
+    p.values[0] = reinterpret_cast<const char*>(id.data);
+    PGresult* r = PQexecPrepared(c_, "hand_upsert", 7, p.values, p.lengths, binary_formats, 1);
+    std::optional<Service> out = one_service(r);
+    PQclear(r);
+    return out;
+  }
+
+  bool remove(const typedao::uuid& id) {
+    const char* values[1] = {reinterpret_cast<const char*>(id.data)};
+    const int lengths[1] = {16};
+    PGresult* r = PQexecPrepared(c_, "hand_delete", 1, values, lengths, binary_formats, 1);
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+  }
+
+  // Keyset page: size + 1 rows tell whether there is a next page.
+  std::optional<hand_page> page(std::int64_t size, const typedao::uuid* after) {
+    char limit[8];
+    put_be64(limit, static_cast<std::uint64_t>(size + 1));
+    PGresult* r;
+    if (after) {
+      const char* values[2] = {reinterpret_cast<const char*>(after->data), limit};
+      const int lengths[2] = {16, 8};
+      r = PQexecPrepared(c_, "hand_page_after", 2, values, lengths, binary_formats, 1);
+    } else {
+      const char* values[1] = {limit};
+      const int lengths[1] = {8};
+      r = PQexecPrepared(c_, "hand_page", 1, values, lengths, binary_formats, 1);
+    }
+    std::optional<hand_page> out;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+      const int got = PQntuples(r);
+      const int keep = got > size ? static_cast<int>(size) : got;
+      out.emplace();
+      if (!decode_services(r, keep, out->rows)) out.reset();
+      else if (got > size) out->next = out->rows.back().id;
+    }
+    PQclear(r);
+    return out;
   }
 
   std::optional<Service> insert(const Service& s) {

@@ -10,10 +10,15 @@
 //
 //   BM_client_insert/{typedao,libpq}   validate + encode 7 params + decode the RETURNING row
 //   BM_client_select/{typedao,libpq}   encode the key + decode the row
-//   BM_decode_row/{typedao,libpq}      decode only (typedao: check_shape + decode_row)
+//   BM_decode_row/{typedao,libpq}      decode only (typedao: shape_matches + decode_row_into)
+//   BM_decode_100/{typedao,libpq}      decode a 100-row result into a fresh std::vector<Service>
+//                                      (typedao: shape_matches + decode_rows_into, page()'s path)
+//   BM_client_page100/{typedao,libpq}  the whole client side of page(100) on a 101-row result:
+//                                      encode the limit, check, decode 100 rows, make the offset
+//                                      (typedao: its token; the baseline: the last key)
 //
 // Deterministic: `client_cpu_bench --loop=<op>_<variant> [--count=N]` (op: insert, select,
-// decode) runs N calls inside td_cpu_loop and exits; count instructions with
+// decode, decode100, page100) runs N calls inside td_cpu_loop and exits; count instructions with
 // `valgrind --tool=callgrind --toggle-collect=td_cpu_loop` (scripts/bench.sh callgrind).
 
 #include "bench_common.hpp"
@@ -29,7 +34,7 @@ namespace {
 
 // ---- a result "received" from the server -----------------------------------------------------
 
-PGresult* make_service_result(const Service& s) {
+PGresult* make_service_result(const Service& s, int rows = 1) {
   PGresult* r = PQmakeEmptyPGresult(nullptr, PGRES_TUPLES_OK);
   char names[8][16] = {"id", "created_at", "updated_at", "name", "protocol", "host", "port", "tags"};
   const Oid types[8] = {2950, 1184, 1184, 25, 25, 25, 23, 1009};
@@ -48,14 +53,16 @@ PGresult* make_service_result(const Service& s) {
   ts(s.updated_at, updated);
   handpq::put_be32(port, static_cast<std::uint32_t>(s.port));
   handpq::text_array tags(s.tags);
-  bool ok = PQsetvalue(r, 0, 0, const_cast<char*>(reinterpret_cast<const char*>(s.id.data)), 16) &&
-            PQsetvalue(r, 0, 1, created, 8) && PQsetvalue(r, 0, 2, updated, 8) &&
-            (s.name ? PQsetvalue(r, 0, 3, const_cast<char*>(s.name->data()), static_cast<int>(s.name->size()))
-                    : PQsetvalue(r, 0, 3, nullptr, -1)) &&
-            PQsetvalue(r, 0, 4, const_cast<char*>(s.protocol.data()), static_cast<int>(s.protocol.size())) &&
-            PQsetvalue(r, 0, 5, const_cast<char*>(s.host.data()), static_cast<int>(s.host.size())) &&
-            PQsetvalue(r, 0, 6, port, 4) && PQsetvalue(r, 0, 7, const_cast<char*>(tags.data()), tags.size());
-  if (!ok) std::abort();
+  for (int row = 0; row < rows; ++row) {
+    bool ok = PQsetvalue(r, row, 0, const_cast<char*>(reinterpret_cast<const char*>(s.id.data)), 16) &&
+              PQsetvalue(r, row, 1, created, 8) && PQsetvalue(r, row, 2, updated, 8) &&
+              (s.name ? PQsetvalue(r, row, 3, const_cast<char*>(s.name->data()), static_cast<int>(s.name->size()))
+                      : PQsetvalue(r, row, 3, nullptr, -1)) &&
+              PQsetvalue(r, row, 4, const_cast<char*>(s.protocol.data()), static_cast<int>(s.protocol.size())) &&
+              PQsetvalue(r, row, 5, const_cast<char*>(s.host.data()), static_cast<int>(s.host.size())) &&
+              PQsetvalue(r, row, 6, port, 4) && PQsetvalue(r, row, 7, const_cast<char*>(tags.data()), tags.size());
+    if (!ok) std::abort();
+  }
   return r;
 }
 
@@ -83,6 +90,7 @@ Service insert_input() {
 }
 
 PGresult* the_result = nullptr;
+PGresult* the_page = nullptr;  // 101 rows: page(100) and a next page
 
 // What libpq does with the parameters before sending them: read every length and byte. Both
 // variants call it the same way.
@@ -128,6 +136,8 @@ static_assert(typedao::connector<replay_connection>);
 
 replay_connection replay;
 typedao::dao<Service, replay_connection> td_dao{replay};
+replay_connection replay_page;
+typedao::dao<Service, replay_connection> td_page_dao{replay_page};
 
 // ---- the operations ------------------------------------------------------------------------
 
@@ -158,9 +168,10 @@ bool libpq_select(const typedao::uuid& id) {
 }
 bool typedao_decode() {
   result_view rows(the_result);
-  if (!typedao::detail::check_shape<Service>(rows)) return false;
+  if (!typedao::detail::shape_matches<Service>(rows)) return false;
   Service out{};
-  const bool ok = typedao::detail::decode_row(rows, 0, out).has_value();
+  std::size_t bad = 0;
+  const bool ok = typedao::detail::decode_row_into(rows, 0, out, bad) == nullptr;
   benchmark::DoNotOptimize(out);
   return ok;
 }
@@ -171,9 +182,51 @@ bool libpq_decode() {
   return ok;
 }
 
-enum op_id { insert_td, insert_pq, select_td, select_pq, decode_td, decode_pq, op_count };
-const char* op_names[op_count] = {"insert_typedao", "insert_libpq", "select_typedao",
-                                  "select_libpq",   "decode_typedao", "decode_libpq"};
+bool typedao_decode100() {
+  result_view rows(the_page);
+  std::vector<Service> out;
+  if (!typedao::detail::shape_matches<Service>(rows)) return false;
+  const bool ok = !typedao::detail::decode_rows_into(rows, 100, out);
+  benchmark::DoNotOptimize(out);
+  return ok;
+}
+bool libpq_decode100() {
+  std::vector<Service> out;
+  const bool ok = handpq::decode_services(the_page, 100, out);
+  benchmark::DoNotOptimize(out);
+  return ok;
+}
+bool typedao_page100() {
+  auto r = td_page_dao.page(100);
+  benchmark::DoNotOptimize(r);
+  return r && r->rows.size() == 100 && r->offset;
+}
+bool libpq_page100() {
+  char limit[8];
+  handpq::put_be64(limit, 101);
+  const char* values[1] = {limit};
+  const int lengths[1] = {8};
+  consume(1, values, lengths, handpq::binary_formats);
+  std::optional<handpq::hand_page> out;
+  const PGresult* r = the_page;
+  if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+    const int got = PQntuples(r);
+    const int keep = got > 100 ? 100 : got;
+    out.emplace();
+    if (!handpq::decode_services(r, keep, out->rows)) out.reset();
+    else if (got > 100) out->next = out->rows.back().id;
+  }
+  benchmark::DoNotOptimize(out);
+  return out && out->rows.size() == 100 && out->next;
+}
+
+enum op_id {
+  insert_td, insert_pq, select_td, select_pq, decode_td, decode_pq,
+  decode100_td, decode100_pq, page100_td, page100_pq, op_count
+};
+const char* op_names[op_count] = {"insert_typedao",    "insert_libpq",    "select_typedao",  "select_libpq",
+                                  "decode_typedao",    "decode_libpq",    "decode100_typedao", "decode100_libpq",
+                                  "page100_typedao",   "page100_libpq"};
 
 inline bool run_op(int op, const Service& in, const typedao::uuid& key) {
   switch (op) {
@@ -182,7 +235,11 @@ inline bool run_op(int op, const Service& in, const typedao::uuid& key) {
     case select_td: return typedao_select(key);
     case select_pq: return libpq_select(key);
     case decode_td: return typedao_decode();
-    default: return libpq_decode();
+    case decode_pq: return libpq_decode();
+    case decode100_td: return typedao_decode100();
+    case decode100_pq: return libpq_decode100();
+    case page100_td: return typedao_page100();
+    default: return libpq_page100();
   }
 }
 
@@ -209,6 +266,10 @@ BENCHMARK(BM_op<select_td>)->Name("BM_client_select/typedao");
 BENCHMARK(BM_op<select_pq>)->Name("BM_client_select/libpq");
 BENCHMARK(BM_op<decode_td>)->Name("BM_decode_row/typedao");
 BENCHMARK(BM_op<decode_pq>)->Name("BM_decode_row/libpq");
+BENCHMARK(BM_op<decode100_td>)->Name("BM_decode_100/typedao");
+BENCHMARK(BM_op<decode100_pq>)->Name("BM_decode_100/libpq");
+BENCHMARK(BM_op<page100_td>)->Name("BM_client_page100/typedao");
+BENCHMARK(BM_op<page100_pq>)->Name("BM_client_page100/libpq");
 
 int main(int argc, char** argv) {
   const int cpu = bench_cpu();
@@ -216,6 +277,8 @@ int main(int argc, char** argv) {
   const Service stored = stored_service();
   the_result = make_service_result(stored);
   replay.reply = the_result;
+  the_page = make_service_result(stored, 101);
+  replay_page.reply = the_page;
 
   // Both variants must decode the row identically.
   {
@@ -223,6 +286,15 @@ int main(int argc, char** argv) {
     auto b = handpq::one_service(the_result);
     if (!a || !*a || !b || !same_service(**a, *b) || !same_service(*b, stored)) {
       std::fprintf(stderr, "client_cpu_bench: the variants decode differently\n");
+      return 1;
+    }
+  }
+
+  {
+    auto a = td_page_dao.page(100);
+    std::vector<Service> b;
+    if (!a || a->rows.size() != 100 || !handpq::decode_services(the_page, 100, b) || !same_service(a->rows[99], b[99])) {
+      std::fprintf(stderr, "client_cpu_bench: the variants decode pages differently\n");
       return 1;
     }
   }
@@ -241,7 +313,8 @@ int main(int argc, char** argv) {
     for (int k = 0; k < op_count; ++k)
       if (loop == op_names[k]) op = k;
     if (op < 0) {
-      std::fprintf(stderr, "client_cpu_bench: --loop=<insert|select|decode>_<typedao|libpq>\n");
+      std::fprintf(stderr,
+                   "client_cpu_bench: --loop=<insert|select|decode|decode100|page100>_<typedao|libpq>\n");
       return 2;
     }
     const Service in = insert_input();
@@ -261,5 +334,6 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   PQclear(the_result);
+  PQclear(the_page);
   return 0;
 }

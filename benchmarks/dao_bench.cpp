@@ -13,15 +13,18 @@
 //   BM_<op>/typedao|libpq/<transport> the conventional view, one variant per benchmark.
 //
 // <op>: insert (the quickstart Service: client-side uuid, created_at/updated_at by the server,
-// name, protocol, host, port, text[] tags, RETURNING every column) and select_by_pk.
+// name, protocol, host, port, text[] tags, RETURNING every column), select_by_pk, select_by
+// (unique name), update (port, RETURNING the row), upsert (PUT by primary key of an existing row),
+// remove (by primary key; the row is inserted before the call, outside its timing), page100 (the
+// first page of 100 rows) and each1000 (every row, pages of 1000; the table holds >= 100k rows).
 // <transport>: tcp (TYPEDAO_PG_TCP) and unix (PGHOST naming a socket folder).
 //
 // The client is pinned to one CPU (TYPEDAO_BENCH_CPU, default the last allowed CPU) and so are
 // both connections' server backends (taskset -p; needs root or the server's account; failure is
 // reported in the context as backend_pinned=no and otherwise ignored).
 //
-// Deterministic client-side cost: `dao_bench --loop=<op>_<variant> [--count=N]` (op: insert,
-// select; variant: typedao, libpq) runs N calls inside the function td_bench_loop and exits; run
+// Deterministic client-side cost: `dao_bench --loop=<op>_<variant> [--count=N]` (op: one of the
+// above, select for select_by_pk; variant: typedao, libpq) runs N calls inside the function td_bench_loop and exits; run
 // it under `valgrind --tool=callgrind --toggle-collect=td_bench_loop` (scripts/bench.sh callgrind).
 
 #include "bench_common.hpp"
@@ -51,6 +54,9 @@ struct transport {
   std::unique_ptr<handpq::service_dao> hand;
   std::unique_ptr<handpq::service_dao> hand_on_td;  // the baseline on typedao's connection (control)
   typedao::uuid select_id{};
+  std::string select_name;
+  typedao::uuid upsert_id{};
+  Service upsert_row;
   bool backends_pinned = false;
 
   ~transport() {
@@ -60,6 +66,9 @@ struct transport {
 
 std::vector<std::unique_ptr<transport>> transports;
 int the_cpu = 0;
+// Rows in the table before the benchmarks start (each1000 walks them all): 100k, or
+// $TYPEDAO_BENCH_ROWS (the ctest smoke run uses fewer).
+std::size_t table_rows = 100000;
 
 // A unique name per insert (unique constraint), written in place: no allocation (SSO).
 std::uint64_t name_seq = 0;
@@ -107,6 +116,13 @@ bool setup(transport& t) {
 
   typedao::database<Service> db{t.td_conn};
   if (auto m = db.migrate(); !m) return fail("migrate", m.error().message);
+  if (first) {
+    const std::string fill =
+        "INSERT INTO services (id, created_at, updated_at, name, protocol, host, port, tags) SELECT "
+        "gen_random_uuid(), now(), now(), 'bulk' || g, 'https', 'httpbin.org', 8443, ARRAY['prod', 'edge'] "
+        "FROM generate_series(1, " + std::to_string(table_rows) + ") g";
+    if (auto r = t.td_conn.execute_script(fill); !r) return fail("fill", r.error().message);
+  }
   t.td = std::make_unique<typedao_dao>(t.td_conn);
   t.hand = std::make_unique<handpq::service_dao>(t.raw);
   if (!t.hand->prepare()) return fail("prepare", PQerrorMessage(t.raw));
@@ -123,6 +139,13 @@ bool setup(transport& t) {
   auto b = t.hand->select(t.select_id);
   if (!a || !*a || !b) return fail("select", a ? "no row" : a.error().message);
   if (!same_service(**a, *b) || !same_service(*b, *ins)) return fail("check", "variants decode differently");
+  t.select_name = *ins->name;
+  // The row upsert replaces (PUT of the same values each time).
+  next_name(s);
+  auto up = t.hand->insert(s);
+  if (!up) return fail("baseline insert", PQerrorMessage(t.raw));
+  t.upsert_id = up->id;
+  t.upsert_row = s;
   // And an insert through typedao reads back the same through the baseline (prepares it too).
   next_name(s);
   auto ti = t.td->insert(s);
@@ -139,28 +162,138 @@ __attribute__((noinline, cold)) void report_failure(const char* what, const std:
   said = true;
 }
 
-// The calls being compared. Each returns false on failure; the result is destroyed inside.
-bool typedao_insert(transport& t, const Service& s) {
-  auto r = t.td->insert(s);
-  benchmark::DoNotOptimize(r);
-  if (!r) report_failure("typedao insert", r.error().message);
+// The calls being compared: one op is a typedao call and its hand-written twin, each returning
+// false on failure (the result is destroyed inside). `prep` runs before each call, untimed.
+struct op_ctx {
+  transport* t;
+  Service s;                   // insert / upsert input
+  std::int32_t port = 1;       // update value
+  typedao::uuid doomed{};      // remove: the row prep inserted
+};
+
+using td_fn = bool (*)(op_ctx&);
+using pq_fn = bool (*)(op_ctx&, handpq::service_dao&);
+
+struct op_def {
+  const char* name;
+  td_fn td;
+  pq_fn pq;
+  // Before each call, untimed; `own` is the hand-written DAO on the connection the call will use.
+  void (*prep)(op_ctx&, handpq::service_dao& own);
+};
+
+void prep_insert(op_ctx& c, handpq::service_dao&) { next_name(c.s); }
+void prep_update(op_ctx& c, handpq::service_dao&) { c.port = c.port % 60000 + 1; }
+void prep_remove(op_ctx& c, handpq::service_dao& own) {
+  next_name(c.s);
+  auto r = own.insert(c.s);
+  c.doomed = r ? r->id : typedao::uuid{};
+}
+void prep_none(op_ctx&, handpq::service_dao&) {}
+
+template <class R>
+bool check_td(const R& r, const char* what) {
+  if (!r) report_failure(what, r.error().message);
   return r.has_value();
 }
-bool libpq_insert(transport& t, const Service& s) {
-  auto r = t.hand->insert(s);
+
+bool td_insert(op_ctx& c) {
+  auto r = c.t->td->insert(c.s);
+  benchmark::DoNotOptimize(r);
+  return check_td(r, "typedao insert");
+}
+bool pq_insert(op_ctx& c, handpq::service_dao& h) {
+  auto r = h.insert(c.s);
   benchmark::DoNotOptimize(r);
   return r.has_value();
 }
-bool typedao_select(transport& t) {
-  auto r = t.td->select(t.select_id);
+bool td_select(op_ctx& c) {
+  auto r = c.t->td->select(c.t->select_id);
   benchmark::DoNotOptimize(r);
   return r && r->has_value();
 }
-bool libpq_select(transport& t) {
-  auto r = t.hand->select(t.select_id);
+bool pq_select(op_ctx& c, handpq::service_dao& h) {
+  auto r = h.select(c.t->select_id);
   benchmark::DoNotOptimize(r);
   return r.has_value();
 }
+bool td_select_by(op_ctx& c) {
+  auto r = c.t->td->select_by<&Service::name>(c.t->select_name);
+  benchmark::DoNotOptimize(r);
+  return r && r->has_value();
+}
+bool pq_select_by(op_ctx& c, handpq::service_dao& h) {
+  auto r = h.select_by_name(c.t->select_name);
+  benchmark::DoNotOptimize(r);
+  return r.has_value();
+}
+bool td_update(op_ctx& c) {
+  auto r = c.t->td->update(c.t->select_id, typedao::set<&Service::port>(c.port));
+  benchmark::DoNotOptimize(r);
+  return check_td(r, "typedao update");
+}
+bool pq_update(op_ctx& c, handpq::service_dao& h) {
+  auto r = h.update_port(c.t->select_id, c.port);
+  benchmark::DoNotOptimize(r);
+  return r.has_value();
+}
+bool td_upsert(op_ctx& c) {
+  auto r = c.t->td->upsert(c.t->upsert_id, c.t->upsert_row);
+  benchmark::DoNotOptimize(r);
+  return check_td(r, "typedao upsert");
+}
+bool pq_upsert(op_ctx& c, handpq::service_dao& h) {
+  auto r = h.upsert(c.t->upsert_id, c.t->upsert_row);
+  benchmark::DoNotOptimize(r);
+  return r.has_value();
+}
+bool td_remove(op_ctx& c) {
+  auto r = c.t->td->remove(c.doomed);
+  benchmark::DoNotOptimize(r);
+  return check_td(r, "typedao remove");
+}
+bool pq_remove(op_ctx& c, handpq::service_dao& h) { return h.remove(c.doomed); }
+bool td_page100(op_ctx& c) {
+  auto r = c.t->td->page(100);
+  benchmark::DoNotOptimize(r);
+  return check_td(r, "typedao page") && r->rows.size() == 100;
+}
+bool pq_page100(op_ctx&, handpq::service_dao& h) {
+  auto r = h.page(100, nullptr);
+  benchmark::DoNotOptimize(r);
+  return r && r->rows.size() == 100;
+}
+bool td_each1000(op_ctx& c) {
+  std::size_t n = 0;
+  for (auto&& row : c.t->td->each(1000)) {
+    if (!row) return check_td(row, "typedao each");
+    benchmark::DoNotOptimize(row);
+    ++n;
+  }
+  return n >= table_rows;
+}
+bool pq_each1000(op_ctx&, handpq::service_dao& h) {
+  std::size_t n = 0;
+  std::optional<typedao::uuid> after;
+  for (;;) {
+    auto p = h.page(1000, after ? &*after : nullptr);
+    if (!p) return false;
+    for (auto& row : p->rows) {
+      benchmark::DoNotOptimize(row);
+      ++n;
+    }
+    if (!p->next) break;
+    after = p->next;
+  }
+  return n >= table_rows;
+}
+
+const op_def ops[] = {
+    {"insert", td_insert, pq_insert, prep_insert},       {"select", td_select, pq_select, prep_none},
+    {"select_by", td_select_by, pq_select_by, prep_none}, {"update", td_update, pq_update, prep_update},
+    {"upsert", td_upsert, pq_upsert, prep_none},          {"remove", td_remove, pq_remove, prep_remove},
+    {"page100", td_page100, pq_page100, prep_none},       {"each1000", td_each1000, pq_each1000, prep_none},
+};
 
 template <class F>
 std::int64_t timed_ns(F&& f, bool& ok) {
@@ -204,44 +337,22 @@ void report(benchmark::State& state, const std::vector<std::int64_t>& td, const 
   }
 }
 
-// The control: the baseline code on typedao's connection, in typedao's place. Its ratio shows
-// what the two connections (and their backends) alone make of the comparison: ~1.
-bool control_insert(transport& t, const Service& s) {
-  auto r = t.hand_on_td->insert(s);
-  benchmark::DoNotOptimize(r);
-  return r.has_value();
-}
-bool control_select(transport& t) {
-  auto r = t.hand_on_td->select(t.select_id);
-  benchmark::DoNotOptimize(r);
-  return r.has_value();
-}
-
 // Both variants in one loop, alternating which goes first, each call timed separately.
 // Control: the baseline runs in typedao's place on typedao's connection (an A/A test).
-template <bool Insert, bool Control = false>
-void BM_alternating(benchmark::State& state, transport* t) {
+void BM_alternating(benchmark::State& state, transport* t, const op_def* op, bool control) {
   std::vector<std::int64_t> td, pq;
   td.reserve(1 << 18);
   pq.reserve(1 << 18);
-  Service s = insert_template();
+  op_ctx c{t, insert_template()};
   bool ok = true;
   std::uint64_t i = 0;
   auto run_td = [&] {
-    if constexpr (Insert) {
-      next_name(s);
-      td.push_back(timed_ns([&] { return Control ? control_insert(*t, s) : typedao_insert(*t, s); }, ok));
-    } else {
-      td.push_back(timed_ns([&] { return Control ? control_select(*t) : typedao_select(*t); }, ok));
-    }
+    op->prep(c, *t->hand_on_td);
+    td.push_back(timed_ns([&] { return control ? op->pq(c, *t->hand_on_td) : op->td(c); }, ok));
   };
   auto run_pq = [&] {
-    if constexpr (Insert) {
-      next_name(s);
-      pq.push_back(timed_ns([&] { return libpq_insert(*t, s); }, ok));
-    } else {
-      pq.push_back(timed_ns([&] { return libpq_select(*t); }, ok));
-    }
+    op->prep(c, *t->hand);
+    pq.push_back(timed_ns([&] { return op->pq(c, *t->hand); }, ok));
   };
   for (auto _ : state) {
     if ((i++ & 1) == 0) {
@@ -256,59 +367,51 @@ void BM_alternating(benchmark::State& state, transport* t) {
   report(state, td, pq);
 }
 
-template <bool Insert, bool Typedao>
-void BM_single(benchmark::State& state, transport* t) {
-  Service s = insert_template();
+void BM_single(benchmark::State& state, transport* t, const op_def* op, bool typedao_variant) {
+  op_ctx c{t, insert_template()};
   bool ok = true;
   for (auto _ : state) {
-    if constexpr (Insert) {
-      next_name(s);  // inside the timing, the same for both variants (~20 ns)
-      ok = (Typedao ? typedao_insert(*t, s) : libpq_insert(*t, s)) && ok;
-    } else {
-      ok = (Typedao ? typedao_select(*t) : libpq_select(*t)) && ok;
-    }
+    state.PauseTiming();
+    op->prep(c, typedao_variant ? *t->hand_on_td : *t->hand);
+    state.ResumeTiming();
+    ok = (typedao_variant ? op->td(c) : op->pq(c, *t->hand)) && ok;
   }
   if (!ok) state.SkipWithError("a call failed");
 }
 
 // ---- callgrind loop mode ------------------------------------------------------------------
 
-bool run_op(transport& t, int op, const Service& s) {
-  switch (op) {
-    case 0: return typedao_insert(t, s);
-    case 1: return libpq_insert(t, s);
-    case 2: return typedao_select(t);
-    default: return libpq_select(t);
-  }
-}
-
-extern "C" __attribute__((noinline)) int td_bench_loop(transport* t, int op, long count, Service* s) {
+extern "C" __attribute__((noinline)) int td_bench_loop(const op_def* op, bool typedao_variant, long count,
+                                                       op_ctx* c) {
   int failures = 0;
   for (long i = 0; i < count; ++i) {
-    failures += run_op(*t, op, *s) ? 0 : 1;
-    if (op < 2) next_name(*s);
+    op->prep(*c, typedao_variant ? *c->t->hand_on_td : *c->t->hand);  // counted too: alike for both
+    failures += (typedao_variant ? op->td(*c) : op->pq(*c, *c->t->hand)) ? 0 : 1;
   }
   return failures;
 }
 
 int run_loop(const std::string& what, long count) {
-  const char* ops[] = {"insert_typedao", "insert_libpq", "select_typedao", "select_libpq"};
-  int op = -1;
-  for (int k = 0; k < 4; ++k)
-    if (what == ops[k]) op = k;
-  if (op < 0) {
-    std::fprintf(stderr, "dao_bench: --loop=insert_typedao|insert_libpq|select_typedao|select_libpq\n");
+  const op_def* op = nullptr;
+  bool typedao_variant = false;
+  for (auto& o : ops) {
+    if (what == std::string(o.name) + "_typedao") op = &o, typedao_variant = true;
+    if (what == std::string(o.name) + "_libpq") op = &o, typedao_variant = false;
+  }
+  if (!op) {
+    std::fprintf(stderr, "dao_bench: --loop=<op>_typedao|<op>_libpq, op one of:");
+    for (auto& o : ops) std::fprintf(stderr, " %s", o.name);
+    std::fprintf(stderr, "\n");
     return 2;
   }
   transport& t = *transports.front();
-  Service s = insert_template();
-  next_name(s);
+  op_ctx c{&t, insert_template()};
   // Warm up outside the measured function: statements prepared, generator seeded, caches filled.
   for (int k = 0; k < 10; ++k) {
-    if (!run_op(t, op, s)) return fail("loop", "a call failed"), 1;
-    if (op < 2) next_name(s);
+    op->prep(c, typedao_variant ? *t.hand_on_td : *t.hand);
+    if (!(typedao_variant ? op->td(c) : op->pq(c, *t.hand))) return fail("loop", "a call failed"), 1;
   }
-  const int failures = td_bench_loop(&t, op, count, &s);
+  const int failures = td_bench_loop(op, typedao_variant, count, &c);
   std::printf("%s: %ld calls on %s, %d failed\n", what.c_str(), count, t.name.c_str(), failures);
   return failures ? 1 : 0;
 }
@@ -329,6 +432,7 @@ int main(int argc, char** argv) {
     else args.push_back(argv[i]);
   }
 
+  if (const char* rows = std::getenv("TYPEDAO_BENCH_ROWS"); rows && *rows) table_rows = std::strtoul(rows, nullptr, 10);
   if (const char* tcp = std::getenv("TYPEDAO_PG_TCP"); tcp && *tcp) {
     transports.push_back(std::make_unique<transport>());
     transports.back()->name = "tcp";
@@ -361,33 +465,22 @@ int main(int argc, char** argv) {
   }
   if (!client_pinned) std::fprintf(stderr, "dao_bench: could not pin to CPU %d\n", the_cpu);
 
+  // Names keep the earlier ones: BM_select_by_pk for select.
   for (auto& tp : transports) {
     transport* t = tp.get();
     const std::string sfx = "/" + t->name;
-    benchmark::RegisterBenchmark(("BM_insert/alternating" + sfx).c_str(), BM_alternating<true>, t)
-        ->Unit(benchmark::kMicrosecond)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_select_by_pk/alternating" + sfx).c_str(), BM_alternating<false>, t)
-        ->Unit(benchmark::kMicrosecond)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_insert/control" + sfx).c_str(), BM_alternating<true, true>, t)
-        ->Unit(benchmark::kMicrosecond)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_select_by_pk/control" + sfx).c_str(), BM_alternating<false, true>, t)
-        ->Unit(benchmark::kMicrosecond)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_insert/typedao" + sfx).c_str(), BM_single<true, true>, t)
-        ->Unit(benchmark::kMicrosecond)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_insert/libpq" + sfx).c_str(), BM_single<true, false>, t)
-        ->Unit(benchmark::kMicrosecond)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_select_by_pk/typedao" + sfx).c_str(), BM_single<false, true>, t)
-        ->Unit(benchmark::kMicrosecond)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_select_by_pk/libpq" + sfx).c_str(), BM_single<false, false>, t)
-        ->Unit(benchmark::kMicrosecond)
-        ->UseRealTime();
+    for (auto& op : ops) {
+      const std::string base = std::string("BM_") + (op.name == std::string("select") ? "select_by_pk" : op.name);
+      for (const char* kind : {"alternating", "control", "typedao", "libpq"}) {
+        const std::string k = kind;
+        auto* b = k == "alternating" || k == "control"
+                      ? benchmark::RegisterBenchmark((base + "/" + k + sfx).c_str(), BM_alternating, t, &op,
+                                                     k == "control")
+                      : benchmark::RegisterBenchmark((base + "/" + k + sfx).c_str(), BM_single, t, &op,
+                                                     k == "typedao");
+        b->Unit(benchmark::kMicrosecond)->UseRealTime();
+      }
+    }
   }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

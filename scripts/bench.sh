@@ -10,8 +10,10 @@
 #   scripts/bench.sh cpu       client_cpu_bench: client-side CPU only, no server
 #   scripts/bench.sh callgrind instructions per call (valgrind --tool=callgrind), client side:
 #                              the real insert/select (with a server) and the replayed ones
-#   scripts/bench.sh compile   compile time and peak memory of examples/quickstart.cpp
-#                              (g++ and clang++-16 if present; 3 runs each, median)
+#   scripts/bench.sh compile   compile time and peak memory of examples/quickstart.cpp and of
+#                              generated units with 1 and 20 entities (Kong scale:
+#                              benchmarks/compile/gen_kong_scale.py), and the cost per added
+#                              entity (g++ and clang++-16 if present; 3 runs each, median)
 #   Arguments after `--` go to the benchmark programs (e.g. -- --benchmark_filter=select).
 #
 # Environment:
@@ -183,6 +185,37 @@ run_compile() {
     printf '%-12s %8s %8s %10s   (runs: %s)\n' "$cxx" "$med_wall" "$med_user" "$med_kb" "$(printf '%s; ' "${runs[@]}")"
   done
   rm -f "$out" "$out.time"
+  run_compile_scale
+}
+
+# Median of 3 compiles of the generated units with 1 and 20 entities; per-entity cost is the
+# difference over 19.
+run_compile_scale() {
+  local pgi dir
+  pgi=$(pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/td-scale.XXXXXX")
+  python3 benchmarks/compile/gen_kong_scale.py 1 >"$dir/k1.cpp"
+  python3 benchmarks/compile/gen_kong_scale.py 20 >"$dir/k20.cpp"
+  say "compile time at Kong scale: 1 and 20 entities, six operations each (3 runs, median)"
+  printf '%-12s %8s %10s %8s %10s %14s %14s\n' compiler 1e_wall 1e_peakKB 20e_wall 20e_peakKB per_entity_s per_entity_MB
+  for cxx in g++ clang++-16; do
+    command -v "$cxx" >/dev/null 2>&1 || continue
+    local res=()
+    for k in 1 20; do
+      local runs=() r
+      for _ in 1 2 3; do
+        /usr/bin/time -o "$dir/t" -f '%e %M' "$cxx" -std=c++20 -O2 -Iinclude -I"$pgi" -c "$dir/k$k.cpp" \
+          -o "$dir/k$k.o" || die "$cxx failed on the $k-entity unit"
+        runs+=("$(tail -1 "$dir/t")")
+      done
+      res+=("$(printf '%s\n' "${runs[@]}" | awk '{print $1}' | sort -n | sed -n 2p)")
+      res+=("$(printf '%s\n' "${runs[@]}" | awk '{print $2}' | sort -n | sed -n 2p)")
+    done
+    printf '%-12s %8s %10s %8s %10s %14s %14s\n' "$cxx" "${res[0]}" "${res[1]}" "${res[2]}" "${res[3]}" \
+      "$(awk -v a="${res[0]}" -v b="${res[2]}" 'BEGIN{printf "%.3f", (b-a)/19}')" \
+      "$(awk -v a="${res[1]}" -v b="${res[3]}" 'BEGIN{printf "%.1f", (b-a)/19/1024}')"
+  done
+  rm -rf "$dir"
 }
 
 case $cmd in
@@ -193,6 +226,7 @@ case $cmd in
   callgrind) run_callgrind ;;
   _callgrind_real) callgrind_real "$@" ;;
   compile) run_compile ;;
+  compile-scale) run_compile_scale ;;
   -h|--help|help) usage ;;
   *) usage ;;
 esac

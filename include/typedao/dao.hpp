@@ -220,9 +220,13 @@ class dao {
     return dispatch_update<detail::member_cols<T, U>>(
         v,
         [&] {
-          std::vector<field_detail> kv{{std::string(M::member_names[U]), detail::render(v)}};
-          return detail::make_error(error_code::not_found,
-                                    "could not find the entity with '" + detail::render_table(kv) + "'", kv);
+          auto shown = detail::show(v);
+          std::vector<field_detail> fields;
+          detail::add_plain(fields, M::member_names[U], shown);
+          return detail::make_error(
+              error_code::not_found,
+              "could not find the entity with '" + detail::render_table({{std::string(M::member_names[U]), shown.text}}) + "'",
+              std::move(fields));
         },
         [&] { return select_by<By>(v, read_options{true}); }, changes...);
   }
@@ -249,7 +253,7 @@ class dao {
     auto& st = detail::statement_of<detail::upsert_gen<T, detail::pk_cols<T>>, detail::insert_param_types<T>>();
     auto r = run(st, ps);
     if (!r)
-      return map_error(std::move(r).error(), [&](std::size_t i) -> std::string {
+      return map_error(std::move(r).error(), [&](std::size_t i) -> detail::shown_value {
         if (detail::contains_index(M::pk_member_indices, i)) return render_key_member(k, i);
         return render_member(e, i);
       });
@@ -289,8 +293,8 @@ class dao {
     auto& st = detail::statement_of<detail::upsert_gen<T, detail::member_cols<T, U>>, detail::insert_param_types<T>>();
     auto r = run(st, ps);
     if (!r)
-      return map_error(std::move(r).error(), [&](std::size_t i) -> std::string {
-        if (i == U) return detail::render(v);
+      return map_error(std::move(r).error(), [&](std::size_t i) -> detail::shown_value {
+        if (i == U) return detail::show(v);
         return render_member(e, i);
       });
     return one_row(*r, [&] { return detail::make_error(error_code::not_found, "could not find the entity"); });
@@ -649,7 +653,7 @@ class dao {
       return detail::make_error(error_code::invalid_size,
                                 "size must be an integer between 1 and " + std::to_string(lim.max_page_size));
     auto mode = o.tags.empty() ? detail::tags_filter::none
-                : o.match == tags_match::all ? detail::tags_filter::all
+                : o.match.value_or(tags_match::all) == tags_match::all ? detail::tags_filter::all
                                              : detail::tags_filter::any;
     detail::fingerprint fp;
     fp.add(M::table);
@@ -667,7 +671,7 @@ class dao {
     if (has_after) {
       if (auto why = detail::parse_offset_token<T>(offset, fp.value(), after))
         return detail::make_error(error_code::invalid_offset,
-                                  "'" + std::string(offset) + "' is not a valid offset: " + why);
+                                  "'" + detail::echoed(offset) + "' is not a valid offset: " + why);
     }
     result<rows_t> r = [&]() -> result<rows_t> {
       using tf = detail::tags_filter;
@@ -683,18 +687,15 @@ class dao {
                        : run_page<F, tf::none, false>(fk, o.tags, after, n + 1);
     }();
     if (!r) return std::move(r).error();
-    typedao::page<T> out;
+    result<typedao::page<T>> out;
     const int got = r->row_count();
     if (got == 0) return out;
-    if (auto s = detail::check_shape<T>(*r); !s) return std::move(s).error();
+    if (!detail::shape_matches<T>(*r)) [[unlikely]]
+      return detail::shape_error<T>(*r);
     const int keep = got > n ? static_cast<int>(n) : got;
-    out.rows.reserve(static_cast<std::size_t>(keep));
-    for (int i = 0; i < keep; ++i) {
-      T row{};
-      if (auto d = detail::decode_row(*r, i, row); !d) return std::move(d).error();
-      out.rows.push_back(std::move(row));
-    }
-    if (got > n) out.offset = detail::make_offset_token<T>(fp.value(), key_of(out.rows.back()));
+    if (auto bad = detail::decode_rows_into(*r, keep, out->rows)) [[unlikely]]
+      return detail::decode_error<T>(bad.member, bad.message);
+    if (got > n) out->offset = detail::make_offset_token<T>(fp.value(), key_of(out->rows.back()));
     return out;
   }
 
@@ -955,13 +956,13 @@ class dao {
       if (stored) current.emplace(std::move(stored));
       guard.reset();
       return map_error(std::move(r).error(), [&](std::size_t i) {
-        std::string out;
+        detail::shown_value out;
         bool given = false;
         (
             [&] {
               if constexpr (detail::is_set<A>::value)
                 if (i == detail::index_of_member<T>(A::member)) {
-                  out = detail::render(args.value);
+                  out = detail::show(args.value);
                   given = true;
                 }
             }(),
@@ -979,18 +980,18 @@ class dao {
     return one_row(*r, not_found);
   }
 
-  TYPEDAO_COLD static std::string render_member(const T& e, std::size_t i) {
-    std::string out;
+  TYPEDAO_COLD static detail::shown_value render_member(const T& e, std::size_t i) {
+    detail::shown_value out;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((i == I ? (void)(out = detail::render(e.*detail::member_d<T, I>::pointer)) : (void)0), ...);
+      ((i == I ? (void)(out = detail::show(e.*detail::member_d<T, I>::pointer)) : (void)0), ...);
     }(std::make_index_sequence<M::member_count>{});
     return out;
   }
-  TYPEDAO_COLD static std::string render_key_member(const key_type& k, std::size_t i) {
-    std::string out;
+  TYPEDAO_COLD static detail::shown_value render_key_member(const key_type& k, std::size_t i) {
+    detail::shown_value out;
     [&]<std::size_t... J>(std::index_sequence<J...>) {
       ((i == M::pk_member_indices[J]
-            ? (void)(out = detail::render(key_part<std::integral_constant<std::size_t, M::pk_member_indices[J]>>(k)))
+            ? (void)(out = detail::show(key_part<std::integral_constant<std::size_t, M::pk_member_indices[J]>>(k)))
             : (void)0),
        ...);
     }(std::make_index_sequence<M::pk_member_indices.size()>{});
@@ -998,9 +999,8 @@ class dao {
   }
 
   static error not_found_error_for(const key_type& k) {
-    auto kv = detail::key_fields<T>(k);
-    std::string msg = "could not find the entity with primary key '" + detail::render_table(kv) + "'";
-    return detail::make_error(error_code::not_found, std::move(msg), std::move(kv));
+    std::string msg = "could not find the entity with primary key '" + detail::render_table(detail::key_fields<T>(k)) + "'";
+    return detail::make_error(error_code::not_found, std::move(msg), detail::key_plain_fields<T>(k));
   }
 
   template <class NotFound>

@@ -1,6 +1,7 @@
 #ifndef TYPEDAO_ERROR_HPP
 #define TYPEDAO_ERROR_HPP
 
+#include <typedao/detail/config.hpp>
 #include <typedao/result.hpp>
 
 #include <algorithm>
@@ -11,12 +12,6 @@
 #include <utility>
 #include <vector>
 
-// Error paths: compiled for size and never inlined into the code that may call them.
-#if defined(__GNUC__)
-#define TYPEDAO_COLD [[gnu::cold]] [[gnu::noinline]]
-#else
-#define TYPEDAO_COLD
-#endif
 
 namespace typedao {
 
@@ -106,10 +101,11 @@ constexpr std::string_view error_name(error_code c) noexcept {
 }
 
 /// One entry of an error's structured detail. For UNIQUE_VIOLATION, PRIMARY_KEY_VIOLATION,
-/// NOT_FOUND and FOREIGN_KEY_VIOLATION `value` is the offending value as Kong renders it
-/// (`"httpbin"`, `{id="..."}`); for SCHEMA_VIOLATION and INVALID_PRIMARY_KEY it is the message
-/// for that member (`required field missing`). `field` is the member path (`service.id`) or
-/// `@referenced_by` / `@entity` as in Kong.
+/// NOT_FOUND and FOREIGN_KEY_VIOLATION `value` is the plain offending value (`httpbin`; a foreign
+/// member gives one entry per parent key member, `service.id`), while the message renders it as
+/// Kong does (`"httpbin"`, `{id="..."}`); for SCHEMA_VIOLATION and INVALID_PRIMARY_KEY it is the
+/// message for that member (`required field missing`). `field` is the member path
+/// (`service.id`) or `@referenced_by` / `@entity` as in Kong.
 struct field_detail {
   std::string field;
   std::string value;

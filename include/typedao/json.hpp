@@ -374,7 +374,7 @@ void to_json(const T& v, boost::json::value& out) {
   } else if constexpr (std::is_same_v<T, bytes>) {
     out = base64_encode(v);
   } else if constexpr (std::is_same_v<T, uuid>) {
-    out = to_string(v);
+    out = typedao::to_string(v);
   } else if constexpr (std::is_same_v<T, timestamp> || std::is_same_v<T, date>) {
     std::string s;
     customize::codec<T>::render(v, s);  // quoted: "..."

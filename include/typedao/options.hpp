@@ -33,7 +33,7 @@ enum class tags_match { all, any };
 /// Options of page / each / page_for / each_for.
 struct page_options {
   std::vector<std::string> tags;         // filter (page/each and page_for/each_for), at most 5
-  tags_match match = tags_match::all;    // all-of (@>) or any-of (&&)
+  std::optional<tags_match> match;       // all-of (@>) or any-of (&&): required with several tags
   std::optional<std::int64_t> page_size;      // per-call default size (pagination.page_size)
   std::optional<std::int64_t> max_page_size;  // per-call bound (pagination.max_page_size)
 };
@@ -117,12 +117,17 @@ inline pagination check_page_options(const page_options& o, const pagination& ba
     } else if (o.tags.size() > max_filter_tags) {
       errs.add("tags", "cannot query more than " + std::to_string(max_filter_tags) + " tags");
     } else {
+      bool valid = true;
       for (auto& t : o.tags) {
         if (!valid_tag(t)) {
           errs.add("tags", "must only contain printable ascii (except `,` and `/`) or valid utf-8");
+          valid = false;
           break;
         }
       }
+      // Kong's tags_cond has no default: with several tags the caller must say all or any.
+      if (valid && o.tags.size() > 1 && !o.match)
+        errs.add("tags_cond", "must be a either 'and' or 'or' when more than one tag is specified");
     }
   }
   return p;

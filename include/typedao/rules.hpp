@@ -101,6 +101,17 @@ struct rule_custom {
   std::string_view message;
 };
 
+// A rule applied to every element of an array or set member (Kong's `elements = { ... }`).
+template <class R>
+struct rule_elements {
+  static constexpr std::string_view name = "elements";
+  R rule;
+};
+template <class R>
+struct is_rule_elements : std::false_type {};
+template <class R>
+struct is_rule_elements<rule_elements<R>> : std::true_type {};
+
 // one_of / not_one_of whose values have different types: kept as a rule of its own so that the
 // entity's rule check reports it naming the entity and the member (detail::rule_values_mixed).
 template <bool OneOf>
@@ -275,6 +286,16 @@ template <class M, class F>
 constexpr auto custom(M m, F predicate, std::string_view message) {
   detail::require_member_pointer<M>();
   return detail::field_rule<M, detail::rule_custom<F>>{m, {predicate, message}};
+}
+
+/// A rule for each element of an array or set member, reported per element by its 1-based
+/// position (`tags.2: length must be at most 16`): elements(len_max(&Service::tags, 16)).
+/// one_of, not_one_of, gt, between, starts_with, match and not_match on an array or set member
+/// apply to its elements without it; elements() is needed where a rule also means something for
+/// the whole array (len_*, eq, ne, custom, required).
+template <class M, class R>
+constexpr detail::field_rule<M, detail::rule_elements<R>> elements(detail::field_rule<M, R> r) {
+  return {r.member, {r.rule}};
 }
 
 // ---- entity rules -------------------------------------------------------------------------------

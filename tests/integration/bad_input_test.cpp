@@ -388,3 +388,47 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: the connection stays usable afte
   REQUIRE_OK(r);
   CHECK(count("services") == 2);
 }
+
+// Messages echo at most typedao::detail::max_echoed_bytes of any one value, escaped: NUL,
+// control bytes and bytes that are not UTF-8 as \ddd. The structured fields keep the plain value.
+TEST_CASE_METHOD(bad_input_fixture, "bad input: messages cap and escape the values they echo", "[pg][bad_input]") {
+  const std::size_t cap = typedao::detail::max_echoed_bytes;
+  SECTION("a 1 MiB offset token") {
+    const std::string huge(1 << 20, 'A');
+    auto p = services.page(10, huge);
+    REQUIRE_FALSE(p);
+    CHECK(p.error().code == typedao::error_code::invalid_offset);
+    CHECK(p.error().message.size() < cap + 100);
+    CHECK_THAT(p.error().message, Catch::StartsWith("'" + std::string(cap, 'A') + "...' is not a valid offset: "));
+  }
+  SECTION("NUL and invalid UTF-8 in an offset token") {
+    auto p = services.page(10, std::string("ab\0c\xff\xc3\xa9", 7));
+    REQUIRE_FALSE(p);
+    CHECK_THAT(p.error().message, Catch::StartsWith("'ab\\000c\\255\xc3\xa9' is not a valid offset: "));
+  }
+  SECTION("a long text key in NOT_FOUND: message capped, field whole") {
+    std::string key(5000, 'k');
+    key += "\xe2\x82\xac";  // a multi-byte character at the end is never split
+    auto r = tags.update(key, set<&Tag::uses>(1));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == typedao::error_code::not_found);
+    CHECK(r.error().message == "could not find the entity with primary key '{name=\"" + std::string(cap, 'k') + "\"...}'");
+    CHECK(r.error().fields == std::vector<typedao::field_detail>{{"name", key}});
+  }
+  SECTION("a long unique value in UNIQUE_VIOLATION") {
+    const std::string name = std::string(1000, 'n') + "\n\x01";
+    REQUIRE_OK(services.insert({.name = name, .host = "h"}));
+    auto dup = services.insert({.name = name, .host = "h"});
+    REQUIRE_FALSE(dup);
+    CHECK(dup.error().code == typedao::error_code::unique_violation);
+    CHECK(dup.error().message == "UNIQUE violation detected on '{name=\"" + std::string(cap, 'n') + "\"...}'");
+    CHECK(dup.error().fields == std::vector<typedao::field_detail>{{"name", name}});
+  }
+  SECTION("short values with control bytes are escaped, not cut") {
+    const std::string name = "a\nb\x01\"q\"";
+    REQUIRE_OK(services.insert({.name = name, .host = "h"}));
+    auto dup = services.insert({.name = name, .host = "h"});
+    REQUIRE_FALSE(dup);
+    CHECK(dup.error().message == "UNIQUE violation detected on '{name=\"a\\nb\\001\\\"q\\\"\"}'");
+  }
+}

@@ -349,7 +349,7 @@ TEST_CASE_METHOD(crud_fixture, "update: a missing key is NOT_FOUND and writes no
   CHECK(e.name() == "not found");
   CHECK(e.message == "could not find the entity with primary key '{id=\"5f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b\"}'");
   REQUIRE(e.fields.size() == 1);
-  CHECK(e.fields[0] == typedao::field_detail{"id", "\"5f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b\""});
+  CHECK(e.fields[0] == typedao::field_detail{"id", "5f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b"});
   CHECK(count("services") == 1);
   CHECK(column(s.id, "port") == "80");
 }
@@ -423,7 +423,7 @@ TEST_CASE_METHOD(crud_fixture, "update_by: a missing unique value is NOT_FOUND",
   CHECK(r.error().code == typedao::error_code::not_found);
   CHECK(r.error().message == "could not find the entity with '{name=\"nope\"}'");
   REQUIRE(r.error().fields.size() == 1);
-  CHECK(r.error().fields[0] == typedao::field_detail{"name", "\"nope\""});
+  CHECK(r.error().fields[0] == typedao::field_detail{"name", "nope"});
   CHECK(value("SELECT string_agg(port::text, ',') FROM services") == "80");
 }
 

@@ -228,7 +228,7 @@ TEST_CASE_METHOD(each_fixture, "each: with a tag filter", "[pg][each][tags]") {
     REQUIRE_OK(items.insert({.id = i, .name = "n", .tags = tags}));
   }
   std::vector<std::int64_t> both, any;
-  for (auto&& r : items.each(2, {.tags = {"even", "three"}})) {
+  for (auto&& r : items.each(2, {.tags = {"even", "three"}, .match = typedao::tags_match::all})) {
     REQUIRE_OK(r);
     both.push_back(r->id);
   }

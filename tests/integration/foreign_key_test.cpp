@@ -113,7 +113,7 @@ void check_missing_service(const typedao::error& e) {
   CHECK(e.message == "the foreign key '{id=\"" + missing_text +
                          "\"}' does not reference an existing 'services' entity.");
   REQUIRE(e.fields.size() == 1);
-  CHECK(e.fields[0] == typedao::field_detail{"service", "{id=\"" + missing_text + "\"}"});
+  CHECK(e.fields[0] == typedao::field_detail{"service.id", missing_text});
   CHECK(e.entity == "services");
   CHECK(e.server.sqlstate == "23503");
 }

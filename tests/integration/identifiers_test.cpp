@@ -120,7 +120,7 @@ TEST_CASE_METHOD(ident_fixture, "identifiers: errors still map to Kong's codes",
   CHECK(fk.error().code == typedao::error_code::foreign_key_violation);
   CHECK(fk.error().message == "the foreign key '{id=\"" + typedao::to_string(missing) +
                                   "\"}' does not reference an existing 'User Accounts' entity.");
-  CHECK(fk.error().fields == std::vector<typedao::field_detail>{{"select", "{id=\"" + typedao::to_string(missing) + "\"}"}});
+  CHECK(fk.error().fields == std::vector<typedao::field_detail>{{"select.id", typedao::to_string(missing)}});
 
   auto restrict = accounts.remove(a->id);
   REQUIRE_FALSE(restrict);

@@ -615,7 +615,7 @@ TEST_CASE_METHOD(page_fixture, "page_for: a token from another parent, another f
 
 TEST_CASE_METHOD(page_fixture, "page: a token from another tag filter is INVALID_OFFSET", "[pg][page][offset][tags]") {
   add_items({1, 2, 3, 4}, {"a", "b"});
-  auto p = items.page(1, {}, {.tags = {"a", "b"}});
+  auto p = items.page(1, {}, {.tags = {"a", "b"}, .match = typedao::tags_match::all});
   REQUIRE_OK(p);
   REQUIRE(p->offset);
   const std::string tok = *p->offset;
@@ -632,15 +632,15 @@ TEST_CASE_METHOD(page_fixture, "page: a token from another tag filter is INVALID
   auto plain = items.page(1);
   REQUIRE_OK(plain);
   REQUIRE(plain->offset);
-  auto plain_on_tags = items.page(1, *plain->offset, {.tags = {"a", "b"}});
+  auto plain_on_tags = items.page(1, *plain->offset, {.tags = {"a", "b"}, .match = typedao::tags_match::all});
   REQUIRE_FALSE(plain_on_tags);
   check_invalid_offset(plain_on_tags.error(), *plain->offset, another_query);
 
   // The same filter written in another order (or with a repeated tag) is the same filter.
-  auto reordered = items.page(1, tok, {.tags = {"b", "a"}});
+  auto reordered = items.page(1, tok, {.tags = {"b", "a"}, .match = typedao::tags_match::all});
   REQUIRE_OK(reordered);
   CHECK(ids_of(reordered->rows) == std::vector<std::int64_t>{2});
-  auto repeated = items.page(1, tok, {.tags = {"b", "a", "a"}});
+  auto repeated = items.page(1, tok, {.tags = {"b", "a", "a"}, .match = typedao::tags_match::all});
   REQUIRE_OK(repeated);
   CHECK(ids_of(repeated->rows) == std::vector<std::int64_t>{2});
 }

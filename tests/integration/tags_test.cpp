@@ -80,14 +80,14 @@ using ids_t = std::vector<std::int64_t>;
 
 TEST_CASE_METHOD(tags_fixture, "tags: all-of (@>) keeps rows having every tag", "[pg][tags]") {
   CHECK(ids({.tags = {"a"}}) == ids_t{1, 2, 5});
-  CHECK(ids({.tags = {"a", "b"}}) == ids_t{2, 5});
-  CHECK(ids({.tags = {"b", "a"}}) == ids_t{2, 5});
-  CHECK(ids({.tags = {"a", "b", "c"}}) == ids_t{5});
+  CHECK(ids({.tags = {"a", "b"}, .match = tags_match::all}) == ids_t{2, 5});
+  CHECK(ids({.tags = {"b", "a"}, .match = tags_match::all}) == ids_t{2, 5});
+  CHECK(ids({.tags = {"a", "b", "c"}, .match = tags_match::all}) == ids_t{5});
   CHECK(ids({.tags = {"a", "b", "c"}, .match = tags_match::all}) == ids_t{5});
   CHECK(ids({.tags = {"zzz"}}) == ids_t{});
-  CHECK(ids({.tags = {"a", "zzz"}}) == ids_t{});
+  CHECK(ids({.tags = {"a", "zzz"}, .match = tags_match::all}) == ids_t{});
   CHECK(ids({.tags = {"é"}}) == ids_t{7});
-  CHECK(ids({.tags = {"日本", "é"}}) == ids_t{7});
+  CHECK(ids({.tags = {"日本", "é"}, .match = tags_match::all}) == ids_t{7});
   // Tags are case-sensitive, exact strings.
   CHECK(ids({.tags = {"A"}}) == ids_t{});
   // No filter: everything.
@@ -106,7 +106,7 @@ TEST_CASE_METHOD(tags_fixture, "tags: paging through a filter, one row per page"
   CHECK(ids({.tags = {"a"}}, 1) == ids_t{1, 2, 5});
   CHECK(ids({.tags = {"a", "c"}, .match = tags_match::any}, 2) == ids_t{1, 2, 3, 5, 6});
   // Exact multiple: 2 rows by 1 and by 2, no empty extra page.
-  auto p = services.page(2, {}, {.tags = {"a", "b"}});
+  auto p = services.page(2, {}, {.tags = {"a", "b"}, .match = tags_match::all});
   REQUIRE_OK(p);
   CHECK(p->rows.size() == 2);
   CHECK_FALSE(p->offset);
@@ -137,6 +137,23 @@ TEST_CASE_METHOD(tags_fixture, "tags: page_for combines the parent and a tag fil
   REQUIRE_OK(q2);
   REQUIRE(q2->rows.size() == 1);
   CHECK(q2->rows[0].id == 6);
+}
+
+TEST_CASE_METHOD(tags_fixture, "tags: several tags without all/any are INVALID_OPTIONS (tags_cond)",
+                 "[pg][tags][options]") {
+  auto p = services.page(10, {}, {.tags = {"a", "b"}});
+  REQUIRE_FALSE(p);
+  CHECK(p.error().code == typedao::error_code::invalid_options);
+  CHECK(p.error().message ==
+        "invalid option (tags_cond: must be a either 'and' or 'or' when more than one tag is specified)");
+  CHECK(p.error().fields == std::vector<typedao::field_detail>{
+                                {"tags_cond", "must be a either 'and' or 'or' when more than one tag is specified"}});
+  auto each = services.each(10, {.tags = {"a", "b"}});
+  auto it = each.begin();
+  REQUIRE(it != each.end());
+  REQUIRE_FALSE(*it);
+  CHECK(it->error().code == typedao::error_code::invalid_options);
+  CHECK(ids({.tags = {"a"}}) == ids_t{1, 2, 5});  // one tag needs no mode
 }
 
 TEST_CASE_METHOD(tags_fixture, "tags: at most 5 tags in a filter", "[pg][tags][options]") {

@@ -154,13 +154,26 @@ TEST_CASE("check_page_options: per-call limits, tag checks, all reported togethe
           "invalid option (pagination.max_page_size: must be an integer greater than 0)");
   }
   SECTION("tags") {
-    CHECK(run({.tags = {"a", "b", "c", "d", "e"}}).message == "<ok>");
+    CHECK(run({.tags = {"a", "b", "c", "d", "e"}, .match = typedao::tags_match::all}).message == "<ok>");
     CHECK(run({.tags = {"a", "b", "c", "d", "e", "f"}}).message ==
           "invalid option (tags: cannot query more than 5 tags)");
     CHECK(run({.tags = {"ok", "a,b"}}).message == "invalid option (tags: " + bad_tag + ")");
     CHECK(run({.tags = {""}}).message == "invalid option (tags: " + bad_tag + ")");
     CHECK(run({.tags = {"a", "/", ","}}).message == "invalid option (tags: " + bad_tag + ")");  // reported once
     CHECK(run({.tags = {"x"}}, false).message == "invalid option (tags: cannot be used with 'things')");
+  }
+  SECTION("several tags need an explicit all/any (Kong's tags_cond has no default)") {
+    const std::string cond = "invalid option (tags_cond: must be a either 'and' or 'or' when more than one tag is "
+                             "specified)";
+    CHECK(run({.tags = {"a", "b"}}).message == cond);
+    CHECK(run({.tags = {"a", "b", "c", "d", "e"}}).message == cond);
+    CHECK(run({.tags = {"a"}}).message == "<ok>");  // one tag: all and any agree
+    CHECK(run({.tags = {"a", "b"}, .match = typedao::tags_match::any}).message == "<ok>");
+    CHECK(run({.tags = {"a", "b"}, .match = typedao::tags_match::all}).message == "<ok>");
+    // With another problem: both, keys sorted.
+    CHECK(run({.tags = {"a", "b"}, .page_size = 0}).message ==
+          "2 option violations (pagination.page_size: must be an integer between 1 and 50000; tags_cond: must be a "
+          "either 'and' or 'or' when more than one tag is specified)");
   }
   SECTION("several problems: one error, keys sorted") {
     option_errors oe;

@@ -847,3 +847,89 @@ TEST_CASE("validate: len_min / len_max on a map count its entries", "[unit][vali
   CHECK(problems(m) == "labels: length must be at most 2");
 }
 #endif
+
+// ---- rules on the elements of arrays and sets (Kong's `elements = { ... }`) ----------------------
+
+namespace typedao_ut_validate {
+namespace {
+
+bool lower_case(const std::string& s) {
+  for (char c : s)
+    if (c >= 'A' && c <= 'Z') return false;
+  return true;
+}
+
+// Kong's routes: protocols = { type = "set", elements = { one_of = { ... } } }.
+struct Gateway {
+  typedao::uuid id;
+  std::set<std::string> protocols;
+  std::vector<std::string> hosts;
+  std::vector<std::int32_t> ports;
+  std::optional<std::vector<std::string>> paths;
+  std::vector<std::string> tags;
+  std::vector<std::string> methods;
+};
+BOOST_DESCRIBE_STRUCT(Gateway, (), (id, protocols, hosts, ports, paths, tags, methods))
+TYPEDAO_ENTITY(Gateway, "gateways", typedao::one_of(&Gateway::protocols, "http", "https", "grpc"),
+               typedao::not_one_of(&Gateway::hosts, "localhost"), typedao::starts_with(&Gateway::hosts, "h"),
+               typedao::between(&Gateway::ports, 1, 65535),
+               typedao::match(&Gateway::paths, "/[a-z0-9/]*"),
+               typedao::elements(typedao::len_max(&Gateway::tags, 3)), typedao::len_max(&Gateway::tags, 4),
+               typedao::elements(typedao::custom(&Gateway::methods, lower_case, "must be lower case")))
+
+}  // namespace
+}  // namespace typedao_ut_validate
+
+TEST_CASE("validate: element rules apply to each element, reported by 1-based position", "[unit][validate][elements]") {
+  Gateway g;
+  CHECK(problems(g) == "");
+  g.protocols = {"http", "https"};
+  g.hosts = {"h1", "h2"};
+  g.ports = {80, 443};
+  g.paths = std::vector<std::string>{"/a", "/b/c"};
+  g.tags = {"a", "bc", "def"};
+  g.methods = {"get"};
+  CHECK(problems(g) == "");
+
+  // A set is checked in its (sorted) order.
+  g.protocols = {"ftp", "http", "ws"};
+  CHECK(problems(g) == "protocols.1: expected one of: http, https, grpc | protocols.3: expected one of: http, https, grpc");
+  g.protocols = {"http"};
+
+  // One rule's problems per member (the first failing rule), every failing element of it.
+  g.hosts = {"h1", "localhost", "x", "localhost"};
+  CHECK(problems(g) == "hosts.2: must not be one of: localhost | hosts.4: must not be one of: localhost");
+  g.hosts = {"h1", "x"};
+  CHECK(problems(g) == "hosts.2: should start with: h");
+  g.hosts = {};
+
+  g.ports = {0, 80, 70000};
+  CHECK(problems(g) == "ports.1: value should be between 1 and 65535 | ports.3: value should be between 1 and 65535");
+  g.ports = {};
+
+  g.paths = std::vector<std::string>{"/ok", "/Bad"};
+  CHECK(problems(g) == "paths.2: invalid value: /Bad");
+  g.paths.reset();  // NULL passes
+
+  // elements(len_max) is per element; len_max on the member is the array's length.
+  g.tags = {"abcd", "a"};
+  CHECK(problems(g) == "tags.1: length must be at most 3");
+  g.tags = {"a", "b", "c", "d", "e"};
+  CHECK(problems(g) == "tags: length must be at most 4");
+  g.tags = {};
+
+  g.methods = {"get", "POST"};
+  CHECK(problems(g) == "methods.2: must be lower case");
+}
+
+TEST_CASE("validate: element rules in the SCHEMA_VIOLATION message, Kong's order", "[unit][validate][elements]") {
+  Gateway g;
+  g.protocols = {"ftp", "http"};
+  g.ports = {1, 2, 0};
+  auto e = typedao::detail::schema_violation_of<Gateway>(typedao::detail::validate(g));
+  CHECK(e.message ==
+        "2 schema violations (protocols.1: expected one of: http, https, grpc; ports.3: value should be between 1 "
+        "and 65535)");
+  CHECK(e.fields == std::vector<field_detail>{{"protocols.1", "expected one of: http, https, grpc"},
+                                              {"ports.3", "value should be between 1 and 65535"}});
+}

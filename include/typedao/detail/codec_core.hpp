@@ -86,12 +86,7 @@ inline const char* dynamic_message(std::initializer_list<std::string_view> parts
 // Up to `max` bytes of server data for a message, printed as a Lua string literal.
 inline std::string quote_for_message(std::string_view s, std::size_t max = 64) {
   std::string out;
-  if (s.size() > max) {
-    render_quoted(s.substr(0, max), out);
-    out += "...";
-  } else {
-    render_quoted(s, out);
-  }
+  render_quoted(s, out, max);
   return out;
 }
 

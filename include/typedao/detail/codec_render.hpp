@@ -3,6 +3,8 @@
 
 // Values as Kong's error messages print them (Penlight's pretty writer over Lua values).
 
+#include <typedao/detail/utf8.hpp>
+
 #include <charconv>
 #include <limits>
 #include <cstddef>
@@ -14,17 +16,30 @@
 
 namespace typedao::detail {
 
-// Lua string literal: `"` and `\` escaped, newline as \n, other control bytes as \ddd
-// (always three digits, so a following digit cannot be read as part of the escape).
-// Bytes >= 0x80 pass through: UTF-8 stays readable.
-inline void render_quoted(std::string_view s, std::string& out) {
-  out.push_back('"');
-  std::size_t run = 0;  // start of the pending run of bytes that need no escape
-  for (std::size_t i = 0; i < s.size(); ++i) {
+// How many bytes of one value an error message echoes: a message stays short whatever the
+// caller passed (a 1 MiB offset token, a huge name).
+inline constexpr std::size_t max_echoed_bytes = 256;
+
+// Appends up to `max` bytes of s, escaped as in a Lua string literal: `"` and `\` escaped,
+// newline as \n, other control bytes and bytes that are not well-formed UTF-8 as \ddd (always
+// three digits, so a following digit cannot be read as part of the escape). Valid UTF-8 stays
+// readable. Cuts only between characters; returns whether it cut.
+inline bool echo_escaped(std::string_view s, std::string& out, std::size_t max = max_echoed_bytes) {
+  std::size_t i = 0;
+  while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
+    const std::size_t len = c >= 0x80 ? utf8_sequence_at(s, i) : 1;
+    if (i + (len ? len : 1) > max) return true;
+    if (len > 1) {
+      out.append(s.data() + i, len);
+      i += len;
+      continue;
+    }
+    ++i;
+    if (len == 1 && c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) {
+      out.push_back(static_cast<char>(c));
+      continue;
+    }
     out.push_back('\\');
     if (c == '"' || c == '\\') {
       out.push_back(static_cast<char>(c));
@@ -36,8 +51,22 @@ inline void render_quoted(std::string_view s, std::string& out) {
       out.push_back(static_cast<char>('0' + c % 10));
     }
   }
-  out.append(s.data() + run, s.size() - run);
+  return false;
+}
+
+// Caller input echoed inside a message's own quotes: escaped, "..." at the end when cut.
+inline std::string echoed(std::string_view s, std::size_t max = max_echoed_bytes) {
+  std::string out;
+  if (echo_escaped(s, out, max)) out += "...";
+  return out;
+}
+
+// A string as Kong's messages print it: a Lua string literal, "..." after it when cut.
+inline void render_quoted(std::string_view s, std::string& out, std::size_t max = max_echoed_bytes) {
   out.push_back('"');
+  const bool cut = echo_escaped(s, out, max);
+  out.push_back('"');
+  if (cut) out += "...";
 }
 
 template <class Int>

@@ -196,7 +196,7 @@ struct codec<uuid> {
   }
   static void render(const uuid& v, std::string& out) {
     out.push_back('"');
-    out += to_string(v);
+    out += typedao::to_string(v);
     out.push_back('"');
   }
 };

@@ -6,6 +6,7 @@
 // every operation: a translation unit compiles it once, not once per entity and call site.
 
 #include <typedao/entity.hpp>
+#include <typedao/detail/row_codec.hpp>
 #include <typedao/error.hpp>
 #include <typedao/sql.hpp>
 
@@ -34,18 +35,24 @@ struct error_table {
   std::size_t member_count;
 };
 
-// Renders member i as the caller passed it (for the messages): fn(ctx, i); fn may be null
-// (nothing to render: the value is empty).
+// Shows member i as the caller passed it (rendered for the message, plain for the fields):
+// fn(ctx, i); fn may be null (nothing to show: the value is empty).
 struct value_renderer {
-  std::string (*fn)(const void*, std::size_t) = nullptr;
+  shown_value (*fn)(const void*, std::size_t) = nullptr;
   const void* ctx = nullptr;
-  std::string operator()(std::size_t i) const { return fn ? fn(ctx, i) : std::string(); }
+  shown_value operator()(std::size_t i) const { return fn ? fn(ctx, i) : shown_value{}; }
 };
 
-// A renderer that calls f(i); f must outlive it.
+// A renderer that calls f(i) (a shown_value); f must outlive it.
 template <class F>
 value_renderer render_with(const F& f) noexcept {
-  return {[](const void* c, std::size_t i) -> std::string { return (*static_cast<const F*>(c))(i); }, &f};
+  return {[](const void* c, std::size_t i) -> shown_value { return (*static_cast<const F*>(c))(i); }, &f};
+}
+
+// Appends member `name`'s plain parts to fields.
+inline void add_plain(std::vector<field_detail>& fields, std::string_view name, shown_value& v) {
+  if (v.plain.empty()) fields.push_back({std::string(name), std::string()});
+  for (auto& p : v.plain) fields.push_back({std::string(name) + p.field, std::move(p.value)});
 }
 
 template <class T>
@@ -116,16 +123,20 @@ inline error with_server(error mapped, error&& from) {
 }
 
 // SQLSTATE + constraint name -> Kong's error; values in the messages come from value_of.
-[[gnu::cold]] [[gnu::noinline]] inline error map_server_error(error e, const error_table& t,
+TYPEDAO_COLD inline error map_server_error(error e, const error_table& t,
                                                               value_renderer value_of) {
   const std::string& st = e.server.sqlstate;
   const std::string& cn = e.server.constraint;
   auto key_error = [&](error_code code, const char* prefix, const std::size_t* members, std::size_t n) {
-    std::vector<field_detail> kv;
-    kv.reserve(n);
-    for (std::size_t j = 0; j < n; ++j) kv.push_back({std::string(t.member_names[members[j]]), value_of(members[j])});
-    std::string msg = prefix + render_table(kv) + "'";
-    return with_server(make_error(code, std::move(msg), std::move(kv)), std::move(e));
+    std::vector<field_detail> shown, fields;
+    shown.reserve(n);
+    for (std::size_t j = 0; j < n; ++j) {
+      auto v = value_of(members[j]);
+      shown.push_back({std::string(t.member_names[members[j]]), std::move(v.text)});
+      add_plain(fields, t.member_names[members[j]], v);
+    }
+    std::string msg = prefix + render_table(std::move(shown)) + "'";
+    return with_server(make_error(code, std::move(msg), std::move(fields)), std::move(e));
   };
   if (st == "23505") {  // unique_violation
     if (cn == t.pk_constraint)
@@ -139,11 +150,13 @@ inline error with_server(error mapped, error&& from) {
     if (e.server.table == t.table) {
       for (std::size_t i = 0; i < t.member_count; ++i) {
         if (t.fk_constraints[i].empty() || cn != t.fk_constraints[i]) continue;
-        std::string v = value_of(i);
+        auto v = value_of(i);
+        std::vector<field_detail> fields;
+        add_plain(fields, t.member_names[i], v);
         auto err = make_error(error_code::foreign_key_violation,
-                              "the foreign key '" + v + "' does not reference an existing '" +
+                              "the foreign key '" + v.text + "' does not reference an existing '" +
                                   std::string(t.fk_parents[i]) + "' entity.",
-                              {{std::string(t.member_names[i]), v}});
+                              std::move(fields));
         err.entity = std::string(t.fk_parents[i]);
         return with_server(std::move(err), std::move(e));
       }

@@ -94,6 +94,83 @@ std::string render(const V& v) {
   return s;
 }
 
+// ---- plain values (an error's structured detail) ---------------------------------------------
+//
+// Messages print values as Kong renders them ("httpbin", {id="..."}); an error's fields hold the
+// plain value instead (httpbin), as Kong's err_t.fields does. A foreign member becomes one field
+// per key member of its parent ("service.id"). Types without a plain text form (arrays, JSON,
+// timestamps) keep their rendered form.
+
+template <class V>
+void plain_parts(const V& v, std::string& path, std::vector<field_detail>& out);
+
+template <class V>
+std::string plain_scalar(const V& v) {
+  if constexpr (std::is_same_v<V, std::string>) {
+    return v;
+  } else if constexpr (std::is_same_v<V, bool>) {
+    return v ? "true" : "false";
+  } else if constexpr (std::is_same_v<V, uuid>) {
+    return typedao::to_string(v);
+  } else if constexpr (std::is_integral_v<V>) {
+    return std::to_string(v);
+  } else if constexpr (described_enum<V>) {
+    const char* name = enumerator_name(v);
+    return name ? std::string(name) : std::to_string(+static_cast<std::underlying_type_t<V>>(v));
+  } else {
+    // Timestamps, dates and the like render as a quoted string: the plain value is inside.
+    std::string s;
+    customize::codec<V>::render(v, s);
+    if (s.size() >= 2 && s.front() == '"' && s.back() == '"' && s.find('\\') == std::string::npos)
+      s = s.substr(1, s.size() - 2);
+    return s;
+  }
+}
+
+template <class V>
+void plain_parts(const V& v, std::string& path, std::vector<field_detail>& out) {
+  if constexpr (is_optional<V>::value) {
+    if (v)
+      plain_parts(*v, path, out);
+    else
+      out.push_back({path, "null"});
+  } else if constexpr (is_foreign<V>::value) {
+    using MP = model<typename V::parent_type>;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (
+          [&] {
+            const std::size_t n = path.size();
+            path += '.';
+            path += MP::member_names[MP::pk_member_indices[I]];
+            if constexpr (MP::pk_member_indices.size() == 1)
+              plain_parts(v.key(), path, out);
+            else
+              plain_parts(std::get<I>(v.key()), path, out);
+            path.resize(n);
+          }(),
+          ...);
+    }(std::make_index_sequence<MP::pk_member_indices.size()>{});
+  } else {
+    out.push_back({path, plain_scalar(v)});
+  }
+}
+
+// A value shown in an error: its rendering for the message and its plain parts for the fields
+// (field names relative to the member: "" or ".id").
+struct shown_value {
+  std::string text;
+  std::vector<field_detail> plain;
+};
+
+template <class V>
+TYPEDAO_COLD shown_value show(const V& v) {
+  shown_value s;
+  render_value(v, s.text);
+  std::string path;
+  plain_parts(v, path, s.plain);
+  return s;
+}
+
 // Key as Kong prints it: {id="..."} (keys sorted).
 template <class T>
 std::vector<field_detail> key_fields(const key_t<T>& k) {
@@ -106,6 +183,25 @@ std::vector<field_detail> key_fields(const key_t<T>& k) {
             kv.push_back({std::string(MT::member_names[MT::pk_member_indices[I]]), render(k)});
           else
             kv.push_back({std::string(MT::member_names[MT::pk_member_indices[I]]), render(std::get<I>(k))});
+        }(),
+        ...);
+  }(std::make_index_sequence<MT::pk_member_indices.size()>{});
+  return kv;
+}
+
+// The key's plain values, one field per key member ({id, "..."}).
+template <class T>
+std::vector<field_detail> key_plain_fields(const key_t<T>& k) {
+  using MT = model<T>;
+  std::vector<field_detail> kv;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          std::string path(MT::member_names[MT::pk_member_indices[I]]);
+          if constexpr (MT::pk_member_indices.size() == 1)
+            plain_parts(k, path, kv);
+          else
+            plain_parts(std::get<I>(k), path, kv);
         }(),
         ...);
   }(std::make_index_sequence<MT::pk_member_indices.size()>{});
@@ -126,7 +222,7 @@ std::string text_of(const V& v) {
   } else if constexpr (std::is_same_v<V, bool>) {
     return v ? "true" : "false";
   } else if constexpr (std::is_same_v<V, uuid>) {
-    return to_string(v);
+    return typedao::to_string(v);
   } else if constexpr (std::is_integral_v<V>) {
     return std::to_string(v);
   } else if constexpr (described_enum<V>) {
@@ -301,7 +397,7 @@ TYPEDAO_COLD inline error invalid_primary_key(std::vector<field_detail> errs) {
 // usual non-empty values.
 
 template <class V, row_set R>
-const char* decode_value(const R& rows, int r, int& c, V& out) noexcept {
+TYPEDAO_INLINE const char* decode_value(const R& rows, int r, int& c, V& out) noexcept {
   if constexpr (is_optional<V>::value) {
     using U = typename V::value_type;
     if constexpr (is_foreign<U>::value || is_tuple<U>::value) {
@@ -322,6 +418,17 @@ const char* decode_value(const R& rows, int r, int& c, V& out) noexcept {
       if (len <= 0 && rows.is_null(r, col)) {
         out.reset();
         return nullptr;
+      }
+      if constexpr (std::is_same_v<U, std::string>) {
+        // Built from the bytes at once, not default-constructed and then assigned.
+        if (!out) {
+          try {
+            out.emplace(rows.data(r, col), static_cast<std::size_t>(len));
+          } catch (...) {
+            return "out of memory";
+          }
+          return nullptr;
+        }
       }
       if (!out) out.emplace();
       return customize::codec<U>::decode(rows.data(r, col), static_cast<std::size_t>(len), *out);
@@ -352,7 +459,7 @@ bool shape_matches(const R& rows) noexcept {
 
 // Why the result does not have the entity's shape (DATABASE_ERROR). One plain function for every
 // entity: only the loop that finds the column is per entity.
-[[gnu::cold]] [[gnu::noinline]] inline error shape_error_of(std::size_t want_count, int got_count,
+TYPEDAO_COLD inline error shape_error_of(std::size_t want_count, int got_count,
                                                             const column_info* col, oid_t got_oid) {
   if (got_count != static_cast<int>(want_count))
     return make_error(error_code::database_error, "unexpected result shape: expected " + std::to_string(want_count) +
@@ -376,12 +483,6 @@ error shape_error(const R& rows) {
   return shape_error_of(MT::column_count, got, nullptr, 0);
 }
 
-template <class T, row_set R>
-result<void> check_shape(const R& rows) {
-  if (shape_matches<T>(rows)) [[likely]]
-    return {};
-  return shape_error<T>(rows);
-}
 
 // Decodes row r into out: nullptr, or the codec's message with `bad_member` the member it was
 // decoding (out is then partly written).
@@ -405,13 +506,13 @@ const char* decode_row_into(const R& rows, int r, T& out, std::size_t& bad_membe
 
 // A write that returned no row although it always should (INSERT ... RETURNING): a rule or a
 // trigger on the table skipped it.
-[[gnu::cold]] [[gnu::noinline]] inline error no_row_error(std::string_view statement) {
+TYPEDAO_COLD inline error no_row_error(std::string_view statement) {
   return make_error(error_code::database_error,
                     std::string(statement) + " returned no row (a rule or trigger on the table skipped it)");
 }
 
 // The DATABASE_ERROR for a failed decode_row_into.
-[[gnu::cold]] [[gnu::noinline]] inline error decode_error_of(std::string_view column, std::string_view table,
+TYPEDAO_COLD inline error decode_error_of(std::string_view column, std::string_view table,
                                                              const char* err) {
   return make_error(error_code::database_error,
                     "could not decode column '" + std::string(column) + "' of '" + std::string(table) + "': " + err);
@@ -423,13 +524,26 @@ error decode_error(std::size_t bad_member, const char* err) {
   return decode_error_of(MT::columns[MT::member_first_column[bad_member]].name, MT::table, err);
 }
 
+// Where decoding rows failed: no message, nothing failed.
+struct decode_failure {
+  std::size_t member = 0;
+  const char* message = nullptr;
+  explicit operator bool() const noexcept { return message != nullptr; }
+};
+
+// Decodes rows [0, count) into fresh elements appended to out (each value-initialised, then
+// decoded in place: no temporary, no move, no error object on the way). On failure out holds
+// the rows decoded before and the failed one.
 template <class T, row_set R>
-result<void> decode_row(const R& rows, int r, T& out) {
-  std::size_t bad_member = 0;
-  if (const char* err = decode_row_into(rows, r, out, bad_member)) [[unlikely]]
-    return decode_error<T>(bad_member, err);
-  return {};
+decode_failure decode_rows_into(const R& rows, int count, std::vector<T>& out) {
+  decode_failure f;
+  out.reserve(out.size() + static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i)
+    if ((f.message = decode_row_into(rows, i, out.emplace_back(), f.member))) [[unlikely]]
+      break;
+  return f;
 }
+
 
 }  // namespace typedao::detail
 

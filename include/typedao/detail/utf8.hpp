@@ -57,6 +57,24 @@ constexpr bool utf8_valid(std::string_view s) noexcept {
   return true;
 }
 
+// Length of the well-formed UTF-8 sequence that starts at s[i] (1 for ASCII), or 0 when the
+// bytes there are not one.
+constexpr std::size_t utf8_sequence_at(std::string_view s, std::size_t i) noexcept {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80u) return 1;
+  std::size_t len;
+  if (c >= 0xC2u && c <= 0xDFu)
+    len = 2;
+  else if (c >= 0xE0u && c <= 0xEFu)
+    len = 3;
+  else if (c >= 0xF0u && c <= 0xF4u)
+    len = 4;
+  else
+    return 0;
+  if (s.size() - i < len) return 0;
+  return utf8_valid(s.substr(i, len)) ? len : 0;
+}
+
 }  // namespace typedao::detail
 
 #endif

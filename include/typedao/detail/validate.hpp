@@ -114,6 +114,12 @@ constexpr bool rule_values_mixed() {
                     "strings or all as numbers.");
   return Ok;
 }
+template <class Entity, auto Member, class Rule, bool Ok = false>
+constexpr bool rule_elements_need_sequence() {
+  static_assert(Ok, "typedao::elements: needs an array or set member (std::vector, std::set). Apply the rule "
+                    "to the member itself.");
+  return Ok;
+}
 template <class Entity, auto Member, bool Ok = false>
 constexpr bool distinct_types_differ() {
   static_assert(Ok, "typedao::distinct: the members must have the same type (this one differs from the first). "
@@ -132,14 +138,47 @@ enum class rule_fit {
   needs_length,
   needs_string,
   needs_sequence,
-  bad_predicate
+  bad_predicate,
+  elements_need_sequence
 };
+
+// Rules that mean nothing for a whole array or set and so apply to each element of one.
+template <class R>
+inline constexpr bool applies_to_elements_v = R::name == "one_of" || R::name == "not_one_of" || R::name == "gt" ||
+                                              R::name == "between" || R::name == "starts_with" ||
+                                              R::name == "match" || R::name == "not_match";
+
+// Whether rule R on a value of type V (unwrapped) is checked element by element, and the rule
+// each element gets.
+template <class V, class R>
+constexpr bool elementwise() {
+  if constexpr (is_rule_elements<R>::value)
+    return true;
+  else if constexpr (is_mixed_values<R>::value || std::is_same_v<R, rule_required> ||
+                     std::is_same_v<R, rule_absent> || std::is_same_v<R, rule_immutable>)
+    return false;
+  else
+    return element_range<V> && applies_to_elements_v<R>;
+}
+template <class R>
+constexpr const auto& element_rule(const R& r) {
+  if constexpr (is_rule_elements<R>::value)
+    return r.rule;
+  else
+    return r;
+}
+template <class R>
+using element_rule_t = std::remove_cvref_t<decltype(element_rule(std::declval<const R&>()))>;
 
 template <class MT, class R>
 constexpr rule_fit rule_fit_of() {
   using V = unwrap_optional_t<MT>;
   if constexpr (is_mixed_values<R>::value) {
     return rule_fit::mixed_values;
+  } else if constexpr (is_rule_elements<R>::value && !element_range<V>) {
+    return rule_fit::elements_need_sequence;
+  } else if constexpr (elementwise<V, R>()) {
+    return rule_fit_of<typename V::value_type, element_rule_t<R>>();
   } else if constexpr (std::is_same_v<R, rule_required> || std::is_same_v<R, rule_absent>) {
     return is_optional<MT>::value || is_text_v<V> || sized_range<V> ? rule_fit::ok : rule_fit::required_type;
   } else if constexpr (std::is_same_v<R, rule_immutable>) {
@@ -197,6 +236,8 @@ constexpr bool check_rule() {
     return rule_needs_string<Entity, Member, R>();
   else if constexpr (f == rule_fit::needs_sequence)
     return rule_needs_sequence<Entity, Member, R>();
+  else if constexpr (f == rule_fit::elements_need_sequence)
+    return rule_elements_need_sequence<Entity, Member, R>();
   else
     return rule_bad_predicate<Entity, Member, R>();
 }
@@ -344,7 +385,7 @@ std::string rule_message(const V& v, const R& r) {
   } else if constexpr (R::name == "starts_with") {
     return "should start with: " + std::string(r.prefix);
   } else if constexpr (R::name == "match" || R::name == "not_match") {
-    return "invalid value: " + std::string(v);
+    return "invalid value: " + echoed(v);
   } else if constexpr (R::name == "contains") {
     return "expected to contain: " + rule_text(r.value);
   } else if constexpr (R::name == "custom") {
@@ -369,6 +410,10 @@ std::optional<std::string> check_field_rule(const MT& v, const R& r) {
   } else if constexpr (is_optional<MT>::value) {
     if (!v) return std::nullopt;
     return check_field_rule(*v, r);
+  } else if constexpr (elementwise<MT, R>()) {
+    for (const auto& e : v)
+      if (auto msg = check_field_rule(e, element_rule(r))) return msg;
+    return std::nullopt;
   } else {
     if (rule_holds(v, r)) return std::nullopt;
     return rule_message(v, r);
@@ -438,10 +483,26 @@ constexpr bool default_satisfies(const R& r) {
     const auto& v = d.*Member;
     if (!value_present(v)) return true;  // an empty default stands for "not given"
     using MT = std::remove_cvref_t<decltype(v)>;
-    if constexpr (is_optional<MT>::value) {
-      return const_rule_holds(*v, r);
+    const auto& u = [&]() -> const auto& {
+      if constexpr (is_optional<MT>::value)
+        return *v;
+      else
+        return v;
+    }();
+    using V = std::remove_cvref_t<decltype(u)>;
+    if constexpr (elementwise<V, R>()) {
+      using E = element_rule_t<R>;
+      if constexpr (std::is_same_v<E, rule_required> || std::is_same_v<E, rule_absent> ||
+                    std::is_same_v<E, rule_immutable> || E::name == "match" || E::name == "not_match" ||
+                    E::name == "custom") {
+        return true;
+      } else {
+        for (const auto& e : u)
+          if (!const_rule_holds(e, element_rule(r))) return false;
+        return true;
+      }
     } else {
-      return const_rule_holds(v, r);
+      return const_rule_holds(u, r);
     }
   }
 }
@@ -610,6 +671,25 @@ constexpr std::array<bool, model<T>::member_count> entity_rule_members() {
   return out;
 }
 
+// An element rule: every failing element, by its 1-based position ("protocols.2"). Whether one failed.
+template <class MT, class R>
+bool validate_elements(const MT& value, const R& rule, std::string_view name, std::vector<field_detail>& errs) {
+  if constexpr (is_optional<MT>::value) {
+    return value ? validate_elements(*value, rule, name, errs) : false;
+  } else {
+    bool failed = false;
+    std::size_t pos = 0;
+    for (const auto& e : value) {
+      ++pos;
+      if (auto msg = check_field_rule(e, rule)) {
+        add_problem(errs, std::string(name), pos, {}, *msg);
+        failed = true;
+      }
+    }
+    return failed;
+  }
+}
+
 // Field-rule errors for a value of member I (the first failing rule), appended to errs.
 template <class T, std::size_t I, class MT>
 void validate_member_value(const MT& value, std::vector<field_detail>& errs) {
@@ -623,7 +703,11 @@ void validate_member_value(const MT& value, std::vector<field_detail>& errs) {
                 if constexpr (std::is_same_v<std::remove_cv_t<decltype(one.member)>, std::remove_cv_t<decltype(member_d<T, I>::pointer)>> &&
                               rule_fits<member_type_t<T, I>, decltype(one.rule)>) {
                   if (failed || one.member != member_d<T, I>::pointer) return;
-                  if (auto msg = check_field_rule(value, one.rule)) {
+                  using R = std::remove_cvref_t<decltype(one.rule)>;
+                  if constexpr (elementwise<unwrap_optional_t<MT>, R>()) {
+                    if (validate_elements(value, element_rule(one.rule), model<T>::member_names[I], errs))
+                      failed = true;
+                  } else if (auto msg = check_field_rule(value, one.rule)) {
                     errs.push_back({std::string(model<T>::member_names[I]), std::move(*msg)});
                     failed = true;
                   }
