@@ -141,7 +141,7 @@ run_callgrind() {
   # The real calls need a server: run this script's inner part under pg-tmp.
   scripts/pg-tmp run -- "$0" _callgrind_real "$count"
   printf '%-28s %12s %12s %8s\n' "replayed (no server)" typedao libpq ratio
-  for op in insert select decode; do
+  for op in insert select decode decode100 page100; do
     local t p
     t=$(callgrind_one "$bin_cpu" td_cpu_loop "${op}_typedao" "$count")
     p=$(callgrind_one "$bin_cpu" td_cpu_loop "${op}_libpq" "$count")
