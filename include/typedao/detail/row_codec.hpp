@@ -104,8 +104,14 @@ std::string render(const V& v) {
 template <class V>
 void plain_parts(const V& v, std::string& path, std::vector<field_detail>& out);
 
+// Strings, booleans, uuids, integers and described enums as text (PostgreSQL's ::text form):
+// shared by the error fields' plain values and the cache keys.
 template <class V>
-std::string plain_scalar(const V& v) {
+inline constexpr bool has_scalar_text = std::is_same_v<V, std::string> || std::is_integral_v<V> ||
+                                        std::is_same_v<V, uuid> || described_enum<V>;
+
+template <class V>
+std::string scalar_text(const V& v) {
   if constexpr (std::is_same_v<V, std::string>) {
     return v;
   } else if constexpr (std::is_same_v<V, bool>) {
@@ -114,9 +120,16 @@ std::string plain_scalar(const V& v) {
     return typedao::to_string(v);
   } else if constexpr (std::is_integral_v<V>) {
     return std::to_string(v);
-  } else if constexpr (described_enum<V>) {
+  } else {
     const char* name = enumerator_name(v);
     return name ? std::string(name) : std::to_string(+static_cast<std::underlying_type_t<V>>(v));
+  }
+}
+
+template <class V>
+std::string plain_scalar(const V& v) {
+  if constexpr (has_scalar_text<V>) {
+    return scalar_text(v);
   } else {
     // Timestamps, dates and the like render as a quoted string: the plain value is inside.
     std::string s;
@@ -217,17 +230,8 @@ std::string text_of(const V& v) {
     static_assert(!is_tuple<typename V::key_type>::value,
                   "typedao::cache_key: a foreign member in a cache key must reference a single-column key.");
     return text_of(v.key());
-  } else if constexpr (std::is_same_v<V, std::string>) {
-    return v;
-  } else if constexpr (std::is_same_v<V, bool>) {
-    return v ? "true" : "false";
-  } else if constexpr (std::is_same_v<V, uuid>) {
-    return typedao::to_string(v);
-  } else if constexpr (std::is_integral_v<V>) {
-    return std::to_string(v);
-  } else if constexpr (described_enum<V>) {
-    const char* name = enumerator_name(v);
-    return name ? std::string(name) : std::to_string(+static_cast<std::underlying_type_t<V>>(v));
+  } else if constexpr (has_scalar_text<V>) {
+    return scalar_text(v);
   } else if constexpr (std::is_same_v<V, numeric>) {
     return v.str();
   } else {
