@@ -20,7 +20,7 @@ struct typedao::customize::codec<ipv4> {
   static constexpr std::string_view sql_type = "inet";
 
   // inet_send: family (2 = IPv4), netmask bits, is_cidr, address length, address bytes.
-  static void encode(const ipv4& v, typedao::detail::param_writer& w) {
+  static void encode(const ipv4& v, typedao::param_writer& w) {
     const char head[4] = {2, 32, 0, 4};
     w.append(head, 4);
     w.append(reinterpret_cast<const char*>(v.octets.data()), 4);

@@ -7,10 +7,10 @@
 /// example). A codec provides
 ///   static constexpr oid_t oid;                   // type oid sent with parameters, checked on results
 ///   static constexpr std::string_view sql_type;   // DDL type name: "bigint", "text[]"
-///   static void encode(const T& v, detail::param_writer& w);                    // may throw
+///   static void encode(const T& v, param_writer& w);                    // may throw
 ///   static const char* decode(const char* data, std::size_t n, T& out) noexcept;
 ///       // nullptr on success, else a message ("expected 4 bytes"): a string literal, or text
-///       // valid until the next decode on the same thread (detail::dynamic_message). `out` is
+///       // valid until the next decode on the same thread (dynamic_message). `out` is
 ///       // then unspecified. Never trust the bytes: check every length and every field.
 ///   static void render(const T& v, std::string& out);  // appends the value as Kong prints it
 /// and optionally
@@ -27,11 +27,11 @@
 /// typedao::numeric, enums described with BOOST_DESCRIBE_ENUM (text), std::vector<T> and
 /// std::set<T> of those (arrays). <typedao/json.hpp> adds records, maps and JSON values (jsonb).
 
-#include <typedao/detail/codec_array.hpp>
-#include <typedao/detail/codec_core.hpp>
-#include <typedao/detail/codec_enum.hpp>
-#include <typedao/detail/codec_numeric.hpp>
-#include <typedao/detail/codec_scalar.hpp>
+#include <typedao/codec/array.hpp>
+#include <typedao/codec/core.hpp>
+#include <typedao/codec/enum.hpp>
+#include <typedao/codec/numeric.hpp>
+#include <typedao/codec/scalar.hpp>
 
 #include <cstdint>
 #include <set>

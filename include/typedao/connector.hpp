@@ -5,9 +5,9 @@
 // binary rows, or a typedao::error whose `server` part carries what the database reported
 // (SQLSTATE, constraint, table, column). The DAO maps those to Kong's error codes.
 
-#include <typedao/codec.hpp>
+#include <typedao/codec/traits.hpp>
 #include <typedao/error.hpp>
-#include <typedao/sql.hpp>
+#include <typedao/sql/statement.hpp>
 
 #include <concepts>
 #include <cstddef>

@@ -53,7 +53,7 @@ struct typedao::customize::codec<netdemo::ip_address> {
   static constexpr oid_t array_oid = 1041;  // inet[]: std::vector<ip_address> works too
   static constexpr std::string_view sql_type = "inet";
 
-  static void encode(const netdemo::ip_address& v, detail::param_writer& w) {
+  static void encode(const netdemo::ip_address& v, param_writer& w) {
     const unsigned char size = v.v6 ? 16 : 4;
     const unsigned char head[4] = {static_cast<unsigned char>(v.v6 ? 3 : 2), v.prefix, 0, size};
     w.append(head, 4);

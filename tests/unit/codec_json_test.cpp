@@ -107,7 +107,7 @@ struct typedao::customize::json_mapping<json_test::point> {
   }
   static const char* from_json(const boost::json::value& in, json_test::point& out) {
     // A message built at run time, as a nested codec might (it is copied before being reused).
-    if (!in.is_string()) return typedao::detail::dynamic_message({"expected \"x,y\", not ", typedao::detail::json_kind_name(in)});
+    if (!in.is_string()) return typedao::dynamic_message({"expected \"x,y\", not ", typedao::json_kind_name(in)});
     const std::string s(in.get_string().c_str());
     const auto comma = s.find(',');
     if (comma == std::string::npos) return "expected \"x,y\"";

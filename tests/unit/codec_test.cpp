@@ -66,7 +66,7 @@ template <>
 struct typedao::customize::codec<money> {
   static constexpr oid_t oid = 790;
   static constexpr std::string_view sql_type = "money";
-  static void encode(const money& v, detail::param_writer& w) { w.append_be(v.cents); }
+  static void encode(const money& v, param_writer& w) { w.append_be(v.cents); }
   static const char* decode(const char* d, std::size_t n, money& out) noexcept {
     return codec<std::int64_t>::decode(d, n, out.cents);
   }
@@ -77,7 +77,7 @@ template <>
 struct typedao::customize::codec<missing_decode> {
   static constexpr oid_t oid = 1;
   static constexpr std::string_view sql_type = "x";
-  static void encode(const missing_decode&, detail::param_writer&) {}
+  static void encode(const missing_decode&, param_writer&) {}
   static void render(const missing_decode&, std::string&) {}
 };
 
@@ -85,7 +85,7 @@ template <>
 struct typedao::customize::codec<throwing_decode> {
   static constexpr oid_t oid = 1;
   static constexpr std::string_view sql_type = "x";
-  static void encode(const throwing_decode&, detail::param_writer&) {}
+  static void encode(const throwing_decode&, param_writer&) {}
   static const char* decode(const char*, std::size_t, throwing_decode&) { return nullptr; }  // not noexcept
   static void render(const throwing_decode&, std::string&) {}
 };

@@ -1,4 +1,4 @@
-// Page offset tokens (detail/offset_token.hpp) without a database: round trips for uuid, integer,
+// Page offset tokens (dao/offset_token.hpp) without a database: round trips for uuid, integer,
 // string and composite keys, the URL-safe alphabet, and every reason a token is refused.
 //
 //   base64url( 't' '1' | fingerprint u64 BE | count u8 | (length u32 BE | binary key column)* )

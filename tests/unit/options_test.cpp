@@ -2,7 +2,7 @@
 // INVALID_OPTIONS message formats of option_errors, and the checks check_ttl and
 // check_page_options apply.
 
-#include <typedao/options.hpp>
+#include <typedao/dao/options.hpp>
 
 #include <catch2/catch.hpp>
 

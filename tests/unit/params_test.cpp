@@ -1,4 +1,4 @@
-#include <typedao/detail/params.hpp>
+#include <typedao/codec/params.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -10,7 +10,7 @@
 #include <string_view>
 
 using typedao::detail::param_set;
-using typedao::detail::param_writer;
+using typedao::param_writer;
 
 namespace {
 

@@ -1,4 +1,4 @@
-// Schema rules without a database (rules.hpp, regex.hpp, detail/validate.hpp): every field rule's
+// Schema rules without a database (rules.hpp, regex.hpp, schema/validate.hpp): every field rule's
 // pass and fail cases with Kong's exact message, NULL and empty-string handling, one message per
 // member, every entity rule, entity rules skipped over invalid members, the order of the report
 // and the SCHEMA_VIOLATION message formats (detail::schema_violation_in_order).

@@ -1,7 +1,10 @@
 #ifndef TYPEDAO_DETAIL_BASE64_HPP
 #define TYPEDAO_DETAIL_BASE64_HPP
 
-// URL-safe base64 without padding (RFC 4648 §5), for page offsets that travel in URLs.
+// Base64 (RFC 4648), one implementation for both uses: the standard padded alphabet for bytea
+// values in JSON (§4) and the URL-safe unpadded one for page offsets that travel in URLs (§5).
+// Decoding is strict in both: only the alphabet, no whitespace, padding exactly as the form
+// requires, and unused trailing bits zero, so each byte string has exactly one accepted text.
 
 #include <cstdint>
 #include <optional>
@@ -10,60 +13,79 @@
 
 namespace typedao::detail {
 
-inline constexpr char base64url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+struct base64_form {
+  const char* alphabet;  // 64 characters
+  bool padded;
+};
+inline constexpr base64_form base64_standard{"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true};
+inline constexpr base64_form base64_url{"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false};
 
-inline std::string base64url_encode(std::string_view in) {
+// `in` is any contiguous range of bytes (char or std::byte).
+template <class Bytes>
+std::string base64_encode(const Bytes& in, const base64_form& f) {
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  const std::size_t n = in.size();
   std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
+  out.reserve((n + 2) / 3 * 4);
   std::size_t i = 0;
-  auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(in[k])); };
-  for (; i + 3 <= in.size(); i += 3) {
-    std::uint32_t v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
-    out += base64url_alphabet[v >> 18 & 63];
-    out += base64url_alphabet[v >> 12 & 63];
-    out += base64url_alphabet[v >> 6 & 63];
-    out += base64url_alphabet[v & 63];
+  for (; i + 3 <= n; i += 3) {
+    const std::uint32_t v = std::uint32_t{p[i]} << 16 | std::uint32_t{p[i + 1]} << 8 | p[i + 2];
+    out += f.alphabet[v >> 18 & 63];
+    out += f.alphabet[v >> 12 & 63];
+    out += f.alphabet[v >> 6 & 63];
+    out += f.alphabet[v & 63];
   }
-  if (in.size() - i == 1) {
-    std::uint32_t v = byte(i) << 16;
-    out += base64url_alphabet[v >> 18 & 63];
-    out += base64url_alphabet[v >> 12 & 63];
-  } else if (in.size() - i == 2) {
-    std::uint32_t v = byte(i) << 16 | byte(i + 1) << 8;
-    out += base64url_alphabet[v >> 18 & 63];
-    out += base64url_alphabet[v >> 12 & 63];
-    out += base64url_alphabet[v >> 6 & 63];
+  if (n - i == 1) {
+    const std::uint32_t v = std::uint32_t{p[i]} << 16;
+    out += f.alphabet[v >> 18 & 63];
+    out += f.alphabet[v >> 12 & 63];
+    if (f.padded) out += "==";
+  } else if (n - i == 2) {
+    const std::uint32_t v = std::uint32_t{p[i]} << 16 | std::uint32_t{p[i + 1]} << 8;
+    out += f.alphabet[v >> 18 & 63];
+    out += f.alphabet[v >> 12 & 63];
+    out += f.alphabet[v >> 6 & 63];
+    if (f.padded) out += '=';
   }
   return out;
 }
 
-// Strict: only the URL-safe alphabet, no padding, no whitespace, and unused trailing bits zero
-// (so each byte string has exactly one accepted encoding).
-inline std::optional<std::string> base64url_decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-  };
-  if (in.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(in.size() / 4 * 3 + 2);
+// Appends the decoded bytes to `out` (a container of char or std::byte); false when `in` is not
+// exactly one accepted text of form `f` (then `out` holds a prefix: callers discard it).
+template <class Out>
+bool base64_decode(std::string_view in, const base64_form& f, Out& out) {
+  if (f.padded) {
+    if (in.size() % 4 != 0) return false;
+    std::size_t pad = 0;
+    while (pad < 2 && pad < in.size() && in[in.size() - 1 - pad] == '=') ++pad;
+    in.remove_suffix(pad);
+  }
+  if (in.size() % 4 == 1) return false;
+  int value[256];
+  for (int& v : value) v = -1;
+  for (int k = 0; k < 64; ++k) value[static_cast<unsigned char>(f.alphabet[k])] = k;
+  using byte_type = typename Out::value_type;
   std::uint32_t acc = 0;
   int bits = 0;
   for (char c : in) {
-    int v = value(c);
-    if (v < 0) return std::nullopt;
+    const int v = value[static_cast<unsigned char>(c)];
+    if (v < 0) return false;
     acc = (acc << 6 | static_cast<std::uint32_t>(v)) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out += static_cast<char>(acc >> bits & 0xff);
+      out.push_back(static_cast<byte_type>(acc >> bits & 0xff));
     }
   }
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return bits == 0 || (acc & ((1u << bits) - 1)) == 0;
+}
+
+inline std::string base64url_encode(std::string_view in) { return base64_encode(in, base64_url); }
+
+inline std::optional<std::string> base64url_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size() / 4 * 3 + 2);
+  if (!base64_decode(in, base64_url, out)) return std::nullopt;
   return out;
 }
 

@@ -6,7 +6,6 @@
 
 #include <typedao/connector.hpp>
 #include <typedao/error.hpp>
-#include <typedao/sql.hpp>
 
 #include <libpq-fe.h>
 

@@ -1,8 +1,9 @@
-#ifndef TYPEDAO_DETAIL_CODEC_RENDER_HPP
-#define TYPEDAO_DETAIL_CODEC_RENDER_HPP
+#ifndef TYPEDAO_CODEC_RENDER_HPP
+#define TYPEDAO_CODEC_RENDER_HPP
 
 // Values as Kong's error messages print them (Penlight's pretty writer over Lua values).
 
+#include <typedao/detail/calendar.hpp>
 #include <typedao/detail/utf8.hpp>
 
 #include <charconv>
@@ -91,27 +92,6 @@ void render_float(Float v, std::string& out) {
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general);
   out.append(buf, r.ptr);
-}
-
-struct civil_date {
-  std::int64_t year;
-  unsigned month;  // 1..12
-  unsigned day;    // 1..31
-};
-
-// Days since 1970-01-01 to a proleptic Gregorian date, for every int64 microsecond timestamp
-// (Howard Hinnant's civil_from_days, in 64 bits).
-constexpr civil_date civil_from_days(std::int64_t z) noexcept {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<std::uint64_t>(z - era * 146097);
-  const std::uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::uint64_t mp = (5 * doy + 2) / 153;
-  const auto d = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
-  const auto m = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
-  return {y, m, d};
 }
 
 inline void put_digits(std::string& out, std::uint64_t v, int width) {

@@ -1,10 +1,17 @@
-#ifndef TYPEDAO_DETAIL_CODEC_TRAITS_HPP
-#define TYPEDAO_DETAIL_CODEC_TRAITS_HPP
+#ifndef TYPEDAO_CODEC_TRAITS_HPP
+#define TYPEDAO_CODEC_TRAITS_HPP
+
+// The smallest vocabulary of the codec layer: type oids and std::optional unwrapping.
 
 #include <optional>
 #include <type_traits>
 
-namespace typedao::detail {
+namespace typedao {
+
+/// A PostgreSQL type oid (libpq's Oid).
+using oid_t = unsigned int;
+
+namespace detail {
 
 // std::optional<T> members are nullable columns of codec<T>; the DAO unwraps them itself.
 template <class T>
@@ -25,6 +32,7 @@ struct unwrap_optional<std::optional<T>> {
 template <class T>
 using unwrap_optional_t = typename unwrap_optional<T>::type;
 
-}  // namespace typedao::detail
+}  // namespace detail
+}  // namespace typedao
 
 #endif

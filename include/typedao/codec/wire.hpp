@@ -1,5 +1,5 @@
-#ifndef TYPEDAO_DETAIL_CODEC_WIRE_HPP
-#define TYPEDAO_DETAIL_CODEC_WIRE_HPP
+#ifndef TYPEDAO_CODEC_WIRE_HPP
+#define TYPEDAO_CODEC_WIRE_HPP
 
 #include <bit>
 #include <cstddef>

@@ -1,11 +1,11 @@
-#ifndef TYPEDAO_DETAIL_PARAMS_HPP
-#define TYPEDAO_DETAIL_PARAMS_HPP
+#ifndef TYPEDAO_CODEC_PARAMS_HPP
+#define TYPEDAO_CODEC_PARAMS_HPP
 
 // The binary parameter buffer handed to libpq's PQexecPrepared (values, lengths, formats).
 // Codecs write through a param_writer; small values are copied into an inline buffer so the
 // common statement allocates nothing, strings are referenced in place.
 
-#include <typedao/detail/codec_wire.hpp>
+#include <typedao/codec/wire.hpp>
 
 #include <array>
 #include <cassert>
@@ -15,8 +15,10 @@
 #include <cstring>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 
-namespace typedao::detail {
+namespace typedao {
+namespace detail {
 
 inline constexpr std::size_t param_inline_capacity = 512;
 inline constexpr std::size_t param_max_length = static_cast<std::size_t>(INT_MAX);
@@ -27,6 +29,20 @@ class param_buffer {
   param_buffer() noexcept = default;
   param_buffer(const param_buffer&) = delete;
   param_buffer& operator=(const param_buffer&) = delete;
+  // Moving copies the used inline bytes or takes the heap block (operations are values).
+  param_buffer(param_buffer&& o) noexcept : size_(o.size_) {
+    if (o.heap_ != nullptr) {
+      heap_ = data_ = o.heap_;
+      cap_ = o.cap_;
+      o.heap_ = nullptr;
+      o.data_ = o.inline_;
+      o.cap_ = param_inline_capacity;
+    } else if (size_ != 0) {
+      std::memcpy(inline_, o.inline_, size_);
+    }
+    o.size_ = 0;
+  }
+  param_buffer& operator=(param_buffer&&) = delete;
   ~param_buffer() { delete[] heap_; }
 
   char* data() noexcept { return data_; }
@@ -71,40 +87,43 @@ class param_buffer {
 // Marks a parameter whose bytes are not (or not yet) in the owned buffer.
 inline constexpr std::size_t param_not_owned = SIZE_MAX;
 
-// Writes ONE parameter. The last of set_null / set_ref / a run of append calls wins; a writer
-// that is never used yields an empty (zero-length, non-NULL) value.
+}  // namespace detail
+
+/// Writes ONE parameter: what a codec's encode() receives (customize::codec<T>::encode(v, w)).
+/// The last of set_null / set_ref / a run of append calls wins; a writer that is never used
+/// yields an empty (zero-length, non-NULL) value.
 class param_writer {
  public:
-  param_writer(param_buffer& buf, const char*& value, int& length, std::size_t& offset) noexcept
+  param_writer(detail::param_buffer& buf, const char*& value, int& length, std::size_t& offset) noexcept
       : buf_(&buf), value_(&value), length_(&length), offset_(&offset) {}
 
   /// SQL NULL.
   void set_null() noexcept {
     *value_ = nullptr;
     *length_ = 0;
-    *offset_ = param_not_owned;
+    *offset_ = detail::param_not_owned;
   }
 
   /// Zero copy: the n bytes at data must stay alive and unchanged until the statement ran.
   /// Throws std::length_error when n > INT_MAX (libpq lengths are int).
   void set_ref(const char* data, std::size_t n) {
-    if (n > param_max_length) throw std::length_error("typedao: parameter longer than INT_MAX bytes");
+    if (n > detail::param_max_length) throw std::length_error("typedao: parameter longer than INT_MAX bytes");
     *value_ = data != nullptr ? data : "";  // a null pointer would mean SQL NULL
     *length_ = static_cast<int>(n);
-    *offset_ = param_not_owned;
+    *offset_ = detail::param_not_owned;
   }
 
   /// Copies n bytes into the set's storage, after what this writer appended before.
   /// Throws std::length_error when the value would exceed INT_MAX bytes, std::bad_alloc.
   void append(const void* data, std::size_t n) {
-    if (*offset_ == param_not_owned) {
+    if (*offset_ == detail::param_not_owned) {
       *offset_ = buf_->size();
       *value_ = nullptr;
       *length_ = 0;
     }
     // Writers must be used one after the other: a value's bytes are contiguous.
     assert(*offset_ + static_cast<std::size_t>(*length_) == buf_->size());
-    if (n > param_max_length - static_cast<std::size_t>(*length_))
+    if (n > detail::param_max_length - static_cast<std::size_t>(*length_))
       throw std::length_error("typedao: parameter longer than INT_MAX bytes");
     buf_->append(data, n);
     *length_ += static_cast<int>(n);
@@ -113,13 +132,13 @@ class param_writer {
   /// Appends n uninitialised bytes and returns where they start; the caller fills them before
   /// the next append. Same limits and exceptions as append.
   char* extend(std::size_t n) {
-    if (*offset_ == param_not_owned) {
+    if (*offset_ == detail::param_not_owned) {
       *offset_ = buf_->size();
       *value_ = nullptr;
       *length_ = 0;
     }
     assert(*offset_ + static_cast<std::size_t>(*length_) == buf_->size());
-    if (n > param_max_length - static_cast<std::size_t>(*length_))
+    if (n > detail::param_max_length - static_cast<std::size_t>(*length_))
       throw std::length_error("typedao: parameter longer than INT_MAX bytes");
     char* p = buf_->extend(n);
     *length_ += static_cast<int>(n);
@@ -133,12 +152,12 @@ class param_writer {
                   "typedao::param_writer::append_be: needs an integer type. Convert the value first.");
     using U = std::make_unsigned_t<Int>;
     auto u = static_cast<U>(v);
-    if constexpr (sizeof(U) > 1) u = network_order(u);
+    if constexpr (sizeof(U) > 1) u = detail::network_order(u);
     append(&u, sizeof(Int));
   }
 
  private:
-  param_buffer* buf_;
+  detail::param_buffer* buf_;
   const char** value_;
   int* length_;
   std::size_t* offset_;
@@ -147,6 +166,8 @@ class param_writer {
 // The parameters of one statement execution. Neither copyable nor movable: values() may point
 // into the object itself. Lifecycle: writer(0..N-1) in order, finish(), then hand values(),
 // lengths() and formats() to libpq; clear() makes it reusable (keeping grown storage).
+namespace detail {
+
 template <std::size_t N>
 class param_set {
   static_assert(N <= static_cast<std::size_t>(INT_MAX), "typedao: too many statement parameters.");
@@ -161,6 +182,14 @@ class param_set {
   }
   param_set(const param_set&) = delete;
   param_set& operator=(const param_set&) = delete;
+  // Owned values are re-pointed at the new buffer; referenced ones (set_ref) keep pointing at
+  // the caller's bytes.
+  param_set(param_set&& o) noexcept
+      : buf_(std::move(o.buf_)), values_(o.values_), lengths_(o.lengths_), offsets_(o.offsets_) {
+    for (std::size_t i = 0; i < N; ++i)
+      if (offsets_[i] != param_not_owned && values_[i] != nullptr) values_[i] = buf_.data() + offsets_[i];
+  }
+  param_set& operator=(param_set&&) = delete;
 
   param_writer writer(std::size_t index) noexcept {
     assert(index < N);
@@ -207,6 +236,7 @@ class param_set {
   std::array<std::size_t, N> offsets_;
 };
 
-}  // namespace typedao::detail
+}  // namespace detail
+}  // namespace typedao
 
 #endif

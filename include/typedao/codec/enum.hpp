@@ -1,10 +1,10 @@
-#ifndef TYPEDAO_DETAIL_CODEC_ENUM_HPP
-#define TYPEDAO_DETAIL_CODEC_ENUM_HPP
+#ifndef TYPEDAO_CODEC_ENUM_HPP
+#define TYPEDAO_CODEC_ENUM_HPP
 
 // Enums described with BOOST_DESCRIBE_ENUM, stored as text (the enumerator's name).
 // Include <typedao/codec.hpp>, not this header.
 
-#include <typedao/detail/codec_core.hpp>
+#include <typedao/codec/core.hpp>
 
 #include <boost/describe/enum.hpp>
 #include <boost/describe/enumerators.hpp>
@@ -75,7 +75,7 @@ struct codec<E> {
   static constexpr oid_t array_oid = 1009;
   static constexpr std::string_view sql_type = "text";
 
-  static void encode(const E& v, detail::param_writer& w) {
+  static void encode(const E& v, param_writer& w) {
     const char* name = detail::enumerator_name(v);
     if (!name) throw std::invalid_argument("typedao: enum value is not one of its described enumerators");
     w.set_ref(name, std::strlen(name));
@@ -85,7 +85,7 @@ struct codec<E> {
     const std::string_view s(n == 0 ? "" : data, n);
     if (detail::enumerator_from_name(s, out)) return nullptr;
     try {
-      return detail::dynamic_message({"unknown enumerator ", detail::quote_for_message(s)});
+      return dynamic_message({"unknown enumerator ", detail::quote_for_message(s)});
     } catch (...) {
       return "unknown enumerator";
     }

@@ -1,5 +1,5 @@
-#ifndef TYPEDAO_DETAIL_OFFSET_TOKEN_HPP
-#define TYPEDAO_DETAIL_OFFSET_TOKEN_HPP
+#ifndef TYPEDAO_DAO_OFFSET_TOKEN_HPP
+#define TYPEDAO_DAO_OFFSET_TOKEN_HPP
 
 // Page offsets: an opaque URL-safe token holding the last key of a page and a fingerprint of the
 // query that minted it (entity, foreign-key filter and its value, tag filter), so a token from
@@ -8,8 +8,8 @@
 //   base64url( 't' '1' | fingerprint u64 BE | count u8 | (length u32 BE | binary key column)* )
 
 #include <typedao/detail/base64.hpp>
-#include <typedao/detail/params.hpp>
-#include <typedao/detail/row_codec.hpp>
+#include <typedao/codec/params.hpp>
+#include <typedao/dao/rows.hpp>
 #include <typedao/entity.hpp>
 
 #include <cstdint>

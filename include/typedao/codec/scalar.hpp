@@ -1,10 +1,10 @@
-#ifndef TYPEDAO_DETAIL_CODEC_SCALAR_HPP
-#define TYPEDAO_DETAIL_CODEC_SCALAR_HPP
+#ifndef TYPEDAO_CODEC_SCALAR_HPP
+#define TYPEDAO_CODEC_SCALAR_HPP
 
 // Built-in scalar codecs: boolean, smallint, integer, bigint, real, double precision, text,
 // bytea, uuid, timestamptz, date. Include <typedao/codec.hpp>, not this header.
 
-#include <typedao/detail/codec_core.hpp>
+#include <typedao/codec/core.hpp>
 #include <typedao/types.hpp>
 
 #include <bit>
@@ -75,7 +75,7 @@ struct codec<bool> {
   static constexpr oid_t oid = 16;
   static constexpr oid_t array_oid = 1000;
   static constexpr std::string_view sql_type = "boolean";
-  static void encode(const bool& v, detail::param_writer& w) {
+  static void encode(const bool& v, param_writer& w) {
     const char b = v ? 1 : 0;
     w.append(&b, 1);
   }
@@ -134,7 +134,7 @@ struct codec<std::string> {
   static constexpr oid_t oid = 25;
   static constexpr oid_t array_oid = 1009;
   static constexpr std::string_view sql_type = "text";
-  static void encode(const std::string& v, detail::param_writer& w) { w.set_ref(v.data(), v.size()); }
+  static void encode(const std::string& v, param_writer& w) { w.set_ref(v.data(), v.size()); }
   static const char* decode(const char* data, std::size_t n, std::string& out) noexcept {
     try {
       if (n == 0) out.clear();
@@ -154,7 +154,7 @@ struct codec<bytes> {
   static constexpr oid_t oid = 17;
   static constexpr oid_t array_oid = 1001;
   static constexpr std::string_view sql_type = "bytea";
-  static void encode(const bytes& v, detail::param_writer& w) {
+  static void encode(const bytes& v, param_writer& w) {
     w.set_ref(reinterpret_cast<const char*>(v.data()), v.size());
   }
   static const char* decode(const char* data, std::size_t n, bytes& out) noexcept {
@@ -188,7 +188,7 @@ struct codec<uuid> {
   static constexpr oid_t oid = 2950;
   static constexpr oid_t array_oid = 2951;
   static constexpr std::string_view sql_type = "uuid";
-  static void encode(const uuid& v, detail::param_writer& w) { w.append(v.data, 16); }
+  static void encode(const uuid& v, param_writer& w) { w.append(v.data, 16); }
   static const char* decode(const char* data, std::size_t n, uuid& out) noexcept {
     if (n != 16) return "expected 16 bytes";
     std::memcpy(out.data, data, 16);
@@ -219,7 +219,7 @@ struct codec<timestamp> {
     return us - detail::pg_epoch_us;
   }
 
-  static void encode(const timestamp& v, detail::param_writer& w) { w.append_be(to_pg(v)); }
+  static void encode(const timestamp& v, param_writer& w) { w.append_be(to_pg(v)); }
 
   static const char* decode(const char* data, std::size_t n, timestamp& out) noexcept {
     if (n != 8) return "expected 8 bytes";
@@ -272,7 +272,7 @@ struct codec<date> {
     return static_cast<std::int32_t>(days - detail::pg_epoch_days);
   }
 
-  static void encode(const date& v, detail::param_writer& w) { w.append_be(to_pg(v)); }
+  static void encode(const date& v, param_writer& w) { w.append_be(to_pg(v)); }
 
   static const char* decode(const char* data, std::size_t n, date& out) noexcept {
     if (n != 4) return "expected 4 bytes";

@@ -1,10 +1,10 @@
-#ifndef TYPEDAO_DETAIL_CODEC_NUMERIC_HPP
-#define TYPEDAO_DETAIL_CODEC_NUMERIC_HPP
+#ifndef TYPEDAO_CODEC_NUMERIC_HPP
+#define TYPEDAO_CODEC_NUMERIC_HPP
 
 // typedao::numeric (PostgreSQL's arbitrary-precision numeric) and its binary codec.
 // Include <typedao/codec.hpp>, not this header.
 
-#include <typedao/detail/codec_core.hpp>
+#include <typedao/codec/core.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -221,7 +221,7 @@ struct codec<numeric> {
   static constexpr std::uint16_t sign_pinf = 0xD000;
   static constexpr std::uint16_t sign_ninf = 0xF000;
 
-  static void encode(const numeric& v, detail::param_writer& w) {
+  static void encode(const numeric& v, param_writer& w) {
     const std::string& t = v.text_;
     auto header = [&](std::uint16_t ndigits, std::int16_t weight, std::uint16_t sign, std::uint16_t dscale) {
       unsigned char h[8];

@@ -1,14 +1,14 @@
-#ifndef TYPEDAO_DETAIL_CODEC_CORE_HPP
-#define TYPEDAO_DETAIL_CODEC_CORE_HPP
+#ifndef TYPEDAO_CODEC_CORE_HPP
+#define TYPEDAO_CODEC_CORE_HPP
 
 // The codec customisation point itself: the primary template, the has_codec concept, the
 // compile-time checks of a user codec, and helpers shared by the built-in codecs.
 // Include <typedao/codec.hpp>, not this header.
 
-#include <typedao/detail/codec_render.hpp>
-#include <typedao/detail/codec_traits.hpp>
-#include <typedao/detail/codec_wire.hpp>
-#include <typedao/detail/params.hpp>
+#include <typedao/codec/render.hpp>
+#include <typedao/codec/traits.hpp>
+#include <typedao/codec/wire.hpp>
+#include <typedao/codec/params.hpp>
 
 #include <concepts>
 #include <cstddef>
@@ -24,9 +24,6 @@
 
 namespace typedao {
 
-/// A PostgreSQL type oid (libpq's Oid).
-using oid_t = unsigned int;
-
 namespace customize {
 /// Primary template, left undefined: specialise it for your own types.
 template <class T>
@@ -35,7 +32,7 @@ struct codec;
 
 /// True when customize::codec<T> is complete and has every required member (see codec.hpp).
 template <class T>
-concept has_codec = requires(const T& cv, T& v, detail::param_writer& w, const char* p,
+concept has_codec = requires(const T& cv, T& v, param_writer& w, const char* p,
                              std::size_t n, std::string& s) {
   typename std::integral_constant<oid_t, customize::codec<T>::oid>;
   typename std::integral_constant<std::size_t, std::string_view{customize::codec<T>::sql_type}.size()>;
@@ -51,6 +48,21 @@ concept has_array_codec = has_codec<T> && requires {
   typename std::integral_constant<oid_t, customize::codec<T>::array_oid>;
 };
 
+/// For codecs: a decode message built at run time, kept in a per-thread buffer, valid until the next
+/// call on this thread (the DAO copies it at once). Never throws: "out of memory" instead.
+/// A part may itself be an earlier dynamic message (a nested codec's): built aside, then swapped in.
+inline const char* dynamic_message(std::initializer_list<std::string_view> parts) noexcept {
+  thread_local std::string buf;
+  try {
+    std::string text;
+    for (auto p : parts) text.append(p);
+    buf.swap(text);
+    return buf.c_str();
+  } catch (...) {
+    return "out of memory";
+  }
+}
+
 namespace detail {
 
 // ---- optional codec members -------------------------------------------------------------------
@@ -65,23 +77,6 @@ template <class T>
 concept has_codec_check = requires(const T& v, check_reporter_archetype r) {
   customize::codec<T>::check(v, r);
 };
-
-// ---- decode messages --------------------------------------------------------------------------
-
-// A decode message that is built at run time: kept in a per-thread buffer, valid until the next
-// call on this thread (the DAO copies it at once). Never throws: "out of memory" instead.
-// A part may itself be an earlier dynamic message (a nested codec's): built aside, then swapped in.
-inline const char* dynamic_message(std::initializer_list<std::string_view> parts) noexcept {
-  thread_local std::string buf;
-  try {
-    std::string text;
-    for (auto p : parts) text.append(p);
-    buf.swap(text);
-    return buf.c_str();
-  } catch (...) {
-    return "out of memory";
-  }
-}
 
 // Up to `max` bytes of server data for a message, printed as a Lua string literal.
 inline std::string quote_for_message(std::string_view s, std::size_t max = 64) {
@@ -113,7 +108,7 @@ constexpr bool check_codec() {
        "`static constexpr std::string_view sql_type = \"...\";`.");
     static_assert(requires(const T& v, param_writer& w) { customize::codec<T>::encode(v, w); },
                   "typedao::codec: codec<T>::encode is missing. Declare "
-                  "`static void encode(const T&, typedao::detail::param_writer&);`.");
+                  "`static void encode(const T&, typedao::param_writer&);`.");
     static_assert(requires(const char* p, std::size_t n, T& v) {
       { customize::codec<T>::decode(p, n, v) } noexcept -> std::same_as<const char*>;
     }, "typedao::codec: codec<T>::decode is missing or not noexcept. Declare "

@@ -1,13 +1,16 @@
-#ifndef TYPEDAO_DETAIL_ERROR_MAP_HPP
-#define TYPEDAO_DETAIL_ERROR_MAP_HPP
+#ifndef TYPEDAO_DAO_ERRORS_HPP
+#define TYPEDAO_DAO_ERRORS_HPP
 
-// Server error -> Kong's error. The entity's constraint names and members are plain constant
-// data (error_table_v<T>), so one non-template function maps the errors of every entity and
-// every operation: a translation unit compiles it once, not once per entity and call site.
+// Every error the DAO returns, built in one place: Kong's codes and messages for a failed check
+// (invalid key, invalid size, invalid offset...), for a result that is not what the statement must
+// return, and for a server error (error_table_v<T>: the entity's constraint names and members as
+// plain constant data, so one non-template function maps the errors of every entity and call).
 
 #include <typedao/entity.hpp>
-#include <typedao/detail/row_codec.hpp>
+#include <typedao/connector.hpp>
 #include <typedao/error.hpp>
+#include <typedao/schema/validate.hpp>
+#include <typedao/schema/values.hpp>
 #include <typedao/sql.hpp>
 
 #include <array>
@@ -18,6 +21,8 @@
 #include <vector>
 
 namespace typedao::detail {
+
+// ---- server errors --------------------------------------------------------------------------
 
 // What map_server_error needs to know about an entity.
 struct error_table {
@@ -176,6 +181,105 @@ TYPEDAO_COLD inline error map_server_error(error e, const error_table& t,
   }
   return e;
 }
+
+// ---- checks that failed before anything was sent ----------------------------------------------
+
+// One SCHEMA_VIOLATION for an entity's problems, in the report's order.
+template <class T>
+error schema_violation_of(std::vector<field_detail> errs) {
+  order_problems<T>(errs);
+  return schema_violation_in_order(std::move(errs));
+}
+
+
+TYPEDAO_COLD inline error invalid_primary_key(std::vector<field_detail> errs) {
+  std::string msg = "invalid primary key: '" + render_table(errs) + "'";
+  // render_table quotes nothing: Kong prints the messages as strings.
+  std::vector<field_detail> quoted = errs;
+  for (auto& q : quoted) q.value = "\"" + q.value + "\"";
+  msg = "invalid primary key: '" + render_table(std::move(quoted)) + "'";
+  return make_error(error_code::invalid_primary_key, std::move(msg), std::move(errs));
+}
+
+// INVALID_FOREIGN_KEY for a parent key that cannot be sent.
+TYPEDAO_COLD inline error invalid_foreign_key(std::vector<field_detail> errs) {
+  std::vector<field_detail> quoted = errs;
+  for (auto& q : quoted) q.value = "\"" + q.value + "\"";
+  return make_error(error_code::invalid_foreign_key, "invalid foreign key: '" + render_table(std::move(quoted)) + "'",
+                    std::move(errs));
+}
+
+// INVALID_UNIQUE for a unique member's value that cannot be sent.
+TYPEDAO_COLD inline error invalid_unique(std::string_view member, std::vector<field_detail> errs) {
+  std::string msg = "invalid unique " + std::string(member) + ": " + errs.front().value;
+  return make_error(error_code::invalid_unique, std::move(msg), std::move(errs));
+}
+
+// NOT_FOUND for a primary key.
+template <class T>
+TYPEDAO_COLD error not_found_by_key(const key_t<T>& k) {
+  std::string msg = "could not find the entity with primary key '" + render_table(key_fields<T>(k)) + "'";
+  return make_error(error_code::not_found, std::move(msg), key_plain_fields<T>(k));
+}
+
+// NOT_FOUND for a unique member's value (update_by).
+TYPEDAO_COLD inline error not_found_by_member(std::string_view member, shown_value shown) {
+  std::vector<field_detail> fields;
+  add_plain(fields, member, shown);
+  return make_error(error_code::not_found,
+                    "could not find the entity with '" + render_table({{std::string(member), shown.text}}) + "'",
+                    std::move(fields));
+}
+
+// ---- results that are not what the statement returns ----------------------------------------
+
+// Why the result does not have the entity's shape (DATABASE_ERROR). One plain function for every
+// entity: only the loop that finds the column is per entity.
+TYPEDAO_COLD inline error shape_error_of(std::size_t want_count, int got_count,
+                                                            const column_info* col, oid_t got_oid) {
+  if (got_count != static_cast<int>(want_count))
+    return make_error(error_code::database_error, "unexpected result shape: expected " + std::to_string(want_count) +
+                                                      " columns, got " + std::to_string(got_count));
+  if (col)
+    return make_error(error_code::database_error,
+                      "column '" + std::string(col->name) + "' has type oid " + std::to_string(got_oid) +
+                          ", expected " + std::to_string(col->oid) + " (" + std::string(col->sql_type) +
+                          "); migrate the table");
+  return make_error(error_code::database_error, "unexpected result shape");
+}
+
+template <class T, row_set R>
+error shape_error(const R& rows) {
+  using MT = model<T>;
+  const int got = rows.column_count();
+  if (got == static_cast<int>(MT::column_count))
+    for (std::size_t c = 0; c < MT::column_count; ++c)
+      if (rows.column_type(static_cast<int>(c)) != MT::columns[c].oid)
+        return shape_error_of(MT::column_count, got, &MT::columns[c], rows.column_type(static_cast<int>(c)));
+  return shape_error_of(MT::column_count, got, nullptr, 0);
+}
+
+
+// A write that returned no row although it always should (INSERT ... RETURNING): a rule or a
+// trigger on the table skipped it.
+TYPEDAO_COLD inline error no_row_error(std::string_view statement) {
+  return make_error(error_code::database_error,
+                    std::string(statement) + " returned no row (a rule or trigger on the table skipped it)");
+}
+
+// The DATABASE_ERROR for a failed decode_row_into.
+TYPEDAO_COLD inline error decode_error_of(std::string_view column, std::string_view table,
+                                                             const char* err) {
+  return make_error(error_code::database_error,
+                    "could not decode column '" + std::string(column) + "' of '" + std::string(table) + "': " + err);
+}
+
+template <class T>
+error decode_error(std::size_t bad_member, const char* err) {
+  using MT = model<T>;
+  return decode_error_of(MT::columns[MT::member_first_column[bad_member]].name, MT::table, err);
+}
+
 
 }  // namespace typedao::detail
 

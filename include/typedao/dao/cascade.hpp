@@ -1,5 +1,5 @@
-#ifndef TYPEDAO_DETAIL_CASCADE_HPP
-#define TYPEDAO_DETAIL_CASCADE_HPP
+#ifndef TYPEDAO_DAO_CASCADE_HPP
+#define TYPEDAO_DAO_CASCADE_HPP
 
 // Deleting with a report of what ON DELETE CASCADE removed, in one statement:
 //
@@ -11,7 +11,7 @@
 // are still visible to it while the database removes them. Descendants are the registered
 // entities reachable through foreign keys declared on_delete cascade (several levels deep).
 
-#include <typedao/detail/row_codec.hpp>
+#include <typedao/dao/rows.hpp>
 #include <typedao/entity.hpp>
 #include <typedao/sql.hpp>
 

@@ -1,11 +1,11 @@
-#ifndef TYPEDAO_DETAIL_CODEC_ARRAY_HPP
-#define TYPEDAO_DETAIL_CODEC_ARRAY_HPP
+#ifndef TYPEDAO_CODEC_ARRAY_HPP
+#define TYPEDAO_CODEC_ARRAY_HPP
 
 // std::vector<T> and std::set<T> as one-dimensional PostgreSQL arrays of T's type, for every T
 // whose codec names its array type (`array_oid`). Include <typedao/codec.hpp>, not this header.
 
-#include <typedao/detail/codec_core.hpp>
-#include <typedao/detail/codec_scalar.hpp>
+#include <typedao/codec/core.hpp>
+#include <typedao/codec/scalar.hpp>
 #include <typedao/detail/ctext.hpp>
 
 #include <climits>

@@ -1,0 +1,727 @@
+#ifndef TYPEDAO_DAO_OPS_HPP
+#define TYPEDAO_DAO_OPS_HPP
+
+// Every DAO call of one entity as an operation value (dao/operation.hpp), built without I/O:
+// the checks Kong makes before sending (in Kong's order), the parameters, the statement, and
+// the mapping of the rows or the server's error. dao<T, C> only runs what these build.
+//
+// Each builder returns result<operation<...>>: the error of a failed check (nothing is sent), or
+// the operation. The operation borrows the builder's arguments.
+
+#include <typedao/dao/changes.hpp>
+#include <typedao/dao/errors.hpp>
+#include <typedao/dao/offset_token.hpp>
+#include <typedao/dao/operation.hpp>
+#include <typedao/dao/options.hpp>
+#include <typedao/dao/rows.hpp>
+#include <typedao/entity.hpp>
+#include <typedao/options.hpp>
+#include <typedao/schema/validate.hpp>
+#include <typedao/sql.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace typedao {
+
+/// One page of rows and the offset of the next page (none on the last page).
+template <class T>
+struct page {
+  std::vector<T> rows;
+  std::optional<std::string> offset;
+};
+
+namespace detail {
+
+template <class T, class Registry>
+struct ops {
+  using M = model<T>;
+  using key_type = key_t<T>;
+  using removed_type = typename descendants<T, Registry>::removed_type;
+
+  template <class Op>
+  using checked = result<Op>;
+
+  // ---- the calls ------------------------------------------------------------------------------
+
+  // INSERT ... RETURNING: the stored entity (generated uuid key, timestamps, defaults).
+  static auto insert(const T& e, const write_options& o) {
+    auto fin = [&e](auto&& r) -> result<T> {
+      if (!r) return map_error(std::move(r).error(), [&](std::size_t i) { return render_member(e, i); });
+      return one_row<T>(*r, [] { return no_row_error("INSERT"); });
+    };
+    constexpr std::size_t N = insert_param_count<T>;
+    using Op = operation<T, N, decltype(fin)>;
+    if (auto oe = write_option_problems(o)) return checked<Op>(std::move(*oe));
+    if (auto errs = entity_problems(e); !errs.empty()) return checked<Op>(schema_violation_of<T>(std::move(errs)));
+    param_set<N> ps;
+    uuid generated[M::pk_columns.size() ? M::pk_columns.size() : 1];
+    std::size_t k = encode_entity(
+        e, ps, [&](auto I, auto& emit) { return emit_with_generated_key<decltype(I)>(e, generated, emit); });
+    encode_ttl(ps, k, o);
+    auto& st = statement_of<insert_gen<T>, insert_param_types<T>>();
+    return checked<Op>(make_operation<T>(st, ps, std::move(fin)));
+  }
+
+  // SELECT by the key columns KeyCols (the primary key or one unique member) with value kv.
+  template <class KeyCols, class KeyV>
+  static auto select_by_cols(const KeyV& kv, bool skip_ttl) {
+    auto fin = [](auto&& r) -> result<std::optional<T>> {
+      if (!r) return map_error(std::move(r).error());
+      return optional_row<T>(*r);
+    };
+    using Types = key_param_types<T, KeyCols>;
+    param_set<Types::value.size()> ps;
+    std::size_t p = 0;
+    encode_value(kv, ps, p);
+    const statement* st = nullptr;
+    if constexpr (std::is_same_v<KeyCols, pk_cols<T>>)
+      st = M::has_ttl && skip_ttl ? &statement_of<select_gen<T, true>, Types>() : &statement_of<select_gen<T>, Types>();
+    else
+      st = M::has_ttl && skip_ttl ? &statement_of<select_by_gen<T, KeyCols::member, true>, Types>()
+                                  : &statement_of<select_by_gen<T, KeyCols::member>, Types>();
+    return make_operation<std::optional<T>>(*st, ps, std::move(fin));
+  }
+
+  static auto select(const key_type& k, const read_options& o) {
+    using Op = decltype(select_by_cols<pk_cols<T>>(k, false));
+    if (auto errs = key_problems<T>(k); !errs.empty()) return checked<Op>(invalid_primary_key(std::move(errs)));
+    return checked<Op>(select_by_cols<pk_cols<T>>(k, o.skip_ttl));
+  }
+
+  template <std::size_t U, class V>
+  static auto select_by(const V& v, const read_options& o) {
+    using Op = decltype(select_by_cols<member_cols<T, U>>(v, false));
+    if (auto e = by_value_problem<U>(v)) return checked<Op>(std::move(*e));
+    return checked<Op>(select_by_cols<member_cols<T, U>>(v, o.skip_ttl));
+  }
+
+  // The row an update is about to change, locked until the transaction ends.
+  template <class KeyCols, class KeyV>
+  static auto select_locked(const KeyV& kv) {
+    auto fin = [](auto&& r) -> result<std::optional<T>> {
+      if (!r) return std::move(r).error();
+      return optional_row<T>(*r);
+    };
+    using Types = key_param_types<T, KeyCols>;
+    param_set<Types::value.size()> ps;
+    std::size_t p = 0;
+    encode_value(kv, ps, p);
+    return make_operation<std::optional<T>>(statement_of<select_for_update_gen<T, KeyCols>, Types>(), ps,
+                                             std::move(fin));
+  }
+
+  // Full replacement (PUT): INSERT ... ON CONFLICT (key) DO UPDATE. The key wins over the
+  // entity's key members.
+  static auto upsert(const key_type& k, const T& e, const write_options& o) {
+    auto fin = [&k, &e](auto&& r) -> result<T> {
+      if (!r)
+        return map_error(std::move(r).error(), [&](std::size_t i) -> shown_value {
+          if (contains_index(M::pk_member_indices, i)) return render_key_member(k, i);
+          return render_member(e, i);
+        });
+      return one_row<T>(*r, [&] { return not_found_error_for(k); });
+    };
+    constexpr std::size_t N = insert_param_count<T>;
+    using Op = operation<T, N, decltype(fin)>;
+    if (auto errs = key_problems<T>(k); !errs.empty()) return checked<Op>(invalid_primary_key(std::move(errs)));
+    if (auto errs = key_rule_problems(k); !errs.empty()) return checked<Op>(invalid_primary_key(std::move(errs)));
+    if (auto oe = write_option_problems(o)) return checked<Op>(std::move(*oe));
+    if (auto errs = entity_problems(e, true); !errs.empty())
+      return checked<Op>(schema_violation_of<T>(std::move(errs)));
+    param_set<N> ps;
+    std::size_t pk = encode_entity(e, ps, [&](auto I, auto& emit) {
+      if constexpr (contains_pk<decltype(I)>()) {
+        emit(key_part<decltype(I)>(k));
+        return true;
+      } else {
+        return false;
+      }
+    });
+    encode_ttl(ps, pk, o);
+    auto& st = statement_of<upsert_gen<T, pk_cols<T>>, insert_param_types<T>>();
+    return checked<Op>(make_operation<T>(st, ps, std::move(fin)));
+  }
+
+  // Upsert by a unique member: the row with that value is replaced (keeping its key), or a new
+  // row is inserted (with a generated uuid key when the entity's is nil).
+  template <std::size_t U, class V>
+  static auto upsert_by(const V& v, const T& e, const write_options& o) {
+    auto fin = [&v, &e](auto&& r) -> result<T> {
+      if (!r)
+        return map_error(std::move(r).error(), [&](std::size_t i) -> shown_value {
+          if (i == U) return show(v);
+          return render_member(e, i);
+        });
+      return one_row<T>(*r, [] { return make_error(error_code::not_found, "could not find the entity"); });
+    };
+    constexpr std::size_t N = insert_param_count<T>;
+    using Op = operation<T, N, decltype(fin)>;
+    if (auto err = by_value_problem<U>(v)) return checked<Op>(std::move(*err));
+    if (auto oe = write_option_problems(o)) return checked<Op>(std::move(*oe));
+    std::vector<field_detail> errs;
+    if constexpr (has_rules<T>()) {
+      // The row gets v as its unique member: the rules judge the entity as written.
+      T written = e;
+      written.*member_d<T, U>::pointer = v;
+      errs = entity_problems(written);
+    } else {
+      errs = entity_problems(e, false, U);
+    }
+    if (!errs.empty()) return checked<Op>(schema_violation_of<T>(std::move(errs)));
+    param_set<N> ps;
+    uuid generated[M::pk_columns.size() ? M::pk_columns.size() : 1];
+    std::size_t pk = encode_entity(e, ps, [&](auto I, auto& emit) {
+      if constexpr (decltype(I)::value == U) {
+        emit(v);
+        return true;
+      } else {
+        return emit_with_generated_key<decltype(I)>(e, generated, emit);
+      }
+    });
+    encode_ttl(ps, pk, o);
+    auto& st = statement_of<upsert_gen<T, member_cols<T, U>>, insert_param_types<T>>();
+    return checked<Op>(make_operation<T>(st, ps, std::move(fin)));
+  }
+
+  // The checks of update / update_by's changes (Kong's order: options, then each value).
+  template <class... A>
+  static std::optional<error> update_problems(const A&... args) {
+    if (auto oe = write_option_problems(write_options_of(args...))) return oe;
+    std::vector<field_detail> errs;
+    (
+        [&] {
+          if constexpr (is_set<A>::value) {
+            constexpr std::size_t I = index_of_member<T>(A::member);
+            const std::size_t before = errs.size();
+            check_value(args.value, [] { return std::string(M::member_names[I]); }, errs);
+            if (errs.size() == before) validate_member_value<T, I>(args.value, errs);
+          }
+        }(),
+        ...);
+    if (!errs.empty()) return schema_violation_of<T>(std::move(errs));
+    return std::nullopt;
+  }
+
+  // Whether an update of members Is... must read the stored row first (immutable members and
+  // entity rules judge the merged row).
+  template <std::size_t... Is>
+  static constexpr bool update_needs_current() {
+    constexpr auto immutable = immutable_members<T>();
+    constexpr auto in_entity_rules = entity_rule_members<T>();
+    return ((immutable[Is] || in_entity_rules[Is]) || ...);
+  }
+
+  // UPDATE ... SET <members Is...> WHERE <KeyCols> = kv RETURNING; the server's errors render
+  // the changed members from args and the others through `other(i)`.
+  template <class KeyCols, std::size_t... Is, class KeyV, class NotFound, class Other, class... A>
+  static auto update(const KeyV& kv, NotFound& not_found, Other& other, const A&... args) {
+    auto fin = [&not_found, &other, changes = std::tuple<const A&...>(args...)](auto&& r) -> result<T> {
+      if (!r)
+        return map_error(std::move(r).error(), [&](std::size_t i) {
+          shown_value out;
+          bool given = false;
+          std::apply(
+              [&](const auto&... a) {
+                (
+                    [&](const auto& x) {
+                      using X = std::remove_cvref_t<decltype(x)>;
+                      if constexpr (is_set<X>::value)
+                        if (i == index_of_member<T>(X::member)) {
+                          out = show(x.value);
+                          given = true;
+                        }
+                    }(a),
+                    ...);
+              },
+              changes);
+          if (!given) out = other(i);
+          return out;
+        });
+      return one_row<T>(*r, not_found);
+    };
+    using Types = update_param_types<T, KeyCols, Is...>;
+    param_set<Types::value.size()> ps;
+    std::size_t p = 0;
+    encode_value(kv, ps, p);
+    (
+        [&] {
+          if constexpr (is_set<A>::value) encode_value(args.value, ps, p);
+        }(),
+        ...);
+    encode_ttl(ps, p, write_options_of(args...));
+    return make_operation<T>(statement_of<update_gen<T, KeyCols, Is...>, Types>(), ps, std::move(fin));
+  }
+
+  // DELETE by KeyCols = kv, in one statement that also reports the cascaded descendants.
+  template <class KeyCols, class KeyV>
+  static auto remove(const KeyV& kv, bool skip_ttl) {
+    using Types = key_param_types<T, KeyCols>;
+    using D = descendants<T, Registry>;
+    param_set<Types::value.size()> ps;
+    std::size_t p = 0;
+    encode_value(kv, ps, p);
+    auto fin = [](auto&& r) -> result<removed_type> {
+      if (!r) return map_error(std::move(r).error());
+      if constexpr (D::count == 0)
+        return removed_type{};
+      else
+        return cascade_report(*r);
+    };
+    const statement* st = nullptr;
+    if constexpr (D::count == 0)
+      st = skip_ttl ? &statement_of<delete_gen<T, KeyCols, true>, Types>()
+                    : &statement_of<delete_gen<T, KeyCols>, Types>();
+    else
+      st = skip_ttl ? &statement_of<typename cascade_statement<T, KeyCols, true, Registry>::type, Types>()
+                    : &statement_of<typename cascade_statement<T, KeyCols, false, Registry>::type, Types>();
+    return make_operation<removed_type>(*st, ps, std::move(fin));
+  }
+
+  // SELECT count(*) [WHERE <foreign member F> = parent].
+  template <std::size_t F, class V>
+  static auto count(const V* parent) {
+    auto fin = [](auto&& r) -> result<std::int64_t> {
+      if (!r) return std::move(r).error();
+      auto v = scalar_int8(*r, "count");
+      if (!v) return std::move(v).error();
+      if (!*v) return make_error(error_code::database_error, "count returned no row");
+      return **v;
+    };
+    if constexpr (F == npos) {
+      (void)parent;
+      param_set<0> ps;
+      return make_operation<std::int64_t>(statement_of<count_gen<T, npos>, oid_list<>>(), ps, std::move(fin));
+    } else {
+      using Types = key_param_types<T, member_cols<T, F>>;
+      param_set<Types::value.size()> ps;
+      std::size_t p = 0;
+      encode_value(*parent, ps, p);
+      return make_operation<std::int64_t>(statement_of<count_gen<T, F>, Types>(), ps, std::move(fin));
+    }
+  }
+
+  static auto truncate() {
+    param_set<0> ps;
+    return make_operation<void>(statement_of<truncate_gen<T>, oid_list<>>(), ps, [](auto&& r) -> result<void> {
+      if (!r) return std::move(r).error();
+      return {};
+    });
+  }
+
+  // Seconds until the row expires (empty: never). NOT_FOUND when there is no unexpired row.
+  static auto ttl(const key_type& k) {
+    auto fin = [&k](auto&& r) -> result<std::optional<std::int64_t>> {
+      if (!r) return std::move(r).error();
+      if (r->row_count() == 0) return not_found_error_for(k);
+      return scalar_int8(*r, "ttl");
+    };
+    using Types = key_param_types<T, pk_cols<T>>;
+    using Op = operation<std::optional<std::int64_t>, Types::value.size(), decltype(fin)>;
+    if (auto errs = key_problems<T>(k); !errs.empty()) return checked<Op>(invalid_primary_key(std::move(errs)));
+    param_set<Types::value.size()> ps;
+    std::size_t p = 0;
+    encode_value(k, ps, p);
+    return checked<Op>(make_operation<std::optional<std::int64_t>>(statement_of<ttl_gen<T>, Types>(), ps, std::move(fin)));
+  }
+
+  // One batch of purge_expired: how many expired rows it deleted.
+  static auto purge_batch(std::int64_t batch) {
+    param_set<1> ps;
+    ps.writer(0).append_be(batch);
+    return make_operation<std::int64_t>(statement_of<purge_gen<T>, oid_list<int8_oid>>(), ps,
+                                        [](auto&& r) -> result<std::int64_t> {
+                                          if (!r) return std::move(r).error();
+                                          return static_cast<std::int64_t>(r->affected_rows());
+                                        });
+  }
+
+  // The row with this composite cache key string (as cache_key() builds it). The key is copied.
+  static auto select_by_cache_key(std::string_view key, const read_options& o) {
+    auto fin = [](auto&& r) -> result<std::optional<T>> {
+      if (!r) return std::move(r).error();
+      return optional_row<T>(*r);
+    };
+    using Types = oid_list<text_oid>;
+    using Op = operation<std::optional<T>, 1, decltype(fin)>;
+    if (auto p = text_problem(key))
+      return checked<Op>(
+          make_error(error_code::invalid_unique, std::string("invalid unique cache_key: ") + p, {{"cache_key", p}}));
+    param_set<1> ps;
+    ps.writer(0).append(key.data(), key.size());
+    auto& st = M::has_ttl && o.skip_ttl ? statement_of<select_by_cache_key_gen<T, true>, Types>()
+                                        : statement_of<select_by_cache_key_gen<T>, Types>();
+    return checked<Op>(make_operation<std::optional<T>>(st, ps, std::move(fin)));
+  }
+
+  // One page by keyset: size + 1 rows after the offset's key, filtered by the foreign member F
+  // (npos: none) and the tags. One operation type for every variant: the statement is chosen at
+  // run time and the parameters are encoded in its order.
+  template <std::size_t F, class FkV>
+  static auto page(const FkV* fk, std::optional<std::int64_t> size, std::string_view offset, const page_options& o,
+                   const pagination& limits) {
+    constexpr std::size_t fk_cols = F == npos ? 0 : fk_param_count<T, F>();
+    constexpr std::size_t N = fk_cols + 1 + M::pk_columns.size() + 1;
+    auto fin2 = [](auto&& r, std::int64_t n, std::uint64_t fp) -> result<typedao::page<T>> { return page_rows(r, n, fp); };
+    using Fin = bound_page<decltype(fin2)>;
+    using Op = operation<typedao::page<T>, N, Fin>;
+    option_errors oe;
+    auto lim = check_page_options(o, limits, M::has_tags, M::table, oe);
+    if (!oe.empty()) return checked<Op>(std::move(oe).error());
+    const std::int64_t n = size ? *size : lim.page_size;
+    if (n < 1 || n > lim.max_page_size)
+      return checked<Op>(make_error(error_code::invalid_size,
+                                    "size must be an integer between 1 and " + std::to_string(lim.max_page_size)));
+    const auto mode = o.tags.empty()                                   ? tags_filter::none
+                      : o.match.value_or(tags_match::all) == tags_match::all ? tags_filter::all
+                                                                       : tags_filter::any;
+    fingerprint fp;
+    fp.add(M::table);
+    fp.add_u64(F);
+    if constexpr (F != npos) fp.add(encode_binary_columns(*fk, member_column_count<T, F>()));
+    fp.add_u64(static_cast<std::uint64_t>(mode));
+    if (mode != tags_filter::none) {
+      std::vector<std::string> sorted = o.tags;
+      std::sort(sorted.begin(), sorted.end());
+      sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+      for (auto& t : sorted) fp.add(t);
+    }
+    key_type after{};
+    const bool has_after = !offset.empty();
+    if (has_after) {
+      if (auto why = parse_offset_token<T>(offset, fp.value(), after))
+        return checked<Op>(
+            make_error(error_code::invalid_offset, "'" + echoed(offset) + "' is not a valid offset: " + why));
+    }
+    param_set<N> ps;
+    std::size_t p = 0;
+    if constexpr (F != npos) encode_value(*fk, ps, p);
+    if (mode != tags_filter::none) encode_value(o.tags, ps, p);
+    if (has_after) encode_value(after, ps, p);
+    ps.writer(p++).append_be(n + 1);
+    const statement* st = nullptr;
+    using tf = tags_filter;
+    if constexpr (M::has_tags) {
+      if (mode == tf::all) st = has_after ? &page_statement<F, tf::all, true>() : &page_statement<F, tf::all, false>();
+      if (mode == tf::any) st = has_after ? &page_statement<F, tf::any, true>() : &page_statement<F, tf::any, false>();
+    }
+    if (st == nullptr) st = has_after ? &page_statement<F, tf::none, true>() : &page_statement<F, tf::none, false>();
+    return checked<Op>(make_operation<typedao::page<T>>(*st, ps, Fin{fin2, n, fp.value()}));
+  }
+
+  // ---- cache keys ---------------------------------------------------------------------------
+
+  // Kong's cache key: "<table>:<v1>:...:<v5>:" (foreign members by their key, missing values
+  // empty, the primary key when every value is empty; '%' and ':' in values escaped as %25, %3A).
+  static std::string cache_key(const T& e) {
+    std::string values[5];
+    bool all_empty = true;
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      ((values[J] = text_of(e.*member_d<T, M::cache_key_members[J]>::pointer), all_empty = all_empty && values[J].empty()),
+       ...);
+    }(std::make_index_sequence<M::cache_key_members.size()>{});
+    if (all_empty) {
+      for (auto& v : values) v.clear();
+      [&]<std::size_t... J>(std::index_sequence<J...>) {
+        ((values[J] = text_of(e.*member_d<T, M::pk_member_indices[J]>::pointer)), ...);
+      }(std::make_index_sequence<(M::pk_member_indices.size() < 5 ? M::pk_member_indices.size() : 5)>{});
+    }
+    std::string out(M::table);
+    for (auto& v : values) {
+      out += ':';
+      for (char ch : v) {  // as the hidden column's SQL does: values cannot run into each other
+        if (ch == '%')
+          out += "%25";
+        else if (ch == ':')
+          out += "%3A";
+        else
+          out += ch;
+      }
+    }
+    out += ':';
+    return out;
+  }
+
+  // ---- checks -------------------------------------------------------------------------------
+
+  template <auto Fk>
+  static constexpr std::size_t foreign_member_index() {
+    constexpr std::size_t F = checked_member_index<T, Fk>();
+    static_assert(member_is_foreign<T, F>,
+                  "typedao::dao::page_for: the member is not a foreign<> member. Name a typedao::foreign<Parent> member.");
+    return F;
+  }
+
+  template <std::size_t F, class V>
+  static std::optional<error> foreign_problems(const V& parent) {
+    std::vector<field_detail> errs;
+    check_value(parent, [] { return std::string(M::member_names[F]); }, errs);
+    if (errs.empty()) return std::nullopt;
+    return invalid_foreign_key(std::move(errs));
+  }
+
+  template <std::size_t U, class V>
+  static std::optional<error> by_value_problem(const V& v) {
+    std::vector<field_detail> errs;
+    check_value(v, [] { return std::string(M::member_names[U]); }, errs);
+    if (errs.empty()) return std::nullopt;
+    return invalid_unique(M::member_names[U], std::move(errs));
+  }
+
+  static std::optional<error> write_option_problems(const write_options& o) {
+    if (!o.ttl) return std::nullopt;
+    option_errors oe;
+    check_ttl(o.ttl, M::has_ttl, M::table, oe);
+    if (oe.empty()) return std::nullopt;
+    return std::move(oe).error();
+  }
+
+  // Problems with an entity's values, in member order. Key members may be nil on insert (generated).
+  static std::vector<field_detail> entity_problems(const T& e, bool skip_key = false, std::size_t skip_member = npos) {
+    std::vector<field_detail> errs;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (
+          [&] {
+            if (I == skip_member) return;
+            if (skip_key && contains_index(M::pk_member_indices, I)) return;
+            const std::size_t before = errs.size();
+            check_value(e.*member_d<T, I>::pointer, [] { return std::string(M::member_names[I]); }, errs);
+            if (errs.size() == before) validate_member_value<T, I>(e.*member_d<T, I>::pointer, errs);
+          }(),
+          ...);
+    }(std::make_index_sequence<M::member_count>{});
+    if constexpr (has_entity_rules<T>()) validate_entity(e, errs, member_failed(errs));
+    return errs;
+  }
+
+  // The rules of the key members, applied to a key the caller gives for writing (Kong validates
+  // such keys with the fields' validators and reports INVALID_PRIMARY_KEY).
+  static std::vector<field_detail> key_rule_problems(const key_type& k) {
+    std::vector<field_detail> errs;
+    if constexpr (has_rules<T>()) {
+      [&]<std::size_t... J>(std::index_sequence<J...>) {
+        (validate_member_value<T, M::pk_member_indices[J]>(
+             key_part<std::integral_constant<std::size_t, M::pk_member_indices[J]>>(k), errs),
+         ...);
+      }(std::make_index_sequence<M::pk_member_indices.size()>{});
+    }
+    return errs;
+  }
+
+  // Whether a member already has an error (Kong skips entity checks over invalid fields).
+  static auto member_failed(const std::vector<field_detail>& errs) {
+    return [&errs](std::size_t m) {
+      const std::string_view name = M::member_names[m];
+      for (auto& x : errs) {
+        std::string_view f = x.field;
+        if (f == name || (f.size() > name.size() && f.substr(0, name.size()) == name && f[name.size()] == '.'))
+          return true;
+      }
+      return false;
+    };
+  }
+
+  // ---- encoding -----------------------------------------------------------------------------
+
+  template <class I>
+  static constexpr bool contains_pk() {
+    return contains_index(M::pk_member_indices, I::value);
+  }
+
+  // The part of key k that belongs to pk member I.
+  template <class I>
+  static const auto& key_part(const key_type& k) {
+    if constexpr (M::pk_member_indices.size() == 1) {
+      return k;
+    } else {
+      constexpr std::size_t pos = [] {
+        for (std::size_t j = 0; j < M::pk_member_indices.size(); ++j)
+          if (M::pk_member_indices[j] == I::value) return j;
+        return std::size_t{0};
+      }();
+      return std::get<pos>(k);
+    }
+  }
+
+  template <class I, class Emit>
+  static bool emit_with_generated_key(const T& e, uuid* generated, Emit& emit) {
+    if constexpr (contains_pk<I>() && std::is_same_v<member_type_t<T, I::value>, uuid>) {
+      const uuid& v = e.*member_d<T, I::value>::pointer;
+      if (v.is_nil()) {
+        constexpr std::size_t slot = [] {
+          for (std::size_t j = 0; j < M::pk_member_indices.size(); ++j)
+            if (M::pk_member_indices[j] == I::value) return j;
+          return std::size_t{0};
+        }();
+        uuid& g = generated[slot];
+        g = generate_uuid();
+        emit(g);  // the codec copies the 16 bytes: the operation does not point at `generated`
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Encodes the insert/upsert parameters: every member in order, skipping updated_at; created_at
+  // at its zero value is sent as NULL (the statement uses now()). `override(I, emit)` may emit
+  // another value for member I and return true.
+  template <std::size_t N, class Override>
+  static std::size_t encode_entity(const T& e, param_set<N>& ps, Override&& override) {
+    std::size_t k = 0;
+    auto emit = [&](const auto& v) { encode_value(v, ps, k); };
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (
+          [&] {
+            constexpr auto& col = M::columns[M::member_first_column[I]];
+            if constexpr (col.role == column_role::updated_at) {
+              return;
+            } else {
+              if (override(std::integral_constant<std::size_t, I>{}, emit)) return;
+              const auto& v = e.*member_d<T, I>::pointer;
+              if constexpr (col.role == column_role::created_at) {
+                if (v == timestamp{}) {
+                  ps.writer(k++).set_null();
+                  return;
+                }
+              }
+              emit(v);
+            }
+          }(),
+          ...);
+    }(std::make_index_sequence<M::member_count>{});
+    return k;
+  }
+
+  template <std::size_t N>
+  static void encode_ttl(param_set<N>& ps, std::size_t k, const write_options& o) {
+    if constexpr (M::has_ttl) {
+      auto w = ps.writer(k);
+      if (o.ttl)
+        w.append_be(static_cast<std::int64_t>(*o.ttl));
+      else
+        w.set_null();
+    } else {
+      (void)ps;
+      (void)k;
+      (void)o;
+    }
+  }
+
+  template <class... A>
+  static write_options write_options_of(const A&... args) {
+    write_options opt;
+    (
+        [&] {
+          if constexpr (is_write_options<A>::value) opt = args;
+        }(),
+        ...);
+    return opt;
+  }
+
+  // ---- results and errors -------------------------------------------------------------------
+
+  template <class Fn>
+  struct bound_page {
+    Fn fn;
+    std::int64_t n;
+    std::uint64_t fp;
+    template <class R>
+    result<typedao::page<T>> operator()(R&& r) const {
+      return fn(r, n, fp);
+    }
+  };
+
+  template <std::size_t F, tags_filter Tags, bool After>
+  static const statement& page_statement() {
+    return statement_of<page_gen<T, F, Tags, After>, page_param_types<T, F, Tags, After>>();
+  }
+
+  template <class R>
+  static result<typedao::page<T>> page_rows(R& r, std::int64_t n, std::uint64_t fp) {
+    if (!r) return std::move(r).error();
+    result<typedao::page<T>> out;
+    const int got = r->row_count();
+    if (got == 0) return out;
+    if (!shape_matches<T>(*r)) [[unlikely]]
+      return shape_error<T>(*r);
+    const int keep = got > n ? static_cast<int>(n) : got;
+    if (auto bad = decode_rows_into(*r, keep, out->rows)) [[unlikely]]
+      return decode_error<T>(bad.member, bad.message);
+    if (got > n) out->offset = make_offset_token<T>(fp, key_of(out->rows.back()));
+    return out;
+  }
+
+  template <class R>
+  static result<removed_type> cascade_report(const R& r) {
+    removed_type out;
+    for (int row = 0; row < r.row_count(); ++row) {
+      std::int32_t e = -1;
+      if (r.is_null(row, 0) ||
+          customize::codec<std::int32_t>::decode(r.data(row, 0), static_cast<std::size_t>(r.length(row, 0)), e))
+        return make_error(error_code::database_error, "could not decode the cascade report");
+      const char* err = nullptr;
+      int col = 1;
+      std::size_t j = 0;
+      std::apply(
+          [&](auto&... vecs) {
+            (
+                [&](auto& vec) {
+                  using K = typename std::remove_cvref_t<decltype(vec)>::value_type;
+                  constexpr int width = static_cast<int>(key_width<K>());
+                  if (static_cast<std::int32_t>(j) == e && !err) {
+                    K key{};
+                    int c = col;
+                    err = decode_value(r, row, c, key);
+                    if (!err) vec.push_back(std::move(key));
+                  }
+                  col += width;
+                  ++j;
+                }(vecs),
+                ...);
+          },
+          out.cascaded);
+      if (err) return make_error(error_code::database_error, std::string("cascade report: ") + err);
+    }
+    return out;
+  }
+
+  TYPEDAO_COLD static shown_value render_member(const T& e, std::size_t i) {
+    shown_value out;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((i == I ? (void)(out = show(e.*member_d<T, I>::pointer)) : (void)0), ...);
+    }(std::make_index_sequence<M::member_count>{});
+    return out;
+  }
+  TYPEDAO_COLD static shown_value render_key_member(const key_type& k, std::size_t i) {
+    shown_value out;
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      ((i == M::pk_member_indices[J]
+            ? (void)(out = show(key_part<std::integral_constant<std::size_t, M::pk_member_indices[J]>>(k)))
+            : (void)0),
+       ...);
+    }(std::make_index_sequence<M::pk_member_indices.size()>{});
+    return out;
+  }
+
+  static error not_found_error_for(const key_type& k) { return not_found_by_key<T>(k); }
+
+  // SQLSTATE + constraint name -> Kong's error. `value_of(member)` renders what the caller passed.
+  template <class ValueOf>
+  static error map_error(error e, const ValueOf& value_of) {
+    return map_server_error(std::move(e), error_table_v<T>, render_with(value_of));
+  }
+  static error map_error(error e) { return map_server_error(std::move(e), error_table_v<T>, {}); }
+};
+
+}  // namespace detail
+}  // namespace typedao
+
+#endif
