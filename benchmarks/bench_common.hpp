@@ -21,21 +21,22 @@
 
 // The quickstart's Service (examples/quickstart.cpp).
 struct Service {
-  typedao::uuid id;                  // primary key; generated on insert when nil
-  typedao::timestamp created_at;     // set on insert
-  typedao::timestamp updated_at;     // set on insert, update and upsert
-  std::optional<std::string> name;   // std::optional => nullable
+  typedao::uuid id;                 // primary key; generated on insert when nil
+  typedao::timestamp created_at;    // set on insert
+  typedao::timestamp updated_at;    // set on insert, update and upsert
+  std::optional<std::string> name;  // std::optional => nullable
   std::string protocol = "http";
   std::string host;
   std::int32_t port = 80;
-  std::vector<std::string> tags;     // text[]
+  std::vector<std::string> tags;  // text[]
 };
 BOOST_DESCRIBE_STRUCT(Service, (), (id, created_at, updated_at, name, protocol, host, port, tags))
 TYPEDAO_ENTITY(Service, "services", typedao::unique(&Service::name))
 
 inline bool same_service(const Service& a, const Service& b) {
-  return a.id == b.id && a.created_at == b.created_at && a.updated_at == b.updated_at && a.name == b.name &&
-         a.protocol == b.protocol && a.host == b.host && a.port == b.port && a.tags == b.tags;
+  return a.id == b.id && a.created_at == b.created_at && a.updated_at == b.updated_at &&
+         a.name == b.name && a.protocol == b.protocol && a.host == b.host && a.port == b.port &&
+         a.tags == b.tags;
 }
 
 // ---- the baseline: what a careful programmer writes with libpq alone ---------------------------
@@ -44,36 +45,49 @@ namespace handpq {
 // Exactly the statements typedao prepares (checked below), so both variants do the same work
 // on the server: same columns, same RETURNING, same parameter types.
 inline constexpr const char* insert_sql =
-    "INSERT INTO \"services\" (\"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", "
-    "\"port\", \"tags\") VALUES ($1, COALESCE($2, now()), now(), $3, $4, $5, $6, $7) RETURNING \"id\", "
+    "INSERT INTO \"services\" (\"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", "
+    "\"host\", "
+    "\"port\", \"tags\") VALUES ($1, COALESCE($2, now()), now(), $3, $4, $5, $6, $7) RETURNING "
+    "\"id\", "
     "\"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\"";
 inline constexpr const char* select_sql =
-    "SELECT \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\" "
+    "SELECT \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", "
+    "\"tags\" "
     "FROM \"services\" WHERE \"id\" = $1";
 inline constexpr const char* columns_sql =
     "\"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\"";
 inline constexpr const char* select_by_name_sql =
-    "SELECT \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\" "
+    "SELECT \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", "
+    "\"tags\" "
     "FROM \"services\" WHERE \"name\" = $1";
 inline constexpr const char* update_port_sql =
-    "UPDATE \"services\" SET \"port\" = $2, \"updated_at\" = now() WHERE \"id\" = $1 RETURNING \"id\", "
+    "UPDATE \"services\" SET \"port\" = $2, \"updated_at\" = now() WHERE \"id\" = $1 RETURNING "
+    "\"id\", "
     "\"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\"";
 inline constexpr const char* upsert_sql =
-    "INSERT INTO \"services\" (\"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", "
-    "\"port\", \"tags\") VALUES ($1, COALESCE($2, now()), now(), $3, $4, $5, $6, $7) ON CONFLICT (\"id\") DO "
+    "INSERT INTO \"services\" (\"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", "
+    "\"host\", "
+    "\"port\", \"tags\") VALUES ($1, COALESCE($2, now()), now(), $3, $4, $5, $6, $7) ON CONFLICT "
+    "(\"id\") DO "
     "UPDATE SET \"created_at\" = COALESCE($2, \"services\".\"created_at\"), \"updated_at\" = "
-    "EXCLUDED.\"updated_at\", \"name\" = EXCLUDED.\"name\", \"protocol\" = EXCLUDED.\"protocol\", \"host\" = "
-    "EXCLUDED.\"host\", \"port\" = EXCLUDED.\"port\", \"tags\" = EXCLUDED.\"tags\" RETURNING \"id\", "
+    "EXCLUDED.\"updated_at\", \"name\" = EXCLUDED.\"name\", \"protocol\" = EXCLUDED.\"protocol\", "
+    "\"host\" = "
+    "EXCLUDED.\"host\", \"port\" = EXCLUDED.\"port\", \"tags\" = EXCLUDED.\"tags\" RETURNING "
+    "\"id\", "
     "\"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\"";
 inline constexpr const char* delete_sql = "DELETE FROM \"services\" WHERE \"id\" = $1";
 inline constexpr const char* page_sql =
-    "SELECT \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\" "
+    "SELECT \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", "
+    "\"tags\" "
     "FROM \"services\" ORDER BY \"id\" LIMIT $1";
 inline constexpr const char* page_after_sql =
-    "SELECT \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"tags\" "
+    "SELECT \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", "
+    "\"tags\" "
     "FROM \"services\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT $2";
-static_assert(std::string_view(insert_sql) == typedao::sql::insert<Service>(), "baseline SQL differs from typedao's");
-static_assert(std::string_view(select_sql) == typedao::sql::select<Service>(), "baseline SQL differs from typedao's");
+static_assert(std::string_view(insert_sql) == typedao::sql::insert<Service>(),
+              "baseline SQL differs from typedao's");
+static_assert(std::string_view(select_sql) == typedao::sql::select<Service>(),
+              "baseline SQL differs from typedao's");
 static_assert(std::string_view(select_by_name_sql) == typedao::sql::select_by<&Service::name>());
 static_assert(std::string_view(update_port_sql) == typedao::sql::update<Service, &Service::port>());
 static_assert(std::string_view(upsert_sql) == typedao::sql::upsert<Service>());
@@ -124,8 +138,8 @@ class text_array {
     data_ = p;
     size_ = static_cast<int>(need);
     put_be32(p, v.empty() ? 0 : 1);  // ndim
-    put_be32(p + 4, 0);               // no NULLs
-    put_be32(p + 8, 25);              // element type text
+    put_be32(p + 4, 0);              // no NULLs
+    put_be32(p + 8, 25);             // element type text
     if (v.empty()) return;
     put_be32(p + 12, static_cast<std::uint32_t>(v.size()));
     put_be32(p + 16, 1);  // lower bound
@@ -168,7 +182,8 @@ inline bool decode_text_array(const char* p, int n, std::vector<std::string>& ou
 }
 
 inline typedao::timestamp decode_ts(const char* p) {
-  return typedao::timestamp{std::chrono::microseconds{static_cast<std::int64_t>(get_be64(p)) + pg_epoch_us}};
+  return typedao::timestamp{
+      std::chrono::microseconds{static_cast<std::int64_t>(get_be64(p)) + pg_epoch_us}};
 }
 
 // Row `row` of a binary result with the 8 columns above, into a Service.
@@ -179,7 +194,8 @@ inline bool decode_service(const PGresult* r, int row, Service& s) {
   std::memcpy(s.id.data, PQgetvalue(r, row, 0), 16);
   s.created_at = decode_ts(PQgetvalue(r, row, 1));
   s.updated_at = decode_ts(PQgetvalue(r, row, 2));
-  if (!PQgetisnull(r, row, 3)) s.name.emplace(PQgetvalue(r, row, 3), static_cast<std::size_t>(PQgetlength(r, row, 3)));
+  if (!PQgetisnull(r, row, 3))
+    s.name.emplace(PQgetvalue(r, row, 3), static_cast<std::size_t>(PQgetlength(r, row, 3)));
   s.protocol.assign(PQgetvalue(r, row, 4), static_cast<std::size_t>(PQgetlength(r, row, 4)));
   s.host.assign(PQgetvalue(r, row, 5), static_cast<std::size_t>(PQgetlength(r, row, 5)));
   s.port = static_cast<std::int32_t>(get_be32(PQgetvalue(r, row, 6)));
@@ -213,7 +229,8 @@ struct insert_params {
       values[1] = nullptr;
       lengths[1] = 0;
     } else {
-      const auto us = static_cast<std::uint64_t>(s.created_at.time_since_epoch().count() - pg_epoch_us);
+      const auto us =
+          static_cast<std::uint64_t>(s.created_at.time_since_epoch().count() - pg_epoch_us);
       const std::uint64_t be = __builtin_bswap64(us);
       std::memcpy(created, &be, 8);
       values[1] = created;
@@ -334,8 +351,10 @@ class service_dao {
       const int got = PQntuples(r);
       const int keep = got > size ? static_cast<int>(size) : got;
       out.emplace();
-      if (!decode_services(r, keep, out->rows)) out.reset();
-      else if (got > size) out->next = out->rows.back().id;
+      if (!decode_services(r, keep, out->rows))
+        out.reset();
+      else if (got > size)
+        out->next = out->rows.back().id;
     }
     PQclear(r);
     return out;

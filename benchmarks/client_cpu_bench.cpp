@@ -36,7 +36,8 @@ namespace {
 
 PGresult* make_service_result(const Service& s, int rows = 1) {
   PGresult* r = PQmakeEmptyPGresult(nullptr, PGRES_TUPLES_OK);
-  char names[8][16] = {"id", "created_at", "updated_at", "name", "protocol", "host", "port", "tags"};
+  char names[8][16] = {"id",       "created_at", "updated_at", "name",
+                       "protocol", "host",       "port",       "tags"};
   const Oid types[8] = {2950, 1184, 1184, 25, 25, 25, 23, 1009};
   const int lens[8] = {16, 8, 8, -1, -1, -1, 4, -1};
   PGresAttDesc attrs[8];
@@ -54,13 +55,17 @@ PGresult* make_service_result(const Service& s, int rows = 1) {
   handpq::put_be32(port, static_cast<std::uint32_t>(s.port));
   handpq::text_array tags(s.tags);
   for (int row = 0; row < rows; ++row) {
-    bool ok = PQsetvalue(r, row, 0, const_cast<char*>(reinterpret_cast<const char*>(s.id.data)), 16) &&
-              PQsetvalue(r, row, 1, created, 8) && PQsetvalue(r, row, 2, updated, 8) &&
-              (s.name ? PQsetvalue(r, row, 3, const_cast<char*>(s.name->data()), static_cast<int>(s.name->size()))
-                      : PQsetvalue(r, row, 3, nullptr, -1)) &&
-              PQsetvalue(r, row, 4, const_cast<char*>(s.protocol.data()), static_cast<int>(s.protocol.size())) &&
-              PQsetvalue(r, row, 5, const_cast<char*>(s.host.data()), static_cast<int>(s.host.size())) &&
-              PQsetvalue(r, row, 6, port, 4) && PQsetvalue(r, row, 7, const_cast<char*>(tags.data()), tags.size());
+    bool ok =
+        PQsetvalue(r, row, 0, const_cast<char*>(reinterpret_cast<const char*>(s.id.data)), 16) &&
+        PQsetvalue(r, row, 1, created, 8) && PQsetvalue(r, row, 2, updated, 8) &&
+        (s.name ? PQsetvalue(r, row, 3, const_cast<char*>(s.name->data()),
+                             static_cast<int>(s.name->size()))
+                : PQsetvalue(r, row, 3, nullptr, -1)) &&
+        PQsetvalue(r, row, 4, const_cast<char*>(s.protocol.data()),
+                   static_cast<int>(s.protocol.size())) &&
+        PQsetvalue(r, row, 5, const_cast<char*>(s.host.data()), static_cast<int>(s.host.size())) &&
+        PQsetvalue(r, row, 6, port, 4) &&
+        PQsetvalue(r, row, 7, const_cast<char*>(tags.data()), tags.size());
     if (!ok) std::abort();
   }
   return r;
@@ -94,7 +99,8 @@ PGresult* the_page = nullptr;  // 101 rows: page(100) and a next page
 
 // What libpq does with the parameters before sending them: read every length and byte. Both
 // variants call it the same way.
-__attribute__((noinline)) void consume(int n, const char* const* values, const int* lengths, const int* formats) {
+__attribute__((noinline)) void consume(int n, const char* const* values, const int* lengths,
+                                       const int* formats) {
   unsigned sum = 0;
   for (int i = 0; i < n; ++i) {
     sum += static_cast<unsigned>(formats[i]);
@@ -127,7 +133,8 @@ struct replay_connection {
   const PGresult* reply = nullptr;
   typedao::result<result_view> execute(const typedao::statement&, const typedao::param_view& p) {
     consume(p.count, p.values, p.lengths, p.formats);
-    if (PQresultStatus(reply) != PGRES_TUPLES_OK) return typedao::detail::make_error(typedao::error_code::database_error, "x");
+    if (PQresultStatus(reply) != PGRES_TUPLES_OK)
+      return typedao::detail::make_error(typedao::error_code::database_error, "x");
     return result_view(reply);
   }
   typedao::result<void> execute_script(std::string_view) { return {}; }
@@ -213,33 +220,54 @@ bool libpq_page100() {
     const int got = PQntuples(r);
     const int keep = got > 100 ? 100 : got;
     out.emplace();
-    if (!handpq::decode_services(r, keep, out->rows)) out.reset();
-    else if (got > 100) out->next = out->rows.back().id;
+    if (!handpq::decode_services(r, keep, out->rows))
+      out.reset();
+    else if (got > 100)
+      out->next = out->rows.back().id;
   }
   benchmark::DoNotOptimize(out);
   return out && out->rows.size() == 100 && out->next;
 }
 
 enum op_id {
-  insert_td, insert_pq, select_td, select_pq, decode_td, decode_pq,
-  decode100_td, decode100_pq, page100_td, page100_pq, op_count
+  insert_td,
+  insert_pq,
+  select_td,
+  select_pq,
+  decode_td,
+  decode_pq,
+  decode100_td,
+  decode100_pq,
+  page100_td,
+  page100_pq,
+  op_count
 };
-const char* op_names[op_count] = {"insert_typedao",    "insert_libpq",    "select_typedao",  "select_libpq",
-                                  "decode_typedao",    "decode_libpq",    "decode100_typedao", "decode100_libpq",
-                                  "page100_typedao",   "page100_libpq"};
+const char* op_names[op_count] = {
+    "insert_typedao", "insert_libpq",      "select_typedao",  "select_libpq",    "decode_typedao",
+    "decode_libpq",   "decode100_typedao", "decode100_libpq", "page100_typedao", "page100_libpq"};
 
 inline bool run_op(int op, const Service& in, const typedao::uuid& key) {
   switch (op) {
-    case insert_td: return typedao_insert(in);
-    case insert_pq: return libpq_insert(in);
-    case select_td: return typedao_select(key);
-    case select_pq: return libpq_select(key);
-    case decode_td: return typedao_decode();
-    case decode_pq: return libpq_decode();
-    case decode100_td: return typedao_decode100();
-    case decode100_pq: return libpq_decode100();
-    case page100_td: return typedao_page100();
-    default: return libpq_page100();
+    case insert_td:
+      return typedao_insert(in);
+    case insert_pq:
+      return libpq_insert(in);
+    case select_td:
+      return typedao_select(key);
+    case select_pq:
+      return libpq_select(key);
+    case decode_td:
+      return typedao_decode();
+    case decode_pq:
+      return libpq_decode();
+    case decode100_td:
+      return typedao_decode100();
+    case decode100_pq:
+      return libpq_decode100();
+    case page100_td:
+      return typedao_page100();
+    default:
+      return libpq_page100();
   }
 }
 
@@ -252,7 +280,8 @@ void BM_op(benchmark::State& state) {
   if (!ok) state.SkipWithError("a call failed");
 }
 
-extern "C" __attribute__((noinline)) int td_cpu_loop(int op, long count, const Service* in, const typedao::uuid* key) {
+extern "C" __attribute__((noinline)) int td_cpu_loop(int op, long count, const Service* in,
+                                                     const typedao::uuid* key) {
   int failures = 0;
   for (long i = 0; i < count; ++i) failures += run_op(op, *in, *key) ? 0 : 1;
   return failures;
@@ -293,7 +322,8 @@ int main(int argc, char** argv) {
   {
     auto a = td_page_dao.page(100);
     std::vector<Service> b;
-    if (!a || a->rows.size() != 100 || !handpq::decode_services(the_page, 100, b) || !same_service(a->rows[99], b[99])) {
+    if (!a || a->rows.size() != 100 || !handpq::decode_services(the_page, 100, b) ||
+        !same_service(a->rows[99], b[99])) {
       std::fprintf(stderr, "client_cpu_bench: the variants decode pages differently\n");
       return 1;
     }
@@ -304,17 +334,21 @@ int main(int argc, char** argv) {
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
-    if (a.rfind("--loop=", 0) == 0) loop = a.substr(7);
-    else if (a.rfind("--count=", 0) == 0) count = std::atol(a.c_str() + 8);
-    else args.push_back(argv[i]);
+    if (a.rfind("--loop=", 0) == 0)
+      loop = a.substr(7);
+    else if (a.rfind("--count=", 0) == 0)
+      count = std::atol(a.c_str() + 8);
+    else
+      args.push_back(argv[i]);
   }
   if (!loop.empty()) {
     int op = -1;
     for (int k = 0; k < op_count; ++k)
       if (loop == op_names[k]) op = k;
     if (op < 0) {
-      std::fprintf(stderr,
-                   "client_cpu_bench: --loop=<insert|select|decode|decode100|page100>_<typedao|libpq>\n");
+      std::fprintf(
+          stderr,
+          "client_cpu_bench: --loop=<insert|select|decode|decode100|page100>_<typedao|libpq>\n");
       return 2;
     }
     const Service in = insert_input();

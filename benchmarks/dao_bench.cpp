@@ -24,8 +24,9 @@
 // reported in the context as backend_pinned=no and otherwise ignored).
 //
 // Deterministic client-side cost: `dao_bench --loop=<op>_<variant> [--count=N]` (op: one of the
-// above, select for select_by_pk; variant: typedao, libpq) runs N calls inside the function td_bench_loop and exits; run
-// it under `valgrind --tool=callgrind --toggle-collect=td_bench_loop` (scripts/bench.sh callgrind).
+// above, select for select_by_pk; variant: typedao, libpq) runs N calls inside the function
+// td_bench_loop and exits; run it under `valgrind --tool=callgrind --toggle-collect=td_bench_loop`
+// (scripts/bench.sh callgrind).
 
 #include "bench_common.hpp"
 
@@ -52,7 +53,8 @@ struct transport {
   PGconn* raw = nullptr;            // the baseline's connection
   std::unique_ptr<typedao_dao> td;
   std::unique_ptr<handpq::service_dao> hand;
-  std::unique_ptr<handpq::service_dao> hand_on_td;  // the baseline on typedao's connection (control)
+  std::unique_ptr<handpq::service_dao>
+      hand_on_td;  // the baseline on typedao's connection (control)
   typedao::uuid select_id{};
   std::string select_name;
   typedao::uuid upsert_id{};
@@ -98,17 +100,21 @@ bool setup(transport& t) {
   if (!c) return fail(("connect " + t.name).c_str(), c.error().message);
   t.td_conn = std::move(*c);
   t.raw = PQconnectdb(t.conninfo.c_str());
-  if (PQstatus(t.raw) != CONNECTION_OK) return fail(("connect " + t.name).c_str(), PQerrorMessage(t.raw));
-  t.backends_pinned = pin_backend(t.td_conn.native_handle(), the_cpu) && pin_backend(t.raw, the_cpu);
+  if (PQstatus(t.raw) != CONNECTION_OK)
+    return fail(("connect " + t.name).c_str(), PQerrorMessage(t.raw));
+  t.backends_pinned =
+      pin_backend(t.td_conn.native_handle(), the_cpu) && pin_backend(t.raw, the_cpu);
 
   // Our own schema, fresh per run: never touches a "services" table of someone else's.
   const bool first = &t == transports.front().get();
   if (first) {
-    if (auto r = t.td_conn.execute_script("DROP SCHEMA IF EXISTS typedao_bench CASCADE; CREATE SCHEMA typedao_bench");
+    if (auto r = t.td_conn.execute_script(
+            "DROP SCHEMA IF EXISTS typedao_bench CASCADE; CREATE SCHEMA typedao_bench");
         !r)
       return fail("schema", r.error().message);
   }
-  if (auto r = t.td_conn.execute_script("SET search_path TO typedao_bench"); !r) return fail("schema", r.error().message);
+  if (auto r = t.td_conn.execute_script("SET search_path TO typedao_bench"); !r)
+    return fail("schema", r.error().message);
   PGresult* sp = PQexec(t.raw, "SET search_path TO typedao_bench");
   const bool sp_ok = PQresultStatus(sp) == PGRES_COMMAND_OK;
   PQclear(sp);
@@ -118,9 +124,12 @@ bool setup(transport& t) {
   if (auto m = db.migrate(); !m) return fail("migrate", m.error().message);
   if (first) {
     const std::string fill =
-        "INSERT INTO services (id, created_at, updated_at, name, protocol, host, port, tags) SELECT "
-        "gen_random_uuid(), now(), now(), 'bulk' || g, 'https', 'httpbin.org', 8443, ARRAY['prod', 'edge'] "
-        "FROM generate_series(1, " + std::to_string(table_rows) + ") g";
+        "INSERT INTO services (id, created_at, updated_at, name, protocol, host, port, tags) "
+        "SELECT "
+        "gen_random_uuid(), now(), now(), 'bulk' || g, 'https', 'httpbin.org', 8443, ARRAY['prod', "
+        "'edge'] "
+        "FROM generate_series(1, " +
+        std::to_string(table_rows) + ") g";
     if (auto r = t.td_conn.execute_script(fill); !r) return fail("fill", r.error().message);
   }
   t.td = std::make_unique<typedao_dao>(t.td_conn);
@@ -138,7 +147,8 @@ bool setup(transport& t) {
   auto a = t.td->select(t.select_id);
   auto b = t.hand->select(t.select_id);
   if (!a || !*a || !b) return fail("select", a ? "no row" : a.error().message);
-  if (!same_service(**a, *b) || !same_service(*b, *ins)) return fail("check", "variants decode differently");
+  if (!same_service(**a, *b) || !same_service(*b, *ins))
+    return fail("check", "variants decode differently");
   t.select_name = *ins->name;
   // The row upsert replaces (PUT of the same values each time).
   next_name(s);
@@ -166,9 +176,9 @@ __attribute__((noinline, cold)) void report_failure(const char* what, const std:
 // false on failure (the result is destroyed inside). `prep` runs before each call, untimed.
 struct op_ctx {
   transport* t;
-  Service s;                   // insert / upsert input
-  std::int32_t port = 1;       // update value
-  typedao::uuid doomed{};      // remove: the row prep inserted
+  Service s;               // insert / upsert input
+  std::int32_t port = 1;   // update value
+  typedao::uuid doomed{};  // remove: the row prep inserted
 };
 
 using td_fn = bool (*)(op_ctx&);
@@ -289,10 +299,14 @@ bool pq_each1000(op_ctx&, handpq::service_dao& h) {
 }
 
 const op_def ops[] = {
-    {"insert", td_insert, pq_insert, prep_insert},       {"select", td_select, pq_select, prep_none},
-    {"select_by", td_select_by, pq_select_by, prep_none}, {"update", td_update, pq_update, prep_update},
-    {"upsert", td_upsert, pq_upsert, prep_none},          {"remove", td_remove, pq_remove, prep_remove},
-    {"page100", td_page100, pq_page100, prep_none},       {"each1000", td_each1000, pq_each1000, prep_none},
+    {"insert", td_insert, pq_insert, prep_insert},
+    {"select", td_select, pq_select, prep_none},
+    {"select_by", td_select_by, pq_select_by, prep_none},
+    {"update", td_update, pq_update, prep_update},
+    {"upsert", td_upsert, pq_upsert, prep_none},
+    {"remove", td_remove, pq_remove, prep_remove},
+    {"page100", td_page100, pq_page100, prep_none},
+    {"each1000", td_each1000, pq_each1000, prep_none},
 };
 
 template <class F>
@@ -315,7 +329,8 @@ double median_us(std::vector<std::int64_t> v) {
   return static_cast<double>(*mid) / 1000.0;
 }
 
-void report(benchmark::State& state, const std::vector<std::int64_t>& td, const std::vector<std::int64_t>& pq) {
+void report(benchmark::State& state, const std::vector<std::int64_t>& td,
+            const std::vector<std::int64_t>& pq) {
   const double tm = mean_us(td), pm = mean_us(pq), tmed = median_us(td), pmed = median_us(pq);
   state.counters["typedao_us"] = tm;
   state.counters["libpq_us"] = pm;
@@ -381,8 +396,8 @@ void BM_single(benchmark::State& state, transport* t, const op_def* op, bool typ
 
 // ---- callgrind loop mode ------------------------------------------------------------------
 
-extern "C" __attribute__((noinline)) int td_bench_loop(const op_def* op, bool typedao_variant, long count,
-                                                       op_ctx* c) {
+extern "C" __attribute__((noinline)) int td_bench_loop(const op_def* op, bool typedao_variant,
+                                                       long count, op_ctx* c) {
   int failures = 0;
   for (long i = 0; i < count; ++i) {
     op->prep(*c, typedao_variant ? *c->t->hand_on_td : *c->t->hand);  // counted too: alike for both
@@ -409,7 +424,8 @@ int run_loop(const std::string& what, long count) {
   // Warm up outside the measured function: statements prepared, generator seeded, caches filled.
   for (int k = 0; k < 10; ++k) {
     op->prep(c, typedao_variant ? *t.hand_on_td : *t.hand);
-    if (!(typedao_variant ? op->td(c) : op->pq(c, *t.hand))) return fail("loop", "a call failed"), 1;
+    if (!(typedao_variant ? op->td(c) : op->pq(c, *t.hand)))
+      return fail("loop", "a call failed"), 1;
   }
   const int failures = td_bench_loop(op, typedao_variant, count, &c);
   std::printf("%s: %ld calls on %s, %d failed\n", what.c_str(), count, t.name.c_str(), failures);
@@ -427,12 +443,16 @@ int main(int argc, char** argv) {
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
-    if (a.rfind("--loop=", 0) == 0) loop = a.substr(7);
-    else if (a.rfind("--count=", 0) == 0) count = std::atol(a.c_str() + 8);
-    else args.push_back(argv[i]);
+    if (a.rfind("--loop=", 0) == 0)
+      loop = a.substr(7);
+    else if (a.rfind("--count=", 0) == 0)
+      count = std::atol(a.c_str() + 8);
+    else
+      args.push_back(argv[i]);
   }
 
-  if (const char* rows = std::getenv("TYPEDAO_BENCH_ROWS"); rows && *rows) table_rows = std::strtoul(rows, nullptr, 10);
+  if (const char* rows = std::getenv("TYPEDAO_BENCH_ROWS"); rows && *rows)
+    table_rows = std::strtoul(rows, nullptr, 10);
   if (const char* tcp = std::getenv("TYPEDAO_PG_TCP"); tcp && *tcp) {
     transports.push_back(std::make_unique<transport>());
     transports.back()->name = "tcp";
@@ -460,7 +480,9 @@ int main(int argc, char** argv) {
   for (auto& t : transports) {
     benchmark::AddCustomContext("backend_pinned_" + t->name, t->backends_pinned ? "yes" : "no");
     if (!t->backends_pinned)
-      std::fprintf(stderr, "dao_bench: could not pin the %s backends to CPU %d (not root?); numbers will be noisier\n",
+      std::fprintf(stderr,
+                   "dao_bench: could not pin the %s backends to CPU %d (not root?); numbers will "
+                   "be noisier\n",
                    t->name.c_str(), the_cpu);
   }
   if (!client_pinned) std::fprintf(stderr, "dao_bench: could not pin to CPU %d\n", the_cpu);
@@ -470,14 +492,15 @@ int main(int argc, char** argv) {
     transport* t = tp.get();
     const std::string sfx = "/" + t->name;
     for (auto& op : ops) {
-      const std::string base = std::string("BM_") + (op.name == std::string("select") ? "select_by_pk" : op.name);
+      const std::string base =
+          std::string("BM_") + (op.name == std::string("select") ? "select_by_pk" : op.name);
       for (const char* kind : {"alternating", "control", "typedao", "libpq"}) {
         const std::string k = kind;
         auto* b = k == "alternating" || k == "control"
-                      ? benchmark::RegisterBenchmark((base + "/" + k + sfx).c_str(), BM_alternating, t, &op,
-                                                     k == "control")
-                      : benchmark::RegisterBenchmark((base + "/" + k + sfx).c_str(), BM_single, t, &op,
-                                                     k == "typedao");
+                      ? benchmark::RegisterBenchmark((base + "/" + k + sfx).c_str(), BM_alternating,
+                                                     t, &op, k == "control")
+                      : benchmark::RegisterBenchmark((base + "/" + k + sfx).c_str(), BM_single, t,
+                                                     &op, k == "typedao");
         b->Unit(benchmark::kMicrosecond)->UseRealTime();
       }
     }

@@ -10,14 +10,14 @@
 #include <vector>
 
 struct Service {
-  typedao::uuid id;                  // primary key; generated on insert when nil
-  typedao::timestamp created_at;     // set on insert
-  typedao::timestamp updated_at;     // set on insert, update and upsert
-  std::optional<std::string> name;   // std::optional => nullable
-  std::string protocol = "http";     // default member initialisers are the defaults
+  typedao::uuid id;                 // primary key; generated on insert when nil
+  typedao::timestamp created_at;    // set on insert
+  typedao::timestamp updated_at;    // set on insert, update and upsert
+  std::optional<std::string> name;  // std::optional => nullable
+  std::string protocol = "http";    // default member initialisers are the defaults
   std::string host;
   std::int32_t port = 80;
-  std::vector<std::string> tags;     // text[]
+  std::vector<std::string> tags;  // text[]
 };
 BOOST_DESCRIBE_STRUCT(Service, (), (id, created_at, updated_at, name, protocol, host, port, tags))
 TYPEDAO_ENTITY(Service, "services", typedao::unique(&Service::name))
@@ -39,8 +39,9 @@ int main() {
     return 1;
   }
   // A schema of its own, recreated each run, so the demo can run again on the same database.
-  if (auto s = conn->execute_script("DROP SCHEMA IF EXISTS quickstart CASCADE; CREATE SCHEMA quickstart; "
-                                    "SET search_path TO quickstart");
+  if (auto s = conn->execute_script(
+          "DROP SCHEMA IF EXISTS quickstart CASCADE; CREATE SCHEMA quickstart; "
+          "SET search_path TO quickstart");
       !s) {
     std::fprintf(stderr, "schema: %s\n", s.error().to_string().c_str());
     return 1;
@@ -56,8 +57,9 @@ int main() {
     std::fprintf(stderr, "insert service: %s\n", svc.error().to_string().c_str());
     return 1;
   }
-  std::printf("service  %s name=%s host=%s port=%d protocol=%s\n", typedao::to_string(svc->id).c_str(),
-              svc->name->c_str(), svc->host.c_str(), svc->port, svc->protocol.c_str());
+  std::printf("service  %s name=%s host=%s port=%d protocol=%s\n",
+              typedao::to_string(svc->id).c_str(), svc->name->c_str(), svc->host.c_str(), svc->port,
+              svc->protocol.c_str());
 
   auto plugin = db.dao<Plugin>().insert({.name = "key-auth", .service = *svc});
   if (!plugin) {

@@ -37,7 +37,8 @@ struct Route {
   std::vector<std::string> tags;
 };
 BOOST_DESCRIBE_STRUCT(Route, (), (id, created_at, updated_at, name, service, paths, tags))
-TYPEDAO_ENTITY(Route, "routes", typedao::unique(&Route::name), typedao::on_delete(&Route::service, typedao::cascade))
+TYPEDAO_ENTITY(Route, "routes", typedao::unique(&Route::name),
+               typedao::on_delete(&Route::service, typedao::cascade))
 
 // A plugin applies globally, to a route or to a service: one row per {name, route, service}.
 struct Plugin {
@@ -49,7 +50,8 @@ struct Plugin {
   bool enabled = true;
 };
 BOOST_DESCRIBE_STRUCT(Plugin, (), (id, created_at, name, route, service, enabled))
-TYPEDAO_ENTITY(Plugin, "plugins", typedao::cache_key(&Plugin::name, &Plugin::route, &Plugin::service),
+TYPEDAO_ENTITY(Plugin, "plugins",
+               typedao::cache_key(&Plugin::name, &Plugin::route, &Plugin::service),
                typedao::on_delete(&Plugin::route, typedao::cascade),
                typedao::on_delete(&Plugin::service, typedao::cascade))
 
@@ -70,7 +72,8 @@ struct KeyAuthCredential {
 };
 BOOST_DESCRIBE_STRUCT(KeyAuthCredential, (), (id, created_at, consumer, key))
 TYPEDAO_ENTITY(KeyAuthCredential, "keyauth_credentials", typedao::with_ttl,
-               typedao::unique(&KeyAuthCredential::key), typedao::cache_key(&KeyAuthCredential::key),
+               typedao::unique(&KeyAuthCredential::key),
+               typedao::cache_key(&KeyAuthCredential::key),
                typedao::on_delete(&KeyAuthCredential::consumer, typedao::cascade))
 
 using Db = typedao::database<Service, Route, Plugin, Consumer, KeyAuthCredential>;
@@ -104,7 +107,8 @@ double ms_since(clock_type::time_point t0) {
 // the last key of the page: show the end.
 std::string shorten(const std::optional<std::string>& offset) {
   if (!offset) return "none (last page)";
-  return "..." + offset->substr(offset->size() - 16) + " (" + std::to_string(offset->size()) + " chars)";
+  return "..." + offset->substr(offset->size() - 16) + " (" + std::to_string(offset->size()) +
+         " chars)";
 }
 
 std::string ttl_text(const std::optional<std::int64_t>& t) {
@@ -122,7 +126,8 @@ int main() {
                                       "SET search_path TO example_routes"));
   Db db{conn};
   check("migrate", db.migrate());
-  std::printf("== schema example_routes: services, routes, plugins, consumers, keyauth_credentials\n");
+  std::printf(
+      "== schema example_routes: services, routes, plugins, consumers, keyauth_credentials\n");
 
   auto services = db.dao<Service>();
   auto routes = db.dao<Route>();
@@ -130,7 +135,8 @@ int main() {
 
   // ---- 5000 routes for one service --------------------------------------------------------
   constexpr int route_count = 5000;
-  auto svc = check("insert service", services.insert({.name = "orders", .host = "orders.internal"}));
+  auto svc =
+      check("insert service", services.insert({.name = "orders", .host = "orders.internal"}));
   auto t0 = clock_type::now();
   std::vector<Route> some_routes;
   for (int i = 0; i < route_count; ++i) {
@@ -139,7 +145,8 @@ int main() {
                                                   .paths = {"/orders/" + std::to_string(i)}}));
     if (i < 3) some_routes.push_back(std::move(r));
   }
-  std::printf("\n== inserted service %s and %d routes in %.0f ms\n", svc.name->c_str(), route_count, ms_since(t0));
+  std::printf("\n== inserted service %s and %d routes in %.0f ms\n", svc.name->c_str(), route_count,
+              ms_since(t0));
 
   // ---- page_for: one page at a time, the offset token carries the position ---------------
   std::printf("\n== routes.page_for<&Route::service>(svc, 1000, offset)\n");
@@ -151,11 +158,13 @@ int main() {
     auto pg = check("page_for", routes.page_for<&Route::service>(svc, 1000, offset));
     ++pages;
     seen += static_cast<std::int64_t>(pg.rows.size());
-    std::printf("page %d: %zu rows, next offset %s\n", pages, pg.rows.size(), shorten(pg.offset).c_str());
+    std::printf("page %d: %zu rows, next offset %s\n", pages, pg.rows.size(),
+                shorten(pg.offset).c_str());
     if (!pg.offset) break;
     offset = *pg.offset;
   }
-  std::printf("%d pages, %lld routes in %.0f ms\n", pages, static_cast<long long>(seen), ms_since(t0));
+  std::printf("%d pages, %lld routes in %.0f ms\n", pages, static_cast<long long>(seen),
+              ms_since(t0));
   expect(pages == 5 && seen == route_count, "page_for: 5 full pages and no empty sixth one");
 
   // ---- each_for: the same walk as a range, 500 rows per round trip -----------------------
@@ -170,13 +179,15 @@ int main() {
   expect(walked == route_count && range.page_number() == 10, "each_for: 5000 routes in 10 pages");
 
   auto n_for = check("count_for", routes.count_for<&Route::service>(svc));
-  std::printf("\n== routes.count_for<&Route::service>(svc) = %lld\n", static_cast<long long>(n_for));
+  std::printf("\n== routes.count_for<&Route::service>(svc) = %lld\n",
+              static_cast<long long>(n_for));
   expect(n_for == route_count, "count_for");
 
   // ---- plugins: composite cache key {name, route, service} -------------------------------
   std::printf("\n== plugins: one on the service, one on each of 3 routes, one global\n");
   auto key_auth = check("insert plugin", plugins.insert({.name = "key-auth", .service = svc}));
-  for (auto& r : some_routes) check("insert plugin", plugins.insert({.name = "rate-limiting", .route = r}));
+  for (auto& r : some_routes)
+    check("insert plugin", plugins.insert({.name = "rate-limiting", .route = r}));
   auto cors = check("insert plugin", plugins.insert({.name = "cors"}));
   std::printf("cache_key(key-auth on the service) = %s\n", plugins.cache_key(key_auth).c_str());
   std::printf("cache_key(global cors)             = %s\n", plugins.cache_key(cors).c_str());
@@ -184,21 +195,25 @@ int main() {
   auto found = check("select_by_cache_key",
                      plugins.select_by_cache_key(Plugin{.name = "key-auth", .service = svc}));
   expect(found && found->id == key_auth.id, "select_by_cache_key finds the key-auth plugin");
-  std::printf("select_by_cache_key({key-auth, service}) -> plugin %s\n", typedao::to_string(found->id).c_str());
+  std::printf("select_by_cache_key({key-auth, service}) -> plugin %s\n",
+              typedao::to_string(found->id).c_str());
 
   auto dup = plugins.insert({.name = "key-auth", .service = svc});
-  expect(!dup && dup.error().code == typedao::error_code::unique_violation, "second key-auth on the service");
-  std::printf("second key-auth on the service: %s %s\n", std::string(dup.error().constant()).c_str(),
-              dup.error().message.c_str());
+  expect(!dup && dup.error().code == typedao::error_code::unique_violation,
+         "second key-auth on the service");
+  std::printf("second key-auth on the service: %s %s\n",
+              std::string(dup.error().constant()).c_str(), dup.error().message.c_str());
 
   // ---- cascade: deleting the service removes its routes and their plugins ----------------
   std::printf("\n== services.remove(svc)\n");
   t0 = clock_type::now();
   auto removed = check("remove service", services.remove(svc));
-  std::printf("removed in %.0f ms, cascading to %zu routes and %zu plugins (%zu rows in all)\n", ms_since(t0),
-              removed.of<Route>().size(), removed.of<Plugin>().size(), removed.cascaded_count());
+  std::printf("removed in %.0f ms, cascading to %zu routes and %zu plugins (%zu rows in all)\n",
+              ms_since(t0), removed.of<Route>().size(), removed.of<Plugin>().size(),
+              removed.cascaded_count());
   expect(removed.of<Route>().size() == route_count, "cascade report: every route");
-  expect(removed.of<Plugin>().size() == 4, "cascade report: key-auth and the 3 rate-limiting plugins");
+  expect(removed.of<Plugin>().size() == 4,
+         "cascade report: key-auth and the 3 rate-limiting plugins");
   auto routes_left = check("count routes", routes.count());
   auto plugins_left = check("count plugins", plugins.count());
   std::printf("routes.count() = %lld, plugins.count() = %lld (the global cors plugin stays)\n",
@@ -210,42 +225,51 @@ int main() {
   auto consumers = db.dao<Consumer>();
   auto creds = db.dao<KeyAuthCredential>();
   auto alice = check("insert consumer", consumers.insert({.username = "alice"}));
-  auto hour = check("insert credential",
-                    creds.insert({.consumer = alice, .key = "key-hour"}, typedao::write_options{.ttl = 3600}));
-  auto forever = check("insert credential", creds.insert({.consumer = alice, .key = "key-forever"}));
-  auto brief = check("insert credential",
-                     creds.insert({.consumer = alice, .key = "key-brief"}, typedao::write_options{.ttl = 1}));
+  auto hour = check("insert credential", creds.insert({.consumer = alice, .key = "key-hour"},
+                                                      typedao::write_options{.ttl = 3600}));
+  auto forever =
+      check("insert credential", creds.insert({.consumer = alice, .key = "key-forever"}));
+  auto brief = check("insert credential", creds.insert({.consumer = alice, .key = "key-brief"},
+                                                       typedao::write_options{.ttl = 1}));
   std::printf("ttl(key-hour)    = %s\n", ttl_text(check("ttl", creds.ttl(hour.id))).c_str());
   std::printf("ttl(key-forever) = %s\n", ttl_text(check("ttl", creds.ttl(forever.id))).c_str());
   std::printf("ttl(key-brief)   = %s\n", ttl_text(check("ttl", creds.ttl(brief.id))).c_str());
 
   auto bad = creds.insert({.consumer = alice, .key = "key-bad"}, typedao::write_options{.ttl = -5});
   expect(!bad && bad.error().code == typedao::error_code::invalid_options, "negative ttl");
-  std::printf("ttl = -5: %s %s\n", std::string(bad.error().constant()).c_str(), bad.error().message.c_str());
+  std::printf("ttl = -5: %s %s\n", std::string(bad.error().constant()).c_str(),
+              bad.error().message.c_str());
 
   std::printf("sleeping 1.5 s so that key-brief expires...\n");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
 
   auto gone = check("select", creds.select(brief.id));
-  auto still = check("select skip_ttl", creds.select(brief.id, typedao::read_options{.skip_ttl = true}));
-  std::printf("select(key-brief)                     -> %s\n", gone ? "found" : "nothing (expired)");
-  std::printf("select(key-brief, {.skip_ttl = true}) -> %s\n", still ? ("found " + still->key).c_str() : "nothing");
+  auto still =
+      check("select skip_ttl", creds.select(brief.id, typedao::read_options{.skip_ttl = true}));
+  std::printf("select(key-brief)                     -> %s\n",
+              gone ? "found" : "nothing (expired)");
+  std::printf("select(key-brief, {.skip_ttl = true}) -> %s\n",
+              still ? ("found " + still->key).c_str() : "nothing");
   expect(!gone && still, "an expired row is hidden, unless skip_ttl");
   auto by_key = check("select_by", creds.select_by<&KeyAuthCredential::key>("key-brief"));
   expect(!by_key, "select_by hides the expired row too");
   auto expired_ttl = creds.ttl(brief.id);
-  expect(!expired_ttl && expired_ttl.error().code == typedao::error_code::not_found, "ttl of an expired row");
+  expect(!expired_ttl && expired_ttl.error().code == typedao::error_code::not_found,
+         "ttl of an expired row");
   std::printf("ttl(key-brief): %s %s\n", std::string(expired_ttl.error().constant()).c_str(),
               expired_ttl.error().message.c_str());
   auto live = check("count credentials", creds.count());
-  std::printf("creds.count() = %lld (expired rows are not counted)\n", static_cast<long long>(live));
+  std::printf("creds.count() = %lld (expired rows are not counted)\n",
+              static_cast<long long>(live));
   expect(live == 2, "count skips the expired row");
 
   auto purged = check("purge_expired", creds.purge_expired());
   std::printf("creds.purge_expired() = %lld\n", static_cast<long long>(purged));
   expect(purged == 1, "one expired row purged");
-  auto after = check("select skip_ttl", creds.select(brief.id, typedao::read_options{.skip_ttl = true}));
-  std::printf("select(key-brief, {.skip_ttl = true}) after the purge -> %s\n", after ? "found" : "nothing");
+  auto after =
+      check("select skip_ttl", creds.select(brief.id, typedao::read_options{.skip_ttl = true}));
+  std::printf("select(key-brief, {.skip_ttl = true}) after the purge -> %s\n",
+              after ? "found" : "nothing");
   expect(!after, "the purged row is gone for good");
 
   check("drop schema", conn.execute_script("DROP SCHEMA example_routes CASCADE"));

@@ -15,6 +15,7 @@
 #   libbenchmark-dev               Google Benchmark (benchmarks/)
 #   time                           /usr/bin/time for scripts/compile-time.sh
 #   clang-16 libclang-rt-16-dev    the second compiler in scripts/test.sh
+#   clang-format-16                the formatting check in scripts/test.sh (.clang-format)
 #
 # Set TYPEDAO_SKIP_DEPS=1 to skip all of this (e.g. on a non-Debian system
 # where you installed the equivalents yourself).
@@ -70,6 +71,7 @@ postgres_ok || missing+=(postgresql)
 [[ -x /usr/bin/time ]] || missing+=(time)
 need_cmd clang++-16 clang-16
 need_pkg libclang-rt-16-dev
+need_cmd clang-format-16 clang-format-16
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0

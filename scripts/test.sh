@@ -4,10 +4,12 @@
 #   scripts/test.sh [ctest args...]      e.g. scripts/test.sh -L unit
 #
 # 1. scripts/deps.sh installs whatever is missing (Debian 12, apt).
-# 2. build/gcc:   g++, Debug, ASan+UBSan (TYPEDAO_SANITIZE=ON), benchmarks
+# 2. Formatting: clang-format-16 --dry-run -Werror over every tracked C++ file
+#    (scripts/format.sh fixes what it reports).
+# 3. build/gcc:   g++, Debug, ASan+UBSan (TYPEDAO_SANITIZE=ON), benchmarks
 #                 built too, every public header compiled on its own.
-# 3. build/clang: clang++-16, Release, no sanitizers.
-# 4. One throwaway PostgreSQL (scripts/pg-tmp) serves both test runs:
+# 4. build/clang: clang++-16, Release, no sanitizers.
+# 5. One throwaway PostgreSQL (scripts/pg-tmp) serves both test runs:
 #    ctest for build/clang, then for build/gcc (`ctest --output-on-failure -j2`).
 # Exits non-zero if any step fails. Build folders are reused between runs.
 set -euo pipefail
@@ -17,6 +19,9 @@ jobs=${TYPEDAO_JOBS:-2}
 t0=$(date +%s)
 
 scripts/deps.sh
+
+echo "== format: clang-format-16 --dry-run -Werror" >&2
+scripts/format.sh --check
 
 configure() { # build-dir cmake-args...
   local dir=$1

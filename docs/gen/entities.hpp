@@ -12,14 +12,14 @@
 namespace kong {
 
 struct Service {
-  typedao::uuid id;                  // primary key; generated on insert when nil
-  typedao::timestamp created_at;     // set on insert
-  typedao::timestamp updated_at;     // set on insert, update and upsert
-  std::optional<std::string> name;   // std::optional => nullable
-  std::string protocol = "http";     // default member initialisers are the defaults
+  typedao::uuid id;                 // primary key; generated on insert when nil
+  typedao::timestamp created_at;    // set on insert
+  typedao::timestamp updated_at;    // set on insert, update and upsert
+  std::optional<std::string> name;  // std::optional => nullable
+  std::string protocol = "http";    // default member initialisers are the defaults
   std::string host;
   std::int32_t port = 80;
-  std::vector<std::string> tags;     // text[]
+  std::vector<std::string> tags;  // text[]
 };
 BOOST_DESCRIBE_STRUCT(Service, (), (id, created_at, updated_at, name, protocol, host, port, tags))
 TYPEDAO_ENTITY(Service, "services", typedao::unique(&Service::name))
@@ -112,7 +112,8 @@ struct Consumer {
   std::vector<std::string> tags;
 };
 BOOST_DESCRIBE_STRUCT(Consumer, (), (id, created_at, username, custom_id, tags))
-TYPEDAO_ENTITY(Consumer, "consumers", typedao::unique(&Consumer::username), typedao::unique(&Consumer::custom_id))
+TYPEDAO_ENTITY(Consumer, "consumers", typedao::unique(&Consumer::username),
+               typedao::unique(&Consumer::custom_id))
 
 // Kong's keyauth_credentials: rows that may expire (with_ttl) and a one-member cache key.
 struct KeyauthCredential {
@@ -123,7 +124,8 @@ struct KeyauthCredential {
   std::vector<std::string> tags;
 };
 BOOST_DESCRIBE_STRUCT(KeyauthCredential, (), (id, created_at, consumer, key, tags))
-TYPEDAO_ENTITY(KeyauthCredential, "keyauth_credentials", typedao::with_ttl, typedao::unique(&KeyauthCredential::key),
+TYPEDAO_ENTITY(KeyauthCredential, "keyauth_credentials", typedao::with_ttl,
+               typedao::unique(&KeyauthCredential::key),
                typedao::cache_key(&KeyauthCredential::key),
                typedao::on_delete(&KeyauthCredential::consumer, typedao::cascade))
 
@@ -139,10 +141,10 @@ BOOST_DESCRIBE_STRUCT(Target, (), (id, created_at, upstream, target, weight))
 TYPEDAO_ENTITY(Target, "targets", typedao::cache_key(&Target::upstream, &Target::target),
                typedao::on_delete(&Target::upstream, typedao::cascade))
 
-using Db = typedao::database<Service, Route, Plugin, Certificate, Upstream, Metric, Alert, Sample, Consumer,
-                             KeyauthCredential, Target>;
+using Db = typedao::database<Service, Route, Plugin, Certificate, Upstream, Metric, Alert, Sample,
+                             Consumer, KeyauthCredential, Target>;
 // The same list, as the DAOs of Db see it (for printing the statements they prepare).
-using DbRegistry = typedao::detail::registry<Service, Route, Plugin, Certificate, Upstream, Metric, Alert, Sample,
-                                             Consumer, KeyauthCredential, Target>;
+using DbRegistry = typedao::detail::registry<Service, Route, Plugin, Certificate, Upstream, Metric,
+                                             Alert, Sample, Consumer, KeyauthCredential, Target>;
 
 }  // namespace kong

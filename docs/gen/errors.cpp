@@ -41,11 +41,17 @@ int main() {
     block("fatal", docgen::describe(m.error()));
     return 1;
   }
-  auto svc = services.insert({.id = U("a7c1f6d2-5b8e-4c1a-9f3e-2d4b6a8c0e11"), .name = "httpbin", .host = "httpbin.org"});
-  auto other = services.insert({.id = U("c3d2e1f0-1a2b-4c3d-8e4f-5a6b7c8d9e0f"), .name = "mockbin", .host = "mockbin.org"});
-  auto route = routes.insert({.id = U("e0000000-0000-4000-8000-000000000001"), .name = "r1", .service = *svc, .paths = {"/"}});
+  auto svc = services.insert(
+      {.id = U("a7c1f6d2-5b8e-4c1a-9f3e-2d4b6a8c0e11"), .name = "httpbin", .host = "httpbin.org"});
+  auto other = services.insert(
+      {.id = U("c3d2e1f0-1a2b-4c3d-8e4f-5a6b7c8d9e0f"), .name = "mockbin", .host = "mockbin.org"});
+  auto route = routes.insert({.id = U("e0000000-0000-4000-8000-000000000001"),
+                              .name = "r1",
+                              .service = *svc,
+                              .paths = {"/"}});
   typedao::timestamp day{std::chrono::sys_days{std::chrono::year{2024} / 5 / 1}};
-  auto metric = metrics.insert({.identifier = "10.0.0.1", .period = "minute", .period_date = day, .value = 1});
+  auto metric = metrics.insert(
+      {.identifier = "10.0.0.1", .period = "minute", .period_date = day, .value = 1});
   if (!svc || !other || !route || !metric) {
     block("fatal", "setup failed\n");
     return 1;
@@ -61,17 +67,21 @@ int main() {
   ERR("err.schema_update", services.update(svc->id, set<&Service::host>("bad\xff")));
   // PRIMARY_KEY_VIOLATION
   ERR("err.pk", services.insert({.id = svc->id, .name = "other", .host = "example.com"}));
-  ERR("err.pk_composite", metrics.insert({.identifier = "10.0.0.1", .period = "minute", .period_date = day}));
+  ERR("err.pk_composite",
+      metrics.insert({.identifier = "10.0.0.1", .period = "minute", .period_date = day}));
   // FOREIGN_KEY_VIOLATION
-  ERR("err.fk_missing", plugins.insert({.name = "key-auth", .service = U("5d0c2e44-7d1a-4b7e-9a55-0e6f1d3c2b99")}));
+  ERR("err.fk_missing",
+      plugins.insert({.name = "key-auth", .service = U("5d0c2e44-7d1a-4b7e-9a55-0e6f1d3c2b99")}));
   ERR("err.fk_missing_composite",
-      alerts.insert({.metric = std::tuple{std::string("10.0.0.2"), std::string("minute"), day}, .message = "hi"}));
+      alerts.insert({.metric = std::tuple{std::string("10.0.0.2"), std::string("minute"), day},
+                     .message = "hi"}));
   ERR("err.fk_restrict", services.remove(svc->id));
   // UNIQUE_VIOLATION
   ERR("err.unique", services.insert({.name = "httpbin", .host = "example.com"}));
   ERR("err.unique_update", services.update(other->id, set<&Service::name>("httpbin")));
   // NOT_FOUND
-  ERR("err.not_found", services.update(U("00000000-0000-4000-8000-000000000001"), set<&Service::port>(8080)));
+  ERR("err.not_found",
+      services.update(U("00000000-0000-4000-8000-000000000001"), set<&Service::port>(8080)));
   ERR("err.not_found_by", services.update_by<&Service::name>("nope", set<&Service::port>(8080)));
   // INVALID_UNIQUE
   ERR("err.invalid_unique", services.select_by<&Service::name>("bad\xff"));
@@ -88,7 +98,10 @@ int main() {
   ERR("err.invalid_size", services.page(0));
   ERR("err.invalid_size_purge", creds.purge_expired(0));
   ERR("err.invalid_offset", services.page(10, "not-a-token"));
-  auto other_route = routes.insert({.id = U("e0000000-0000-4000-8000-000000000002"), .name = "r2", .service = *svc, .paths = {"/2"}});
+  auto other_route = routes.insert({.id = U("e0000000-0000-4000-8000-000000000002"),
+                                    .name = "r2",
+                                    .service = *svc,
+                                    .paths = {"/2"}});
   auto route_page1 = routes.page(1);
   if (!other_route || !route_page1 || !route_page1->offset) {
     block("fatal", "no second route page");
@@ -98,17 +111,20 @@ int main() {
   ERR("err.invalid_offset_other", services.page(1, routes_offset));
   ERR("err.options_tags", services.page(10, {}, {.tags = {"a,b"}}));
   ERR("err.options_no_tags", plugins.page(10, {}, {.tags = {"x"}}));
-  ERR("err.options_many", services.page(std::nullopt, {}, {.tags = {"a", "b", "c", "d", "e", "f"}, .page_size = 0}));
+  ERR("err.options_many",
+      services.page(std::nullopt, {}, {.tags = {"a", "b", "c", "d", "e", "f"}, .page_size = 0}));
   ERR("err.options_ttl", services.insert({.name = "t", .host = "t.example"}, {.ttl = 60}));
   auto alice = consumers.insert({.username = "alice"});
   if (!alice) return 1;
   ERR("err.options_ttl_range", creds.insert({.consumer = *alice, .key = "k"}, {.ttl = -1}));
   ERR("err.invalid_fk", routes.page_for<&Route::service>(typedao::uuid{}));
-  auto up = db.dao<Upstream>().insert({.id = U("6bc989c5-d349-4808-bfbe-e3184237e8bf"), .name = "backend"});
+  auto up = db.dao<Upstream>().insert(
+      {.id = U("6bc989c5-d349-4808-bfbe-e3184237e8bf"), .name = "backend"});
   if (!up) return 1;
   auto t1 = targets.insert({.upstream = *up, .target = "10.0.0.7:8000"});
   if (!t1) return 1;
-  ERR("err.unique_cache_key", targets.insert({.upstream = *up, .target = "10.0.0.7:8000", .weight = 50}));
+  ERR("err.unique_cache_key",
+      targets.insert({.upstream = *up, .target = "10.0.0.7:8000", .weight = 50}));
   ERR("err.invalid_cache_key", targets.select_by_cache_key("bad\xff"));
 
   // DATABASE_ERROR: a table that does not match its entity.
@@ -116,7 +132,8 @@ int main() {
       "CREATE TABLE legacy (id uuid PRIMARY KEY, port bigint NOT NULL, extra text NOT NULL);"
       "INSERT INTO legacy VALUES ('0b5c6f1e-3f3a-4e5b-8d2c-7a9e1b4c6d80', 80, 'x')");
   auto legacy = typedao::dao<Legacy, typedao::pg::connection>(*conn);
-  ERR("err.not_null", legacy.insert({.id = U("7f1dd0c8-d96e-49f7-a6a9-e6baed9e873a"), .port = 8080}));
+  ERR("err.not_null",
+      legacy.insert({.id = U("7f1dd0c8-d96e-49f7-a6a9-e6baed9e873a"), .port = 8080}));
   ERR("err.shape", legacy.select(U("0b5c6f1e-3f3a-4e5b-8d2c-7a9e1b4c6d80")));
 
   // The throwing accessor.
@@ -136,8 +153,9 @@ int main() {
     (void)killer->execute_script("SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
     ERR("err.lost", services.select(svc->id));
     auto again = services.select(svc->id);
-    block("err.lost_next", again ? (*again ? "found: the connection was re-established\n" : "empty\n")
-                                 : again.error().to_string() + "\n");
+    block("err.lost_next", again
+                               ? (*again ? "found: the connection was re-established\n" : "empty\n")
+                               : again.error().to_string() + "\n");
   }
 
   // DISCARD ALL (as a pooler sends) drops the prepared statements: the call prepares again.

@@ -21,12 +21,14 @@ inline void block(std::string_view key, std::string_view text) {
 // An error, field by field, as docs/errors.md shows it.
 inline std::string describe(const typedao::error& e) {
   std::string out;
-  out += "code()       " + std::to_string(static_cast<int>(e.code)) + " (" + std::string(e.constant()) + ")\n";
+  out += "code()       " + std::to_string(static_cast<int>(e.code)) + " (" +
+         std::string(e.constant()) + ")\n";
   out += "name()       " + std::string(e.name()) + "\n";
   out += "message      " + e.message + "\n";
   out += "to_string()  " + e.to_string() + "\n";
   for (std::size_t i = 0; i < e.fields.size(); ++i)
-    out += "fields[" + std::to_string(i) + "]    field: " + e.fields[i].field + " | value: " + e.fields[i].value + "\n";
+    out += "fields[" + std::to_string(i) + "]    field: " + e.fields[i].field +
+           " | value: " + e.fields[i].value + "\n";
   if (!e.entity.empty()) out += "entity       " + e.entity + "\n";
   if (!e.server.sqlstate.empty()) {
     out += "server       sqlstate=" + e.server.sqlstate;

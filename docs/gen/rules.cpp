@@ -31,25 +31,21 @@ struct Checked {
   std::vector<std::string> methods = default_methods();
   std::int32_t even = 2;
 };
-BOOST_DESCRIBE_STRUCT(Checked, (), (id, req, nothing, fixed, other, proto, name, retries, port, code, word, tags,
-                                    path, host, label, methods, even))
-TYPEDAO_ENTITY(Checked, "checked",
-               typedao::required(&Checked::req),
-               typedao::absent(&Checked::nothing),
-               typedao::eq(&Checked::fixed, "v1"),
-               typedao::ne(&Checked::other, "a"),
-               typedao::one_of(&Checked::proto, "http", "https"),
+BOOST_DESCRIBE_STRUCT(Checked, (),
+                      (id, req, nothing, fixed, other, proto, name, retries, port, code, word, tags,
+                       path, host, label, methods, even))
+TYPEDAO_ENTITY(Checked, "checked", typedao::required(&Checked::req),
+               typedao::absent(&Checked::nothing), typedao::eq(&Checked::fixed, "v1"),
+               typedao::ne(&Checked::other, "a"), typedao::one_of(&Checked::proto, "http", "https"),
                typedao::not_one_of(&Checked::name, "admin", "root"),
-               typedao::gt(&Checked::retries, 0),
-               typedao::between(&Checked::port, 1, 65535),
-               typedao::len_eq(&Checked::code, 2),
-               typedao::len_min(&Checked::word, 3),
-               typedao::len_max(&Checked::tags, 2),
-               typedao::starts_with(&Checked::path, "/"),
+               typedao::gt(&Checked::retries, 0), typedao::between(&Checked::port, 1, 65535),
+               typedao::len_eq(&Checked::code, 2), typedao::len_min(&Checked::word, 3),
+               typedao::len_max(&Checked::tags, 2), typedao::starts_with(&Checked::path, "/"),
                typedao::match(&Checked::host, "[a-z0-9.-]+"),
                typedao::not_match(&Checked::label, "\\s"),
                typedao::contains(&Checked::methods, "GET"),
-               typedao::custom(&Checked::even, [](std::int32_t v) { return v % 2 == 0; }, "must be even"))
+               typedao::custom(
+                   &Checked::even, [](std::int32_t v) { return v % 2 == 0; }, "must be even"))
 
 struct Pair {
   typedao::uuid id;
@@ -57,15 +53,15 @@ struct Pair {
   std::int32_t low = 1;
   std::int32_t high = 2;
 };
-BOOST_DESCRIBE_STRUCT(Pair, (), (id, a1, a2, o1, o2, r1, r2, x1, x2, d1, d2, protocol, path, low, high))
-TYPEDAO_ENTITY(Pair, "pairs",
-               typedao::at_least_one_of(&Pair::a1, &Pair::a2),
-               typedao::only_one_of(&Pair::o1, &Pair::o2),
-               typedao::mutually_required(&Pair::r1, &Pair::r2),
-               typedao::mutually_exclusive(&Pair::x1, &Pair::x2),
-               typedao::distinct(&Pair::d1, &Pair::d2),
-               typedao::conditional(typedao::one_of(&Pair::protocol, "tcp", "tls"), typedao::absent(&Pair::path)),
-               typedao::check([](const Pair& p) { return p.low < p.high; }, "low must be below high"))
+BOOST_DESCRIBE_STRUCT(Pair, (),
+                      (id, a1, a2, o1, o2, r1, r2, x1, x2, d1, d2, protocol, path, low, high))
+TYPEDAO_ENTITY(
+    Pair, "pairs", typedao::at_least_one_of(&Pair::a1, &Pair::a2),
+    typedao::only_one_of(&Pair::o1, &Pair::o2), typedao::mutually_required(&Pair::r1, &Pair::r2),
+    typedao::mutually_exclusive(&Pair::x1, &Pair::x2), typedao::distinct(&Pair::d1, &Pair::d2),
+    typedao::conditional(typedao::one_of(&Pair::protocol, "tcp", "tls"),
+                         typedao::absent(&Pair::path)),
+    typedao::check([](const Pair& p) { return p.low < p.high; }, "low must be below high"))
 
 // Rules that need the stored row on update.
 struct Certificate {
@@ -77,8 +73,7 @@ struct Certificate {
   std::optional<std::string> fingerprint;
 };
 BOOST_DESCRIBE_STRUCT(Certificate, (), (id, created_at, cert, cert_alt, key_alt, fingerprint))
-TYPEDAO_ENTITY(Certificate, "certificates",
-               typedao::required(&Certificate::cert),
+TYPEDAO_ENTITY(Certificate, "certificates", typedao::required(&Certificate::cert),
                typedao::immutable(&Certificate::fingerprint),
                typedao::mutually_required(&Certificate::cert_alt, &Certificate::key_alt))
 
@@ -123,25 +118,34 @@ int main() {
       {"absent(&Checked::nothing)", "nothing = \"x\"", [](Checked& c) { c.nothing = "x"; }},
       {"eq(&Checked::fixed, \"v1\")", "fixed = \"v2\"", [](Checked& c) { c.fixed = "v2"; }},
       {"ne(&Checked::other, \"a\")", "other = \"a\"", [](Checked& c) { c.other = "a"; }},
-      {"one_of(&Checked::proto, \"http\", \"https\")", "proto = \"ftp\"", [](Checked& c) { c.proto = "ftp"; }},
-      {"not_one_of(&Checked::name, \"admin\", \"root\")", "name = \"root\"", [](Checked& c) { c.name = "root"; }},
+      {"one_of(&Checked::proto, \"http\", \"https\")", "proto = \"ftp\"",
+       [](Checked& c) { c.proto = "ftp"; }},
+      {"not_one_of(&Checked::name, \"admin\", \"root\")", "name = \"root\"",
+       [](Checked& c) { c.name = "root"; }},
       {"gt(&Checked::retries, 0)", "retries = 0", [](Checked& c) { c.retries = 0; }},
       {"between(&Checked::port, 1, 65535)", "port = 70000", [](Checked& c) { c.port = 70000; }},
       {"len_eq(&Checked::code, 2)", "code = \"abc\"", [](Checked& c) { c.code = "abc"; }},
       {"len_min(&Checked::word, 3)", "word = \"ab\"", [](Checked& c) { c.word = "ab"; }},
-      {"len_max(&Checked::tags, 2)", "tags = {\"a\", \"b\", \"c\"}", [](Checked& c) { c.tags = {"a", "b", "c"}; }},
+      {"len_max(&Checked::tags, 2)", "tags = {\"a\", \"b\", \"c\"}",
+       [](Checked& c) {
+         c.tags = {"a", "b", "c"};
+       }},
       {"starts_with(&Checked::path, \"/\")", "path = \"api\"", [](Checked& c) { c.path = "api"; }},
-      {"match(&Checked::host, \"[a-z0-9.-]+\")", "host = \"Example.COM\"", [](Checked& c) { c.host = "Example.COM"; }},
-      {"not_match(&Checked::label, \"\\\\s\")", "label = \"two words\"", [](Checked& c) { c.label = "two words"; }},
-      {"contains(&Checked::methods, \"GET\")", "methods = {\"POST\"}", [](Checked& c) { c.methods = {"POST"}; }},
-      {"custom(&Checked::even, [](std::int32_t v) { return v % 2 == 0; }, \"must be even\")", "even = 3",
-       [](Checked& c) { c.even = 3; }},
+      {"match(&Checked::host, \"[a-z0-9.-]+\")", "host = \"Example.COM\"",
+       [](Checked& c) { c.host = "Example.COM"; }},
+      {"not_match(&Checked::label, \"\\\\s\")", "label = \"two words\"",
+       [](Checked& c) { c.label = "two words"; }},
+      {"contains(&Checked::methods, \"GET\")", "methods = {\"POST\"}",
+       [](Checked& c) { c.methods = {"POST"}; }},
+      {"custom(&Checked::even, [](std::int32_t v) { return v % 2 == 0; }, \"must be even\")",
+       "even = 3", [](Checked& c) { c.even = 3; }},
   };
   std::string table = "| rule | value | message |\n|---|---|---|\n";
   for (auto& fc : field_cases) {
     Checked c{};
     fc.spoil(c);
-    table += std::string("| `typedao::") + fc.rule + "` | `" + fc.value + "` | `" + message_of(checked, c) + "` |\n";
+    table += std::string("| `typedao::") + fc.rule + "` | `" + fc.value + "` | `" +
+             message_of(checked, c) + "` |\n";
   }
   block("rules.field_table", table);
 
@@ -160,18 +164,31 @@ int main() {
       {"at_least_one_of(&Pair::a1, &Pair::a2)", "a1, a2 empty", [](Pair& p) { p.a1.reset(); }},
       {"only_one_of(&Pair::o1, &Pair::o2)", "o1 and o2 set", [](Pair& p) { p.o2 = "o"; }},
       {"mutually_required(&Pair::r1, &Pair::r2)", "r1 set, r2 empty", [](Pair& p) { p.r1 = "r"; }},
-      {"mutually_exclusive(&Pair::x1, &Pair::x2)", "x1 and x2 set", [](Pair& p) { p.x1 = "x"; p.x2 = "x"; }},
-      {"distinct(&Pair::d1, &Pair::d2)", "d1 = d2 = \"same\"", [](Pair& p) { p.d1 = "same"; p.d2 = "same"; }},
+      {"mutually_exclusive(&Pair::x1, &Pair::x2)", "x1 and x2 set",
+       [](Pair& p) {
+         p.x1 = "x";
+         p.x2 = "x";
+       }},
+      {"distinct(&Pair::d1, &Pair::d2)", "d1 = d2 = \"same\"",
+       [](Pair& p) {
+         p.d1 = "same";
+         p.d2 = "same";
+       }},
       {"conditional(one_of(&Pair::protocol, \"tcp\", \"tls\"), absent(&Pair::path))",
-       "protocol = \"tcp\", path = \"/x\"", [](Pair& p) { p.protocol = "tcp"; p.path = "/x"; }},
-      {"check([](const Pair& p) { return p.low < p.high; }, \"low must be below high\")", "low = 3, high = 2",
-       [](Pair& p) { p.low = 3; }},
+       "protocol = \"tcp\", path = \"/x\"",
+       [](Pair& p) {
+         p.protocol = "tcp";
+         p.path = "/x";
+       }},
+      {"check([](const Pair& p) { return p.low < p.high; }, \"low must be below high\")",
+       "low = 3, high = 2", [](Pair& p) { p.low = 3; }},
   };
   table = "| rule | value | message |\n|---|---|---|\n";
   for (auto& ec : entity_cases) {
     Pair p = base();
     ec.spoil(p);
-    table += std::string("| `typedao::") + ec.rule + "` | " + ec.value + " | `" + message_of(pairs, p) + "` |\n";
+    table += std::string("| `typedao::") + ec.rule + "` | " + ec.value + " | `" +
+             message_of(pairs, p) + "` |\n";
   }
   block("rules.entity_table", table);
 
@@ -197,7 +214,8 @@ int main() {
   if (!c0) return 1;
   conn.take_log();
   ERR("rules.update_field", checked.update(c0->id, set<&Checked::port>(0)));
-  block("rules.update_field_sql", "-- statements sent: " + std::to_string(conn.log.size()) + "\n" + conn.take_log());
+  block("rules.update_field_sql",
+        "-- statements sent: " + std::to_string(conn.log.size()) + "\n" + conn.take_log());
   auto u = checked.update(c0->id, set<&Checked::port>(8080));
   block("rules.update_plain_sql", conn.take_log());
 
@@ -213,7 +231,8 @@ int main() {
   block("rules.immutable_sql", conn.take_log());
   ERR("rules.entity_update", certs.update(cert->id, set<&Certificate::cert_alt>("alt")));
   conn.take_log();
-  auto ok = certs.update(cert->id, set<&Certificate::cert_alt>("alt"), set<&Certificate::key_alt>("key"));
+  auto ok =
+      certs.update(cert->id, set<&Certificate::cert_alt>("alt"), set<&Certificate::key_alt>("key"));
   if (!ok) {
     block("fatal", ok.error().to_string());
     return 1;

@@ -7,12 +7,12 @@
 #include <typedao/json.hpp>
 #include <typedao/typedao.hpp>
 
+#include <boost/json/parse.hpp>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <set>
-#include <boost/json/parse.hpp>
 
 namespace demo {
 
@@ -52,8 +52,8 @@ struct Everything {
   ipv4 addr;
 };
 BOOST_DESCRIBE_STRUCT(Everything, (),
-                      (id, b, i16, i32, i64, f32, f64, text, blob, ref, at, day, price, proto, names, counts,
-                       protocols, maybe, lim, weights, extra, addr))
+                      (id, b, i16, i32, i64, f32, f64, text, blob, ref, at, day, price, proto,
+                       names, counts, protocols, maybe, lim, weights, extra, addr))
 TYPEDAO_ENTITY(Everything, "everything")
 
 }  // namespace demo
@@ -82,7 +82,8 @@ int main() {
       .text = "héllo",
       .blob = {std::byte{0x01}, std::byte{0xff}},
       .ref = *typedao::parse_uuid("5d0c2e44-7d1a-4b7e-9a55-0e6f1d3c2b99"),
-      .at = typedao::timestamp{std::chrono::sys_days{std::chrono::year{2024} / 5 / 1} + std::chrono::hours{12}},
+      .at = typedao::timestamp{std::chrono::sys_days{std::chrono::year{2024} / 5 / 1} +
+                               std::chrono::hours{12}},
       .day = std::chrono::year{2024} / 5 / 1,
       .price = typedao::numeric("12.50"),
       .proto = protocol::https,
@@ -102,9 +103,10 @@ int main() {
   // What the server stored, as PostgreSQL prints it.
   {
     auto text = typedao::pg::connect();
-    PGresult* res = PQexec(text->native_handle(),
-                           "SELECT b, i16, i32, i64, f32, f64, text, blob, at, day, price, proto, names, counts, "
-                           "protocols, maybe, lim, weights, extra, addr FROM everything");
+    PGresult* res = PQexec(
+        text->native_handle(),
+        "SELECT b, i16, i32, i64, f32, f64, text, blob, at, day, price, proto, names, counts, "
+        "protocols, maybe, lim, weights, extra, addr FROM everything");
     std::string out;
     for (int c = 0; c < PQnfields(res); ++c) {
       out += PQfname(res, c);
@@ -115,11 +117,13 @@ int main() {
     PQclear(res);
     block("types.stored", out);
   }
-  bool same = r->b == e.b && r->i16 == e.i16 && r->i64 == e.i64 && r->f64 == e.f64 && r->text == e.text &&
-              r->blob == e.blob && r->at == e.at && r->day == e.day && r->price == e.price && r->proto == e.proto &&
-              r->names == e.names && r->protocols == e.protocols && r->lim.burst == 20 && r->weights == e.weights &&
+  bool same = r->b == e.b && r->i16 == e.i16 && r->i64 == e.i64 && r->f64 == e.f64 &&
+              r->text == e.text && r->blob == e.blob && r->at == e.at && r->day == e.day &&
+              r->price == e.price && r->proto == e.proto && r->names == e.names &&
+              r->protocols == e.protocols && r->lim.burst == 20 && r->weights == e.weights &&
               r->extra == e.extra && r->addr == e.addr;
-  block("types.roundtrip", std::string("every member read back equal: ") + (same ? "yes" : "no") + "\n");
+  block("types.roundtrip",
+        std::string("every member read back equal: ") + (same ? "yes" : "no") + "\n");
 
   // Checks made before sending.
   Everything bad = e;

@@ -5,8 +5,8 @@
 ///
 /// Specialise typedao::customize::codec<T> for your own types (docs/types.md has a full
 /// example). A codec provides
-///   static constexpr oid_t oid;                   // type oid sent with parameters, checked on results
-///   static constexpr std::string_view sql_type;   // DDL type name: "bigint", "text[]"
+///   static constexpr oid_t oid;                   // type oid sent with parameters, checked on
+///   results static constexpr std::string_view sql_type;   // DDL type name: "bigint", "text[]"
 ///   static void encode(const T& v, param_writer& w);                    // may throw
 ///   static const char* decode(const char* data, std::size_t n, T& out) noexcept;
 ///       // nullptr on success, else a message ("expected 4 bytes"): a string literal, or text
@@ -42,9 +42,10 @@ namespace typedao {
 
 static_assert(has_codec<bool> && has_codec<std::int16_t> && has_codec<std::int32_t> &&
               has_codec<std::int64_t> && has_codec<float> && has_codec<double> &&
-              has_codec<std::string> && has_codec<bytes> && has_codec<uuid> && has_codec<timestamp> &&
-              has_codec<date> && has_codec<numeric> && has_codec<std::vector<std::string>> &&
-              has_codec<std::vector<std::int64_t>> && has_codec<std::set<std::string>>);
+              has_codec<std::string> && has_codec<bytes> && has_codec<uuid> &&
+              has_codec<timestamp> && has_codec<date> && has_codec<numeric> &&
+              has_codec<std::vector<std::string>> && has_codec<std::vector<std::int64_t>> &&
+              has_codec<std::set<std::string>>);
 
 }  // namespace typedao
 

@@ -15,7 +15,8 @@
 
 namespace typedao {
 
-/// Binary parameters for one execution: arrays of `count` entries (a null value pointer is SQL NULL).
+/// Binary parameters for one execution: arrays of `count` entries (a null value pointer is SQL
+/// NULL).
 struct param_view {
   int count = 0;
   const oid_t* types = nullptr;
@@ -40,12 +41,13 @@ concept row_set = requires(const R& r, int row, int col) {
 /// reuses it afterwards; `execute_script` runs SQL text without parameters (DDL, BEGIN/COMMIT).
 /// Both report failures as an error (DATABASE_ERROR unless the DAO maps it), never by throwing.
 template <class C>
-concept connector = requires(C& c, const statement& s, const param_view& p, std::string_view script) {
-  typename C::rows_type;
-  requires row_set<typename C::rows_type>;
-  { c.execute(s, p) } -> std::same_as<result<typename C::rows_type>>;
-  { c.execute_script(script) } -> std::same_as<result<void>>;
-};
+concept connector =
+    requires(C& c, const statement& s, const param_view& p, std::string_view script) {
+      typename C::rows_type;
+      requires row_set<typename C::rows_type>;
+      { c.execute(s, p) } -> std::same_as<result<typename C::rows_type>>;
+      { c.execute_script(script) } -> std::same_as<result<void>>;
+    };
 
 }  // namespace typedao
 

@@ -39,7 +39,8 @@ class dao {
   using entity_type = T;
   using key_type = key_t<T>;
   template <auto By>
-  using by_type = detail::by_value_t<typename detail::is_member_of_pointer<decltype(By)>::member_type>;
+  using by_type =
+      detail::by_value_t<typename detail::is_member_of_pointer<decltype(By)>::member_type>;
   /// What remove() reports: the keys of the descendants removed by on_delete cascade, per entity
   /// (only entities registered in the same database are known).
   using removed_type = typename ops::removed_type;
@@ -47,14 +48,18 @@ class dao {
   explicit dao(C& c) noexcept : conn_(&c) {}
 
   /// INSERT ... RETURNING: the stored entity (generated uuid key, timestamps, defaults).
-  result<T> insert(const T& e, const write_options& o = {}) { return run_checked(ops::insert(e, o)); }
+  result<T> insert(const T& e, const write_options& o = {}) {
+    return run_checked(ops::insert(e, o));
+  }
 
   /// SELECT by primary key: the entity, or an empty optional when there is none (not an error).
   result<std::optional<T>> select(const key_type& k, const read_options& o = {}) {
     return run_checked(ops::select(k, o));
   }
   /// SELECT by the key of a whole entity.
-  result<std::optional<T>> select(const T& e, const read_options& o = {}) { return select(key_of(e), o); }
+  result<std::optional<T>> select(const T& e, const read_options& o = {}) {
+    return select(key_of(e), o);
+  }
 
   /// SELECT by a unique member: dao.select_by<&Service::name>("httpbin").
   template <auto By>
@@ -67,23 +72,28 @@ class dao {
   /// A typedao::write_options may be passed among the changes (ttl on TTL entities).
   template <class... S>
   result<T> update(const key_type& k, const S&... changes) {
-    static_assert(((detail::is_set<S>::value || detail::is_write_options<S>::value) && ...),
-                  "typedao::update: changes must be typedao::set<&Entity::member>(value) (and at most one "
-                  "typedao::write_options).");
+    static_assert(
+        ((detail::is_set<S>::value || detail::is_write_options<S>::value) && ...),
+        "typedao::update: changes must be typedao::set<&Entity::member>(value) (and at most one "
+        "typedao::write_options).");
     static_assert((std::size_t{0} + ... + (detail::is_set<S>::value ? 1 : 0)) > 0,
                   "typedao::update: nothing to change. Pass typedao::set<&Entity::member>(value).");
-    if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
+    if (auto errs = detail::key_problems<T>(k); !errs.empty())
+      return detail::invalid_primary_key(std::move(errs));
     return dispatch_update<detail::pk_cols<T>>(
-        k, [&] { return detail::not_found_by_key<T>(k); }, [&] { return select(k, read_options{true}); }, changes...);
+        k, [&] { return detail::not_found_by_key<T>(k); },
+        [&] { return select(k, read_options{true}); }, changes...);
   }
   /// Partial update by a unique member.
   template <auto By, class... S>
   result<T> update_by(const by_type<By>& v, const S&... changes) {
-    static_assert(((detail::is_set<S>::value || detail::is_write_options<S>::value) && ...),
-                  "typedao::update_by: changes must be typedao::set<&Entity::member>(value) (and at most one "
-                  "typedao::write_options).");
-    static_assert((std::size_t{0} + ... + (detail::is_set<S>::value ? 1 : 0)) > 0,
-                  "typedao::update_by: nothing to change. Pass typedao::set<&Entity::member>(value).");
+    static_assert(
+        ((detail::is_set<S>::value || detail::is_write_options<S>::value) && ...),
+        "typedao::update_by: changes must be typedao::set<&Entity::member>(value) (and at most one "
+        "typedao::write_options).");
+    static_assert(
+        (std::size_t{0} + ... + (detail::is_set<S>::value ? 1 : 0)) > 0,
+        "typedao::update_by: nothing to change. Pass typedao::set<&Entity::member>(value).");
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto e = ops::template by_value_problem<U>(v)) return std::move(*e);
     return dispatch_update<detail::member_cols<T, U>>(
@@ -108,18 +118,22 @@ class dao {
   /// Idempotent: deleting a missing row succeeds. A parent still referenced under on_delete
   /// restrict is FOREIGN_KEY_VIOLATION naming the child table, and nothing is deleted.
   result<removed_type> remove(const key_type& k, const read_options& o = {}) {
-    if (auto errs = detail::key_problems<T>(k); !errs.empty()) return detail::invalid_primary_key(std::move(errs));
+    if (auto errs = detail::key_problems<T>(k); !errs.empty())
+      return detail::invalid_primary_key(std::move(errs));
     return run(*conn_, ops::template remove<detail::pk_cols<T>>(k, M::has_ttl && o.skip_ttl));
   }
   /// DELETE by the key of a whole entity.
-  result<removed_type> remove(const T& e, const read_options& o = {}) { return remove(key_of(e), o); }
+  result<removed_type> remove(const T& e, const read_options& o = {}) {
+    return remove(key_of(e), o);
+  }
 
   /// DELETE by a unique member. Idempotent.
   template <auto By>
   result<removed_type> remove_by(const by_type<By>& v, const read_options& o = {}) {
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto e = ops::template by_value_problem<U>(v)) return std::move(*e);
-    return run(*conn_, ops::template remove<detail::member_cols<T, U>>(v, M::has_ttl && o.skip_ttl));
+    return run(*conn_,
+               ops::template remove<detail::member_cols<T, U>>(v, M::has_ttl && o.skip_ttl));
   }
 
   // ---- pagination and iteration ---------------------------------------------------------
@@ -135,14 +149,17 @@ class dao {
   /// One page of rows in primary-key order, fetched by keyset (size + 1 rows, so an exact
   /// multiple of size never yields an empty extra page). `offset` is the token of the previous
   /// page; a token minted by another entity, filter or foreign key is INVALID_OFFSET.
-  result<typedao::page<T>> page(std::optional<std::int64_t> size = std::nullopt, std::string_view offset = {},
-                                const page_options& o = {}) {
-    return run_checked(ops::template page<detail::npos, int>(nullptr, size, offset, o, pagination_));
+  result<typedao::page<T>> page(std::optional<std::int64_t> size = std::nullopt,
+                                std::string_view offset = {}, const page_options& o = {}) {
+    return run_checked(
+        ops::template page<detail::npos, int>(nullptr, size, offset, o, pagination_));
   }
 
-  /// The children of one parent through the foreign<> member Fk; a missing parent gives an empty page.
+  /// The children of one parent through the foreign<> member Fk; a missing parent gives an empty
+  /// page.
   template <auto Fk>
-  result<typedao::page<T>> page_for(const by_type<Fk>& parent, std::optional<std::int64_t> size = std::nullopt,
+  result<typedao::page<T>> page_for(const by_type<Fk>& parent,
+                                    std::optional<std::int64_t> size = std::nullopt,
                                     std::string_view offset = {}, const page_options& o = {}) {
     constexpr std::size_t F = ops::template foreign_member_index<Fk>();
     if (auto errs = ops::template foreign_problems<F>(parent); errs) return std::move(*errs);
@@ -150,25 +167,36 @@ class dao {
   }
 
   /// Every row, page by page, as an input range of result<T> (`for (auto&& row : dao.each(100))`).
-  /// A failed page yields one element holding the error, then the range ends. Holds one page at a time.
+  /// A failed page yields one element holding the error, then the range ends. Holds one page at a
+  /// time.
   each_range<T> each(std::optional<std::int64_t> size = std::nullopt, page_options o = {}) {
     return each_range<T>(
-        [d = *this, size, o = std::move(o)](std::string_view offset) mutable { return d.page(size, offset, o); });
+        [d = *this, size, o = std::move(o)](std::string_view offset, std::vector<result<T>>& rows) {
+          return d.run_checked(ops::template page<detail::npos, int>(
+              nullptr, size, offset, o, d.pagination_, typename ops::each_sink{&rows}));
+        });
   }
 
   /// Every child of one parent, page by page.
   template <auto Fk>
   each_range<T> each_for(const by_type<Fk>& parent, std::optional<std::int64_t> size = std::nullopt,
                          page_options o = {}) {
-    return each_range<T>([d = *this, parent, size, o = std::move(o)](std::string_view offset) mutable {
-      return d.template page_for<Fk>(parent, size, offset, o);
+    constexpr std::size_t F = ops::template foreign_member_index<Fk>();
+    return each_range<T>([d = *this, parent, size, o = std::move(o)](std::string_view offset,
+                                                                     std::vector<result<T>>& rows) {
+      if (auto errs = ops::template foreign_problems<F>(parent); errs)
+        return result<std::optional<std::string>>(std::move(*errs));
+      return d.run_checked(ops::template page<F>(&parent, size, offset, o, d.pagination_,
+                                                 typename ops::each_sink{&rows}));
     });
   }
 
   // ---- counting and truncation ------------------------------------------------------------
 
   /// Number of (unexpired) rows.
-  result<std::int64_t> count() { return run(*conn_, ops::template count<detail::npos, int>(nullptr)); }
+  result<std::int64_t> count() {
+    return run(*conn_, ops::template count<detail::npos, int>(nullptr));
+  }
 
   /// Number of (unexpired) children of one parent.
   template <auto Fk>
@@ -185,15 +213,20 @@ class dao {
 
   /// Seconds until the row expires (empty: never). NOT_FOUND when there is no unexpired row.
   result<std::optional<std::int64_t>> ttl(const key_type& k) {
-    static_assert(M::has_ttl, "typedao::dao::ttl: the entity is not TTL-enabled. Declare typedao::with_ttl in TYPEDAO_ENTITY.");
+    static_assert(M::has_ttl,
+                  "typedao::dao::ttl: the entity is not TTL-enabled. Declare typedao::with_ttl in "
+                  "TYPEDAO_ENTITY.");
     return run_checked(ops::ttl(k));
   }
 
   /// Deletes expired rows in batches of at most `batch` rows; returns how many it deleted.
   result<std::int64_t> purge_expired(std::int64_t batch = 50000) {
     static_assert(M::has_ttl,
-                  "typedao::dao::purge_expired: the entity is not TTL-enabled. Declare typedao::with_ttl in TYPEDAO_ENTITY.");
-    if (batch < 1) return detail::make_error(error_code::invalid_size, "batch must be an integer greater than 0");
+                  "typedao::dao::purge_expired: the entity is not TTL-enabled. Declare "
+                  "typedao::with_ttl in TYPEDAO_ENTITY.");
+    if (batch < 1)
+      return detail::make_error(error_code::invalid_size,
+                                "batch must be an integer greater than 0");
     std::int64_t total = 0;
     for (;;) {
       auto n = run(*conn_, ops::purge_batch(batch));
@@ -236,7 +269,8 @@ class dao {
   /// The row with this cache key string (as cache_key() builds it).
   result<std::optional<T>> select_by_cache_key(std::string_view key, const read_options& o = {}) {
     static_assert(M::has_cache_key_column,
-                  "typedao::dao::select_by_cache_key: a string key needs a composite cache key; with a single "
+                  "typedao::dao::select_by_cache_key: a string key needs a composite cache key; "
+                  "with a single "
                   "cache-key member use select_by<&Entity::member> or pass the entity.");
     return run_checked(ops::select_by_cache_key(key, o));
   }
@@ -246,13 +280,14 @@ class dao {
  private:
   // A checked operation: the check's error, or what running it gave.
   template <class Op>
-  result<typename Op::value_type> run_checked(result<Op>&& op) {
+  result<typename Op::value_type> run_checked(result<Op>&& op) const {
     if (!op) return std::move(op).error();
     return run(*conn_, *op);
   }
 
   template <class KeyCols, class KeyV, class NotFound, class Refetch, class... A>
-  result<T> dispatch_update(const KeyV& kv, NotFound&& not_found, Refetch&& refetch, const A&... args) {
+  result<T> dispatch_update(const KeyV& kv, NotFound&& not_found, Refetch&& refetch,
+                            const A&... args) {
     static constexpr auto idx = detail::set_member_indices<T, A...>();
     return [&]<std::size_t... J>(std::index_sequence<J...>) {
       return do_update<KeyCols, idx[J]...>(kv, not_found, refetch, args...);
@@ -266,7 +301,8 @@ class dao {
   result<T> do_update(const KeyV& kv, NotFound& not_found, Refetch& refetch, const A&... args) {
     if (auto err = ops::update_problems(args...)) return std::move(*err);
     std::optional<detail::transaction_guard<C>> guard;
-    std::optional<std::optional<T>> current;  // the stored row, once read: renders unchanged members in errors
+    std::optional<std::optional<T>>
+        current;  // the stored row, once read: renders unchanged members in errors
     if constexpr (ops::template update_needs_current<Is...>()) {
       guard.emplace(*conn_);
       if (auto b = guard->begin(); !b) return std::move(b).error();
@@ -282,7 +318,8 @@ class dao {
               if constexpr (detail::immutable_members<T>()[I]) {
                 const auto& old = (**cur).*A::member;
                 if (detail::value_present(old) && !(old == args.value))
-                  errs.push_back({std::string(M::member_names[I]), "immutable field cannot be updated"});
+                  errs.push_back(
+                      {std::string(M::member_names[I]), "immutable field cannot be updated"});
               }
               merged.*A::member = args.value;
             }

@@ -23,9 +23,10 @@ inline constexpr bool registered = (std::is_same_v<T, Es> || ...);
 
 template <class Entity, auto Member, class Parent, bool Ok = false>
 struct parent_not_registered {
-  static_assert(Ok,
-                "typedao::database: an entity has a foreign<> to an entity that is not registered. Add the "
-                "parent to the database's entity list.");
+  static_assert(
+      Ok,
+      "typedao::database: an entity has a foreign<> to an entity that is not registered. Add the "
+      "parent to the database's entity list.");
 };
 
 // Every foreign<> member of T names a registered parent; the error names the member and parent.
@@ -87,7 +88,9 @@ struct migrate_gen {
 /// The entities of one database on one connection: `db.dao<Service>()`, `db.migrate()`.
 template <connector C, entity... Es>
 class basic_database {
-  static_assert(sizeof...(Es) > 0, "typedao::database: register at least one entity. List them: database<Service, Route>.");
+  static_assert(
+      sizeof...(Es) > 0,
+      "typedao::database: register at least one entity. List them: database<Service, Route>.");
   static_assert(detail::checks_run<detail::parents_registered<Es, Es...>()...>);
 
  public:
@@ -96,14 +99,17 @@ class basic_database {
   /// The DAO of a registered entity.
   template <class T>
   typedao::dao<T, C, detail::registry<Es...>> dao() const noexcept {
-    static_assert(detail::registered<T, Es...>,
-                  "typedao::database::dao: the entity is not registered in this database. Add it to the "
-                  "database's entity list.");
+    static_assert(
+        detail::registered<T, Es...>,
+        "typedao::database::dao: the entity is not registered in this database. Add it to the "
+        "database's entity list.");
     return typedao::dao<T, C, detail::registry<Es...>>(*conn_);
   }
 
   /// The DDL migrate() runs: every table, parents before children, idempotent (IF NOT EXISTS).
-  static constexpr std::string_view schema_sql() { return detail::text_v<detail::migrate_gen<Es...>>.view(); }
+  static constexpr std::string_view schema_sql() {
+    return detail::text_v<detail::migrate_gen<Es...>>.view();
+  }
 
   /// Creates every table and index that does not exist yet, in one transaction, serialised
   /// against concurrent migrations by an advisory lock.

@@ -33,10 +33,11 @@ key_t<T> key_of(const T& e) {
 /// primary key. Converts implicitly from the parent entity or its key.
 template <class P, class Key>
 class foreign {
-  static_assert(entity<P>,
-                "typedao::foreign: the referenced type is not a declared entity (or not declared yet: "
-                "a parent must be described and declared with TYPEDAO_ENTITY before its children, "
-                "which also rules out cycles of foreign keys). Declare the parent first.");
+  static_assert(
+      entity<P>,
+      "typedao::foreign: the referenced type is not a declared entity (or not declared yet: "
+      "a parent must be described and declared with TYPEDAO_ENTITY before its children, "
+      "which also rules out cycles of foreign keys). Declare the parent first.");
 
  public:
   using parent_type = P;
@@ -49,7 +50,7 @@ class foreign {
 
   foreign() = default;
   foreign(const P& parent) : key_(key_of(parent)) {}  // NOLINT: implicit by design
-  foreign(key_type k) : key_(std::move(k)) {}          // NOLINT: implicit by design
+  foreign(key_type k) : key_(std::move(k)) {}         // NOLINT: implicit by design
 
   const key_type& key() const noexcept { return key_; }
   key_type& key() noexcept { return key_; }

@@ -12,7 +12,6 @@
 #include <utility>
 #include <vector>
 
-
 namespace typedao {
 
 /// Kong's DAO error codes (kong/db/errors.lua), same numbers and names.
@@ -127,14 +126,16 @@ struct error {
   error_code code = error_code::database_error;
   std::string message;               // Kong's message text
   std::vector<field_detail> fields;  // structured detail (see field_detail)
-  std::string entity;                // the other table involved: parent (missing reference) or child (restrict)
-  server_report server;              // filled for errors that came from the database
+  std::string entity;    // the other table involved: parent (missing reference) or child (restrict)
+  server_report server;  // filled for errors that came from the database
 
   std::string_view name() const noexcept { return error_name(code); }
   std::string_view constant() const noexcept { return constant_name(code); }
   std::string_view sqlstate() const noexcept { return server.sqlstate; }
   /// Kong's tostring(err_t): "[postgres] <message>".
-  std::string to_string() const { return "[postgres] " + (message.empty() ? std::string(name()) : message); }
+  std::string to_string() const {
+    return "[postgres] " + (message.empty() ? std::string(name()) : message);
+  }
   /// Streams to_string() (a template, so the core needs no <ostream>).
   template <class Os>
     requires requires(Os& os, const std::string& str) { os << str; }
@@ -170,7 +171,8 @@ using result = basic_result<T, error>;
 
 namespace detail {
 
-TYPEDAO_COLD inline error make_error(error_code c, std::string message, std::vector<field_detail> fields = {}) {
+TYPEDAO_COLD inline error make_error(error_code c, std::string message,
+                                     std::vector<field_detail> fields = {}) {
   error e;
   e.code = c;
   e.message = std::move(message);
@@ -181,7 +183,8 @@ TYPEDAO_COLD inline error make_error(error_code c, std::string message, std::vec
 // A stable insertion sort for error details. The lists are short (one entry per member or
 // rule), and one plain function keeps std::sort / std::stable_sort and their helpers (a quarter
 // of a user's object code) out of every translation unit.
-TYPEDAO_COLD inline void sort_fields(std::vector<field_detail>& v, bool (*less)(const field_detail&, const field_detail&)) {
+TYPEDAO_COLD inline void sort_fields(std::vector<field_detail>& v,
+                                     bool (*less)(const field_detail&, const field_detail&)) {
   for (std::size_t i = 1; i < v.size(); ++i) {
     if (!less(v[i], v[i - 1])) continue;
     field_detail x = std::move(v[i]);
@@ -194,7 +197,9 @@ TYPEDAO_COLD inline void sort_fields(std::vector<field_detail>& v, bool (*less)(
   }
 }
 
-inline bool field_name_less(const field_detail& a, const field_detail& b) { return a.field < b.field; }
+inline bool field_name_less(const field_detail& a, const field_detail& b) {
+  return a.field < b.field;
+}
 
 // Kong renders tables with keys sorted: {a=1,b="x"}.
 TYPEDAO_COLD inline std::string render_table(std::vector<field_detail> kv) {
@@ -237,7 +242,8 @@ TYPEDAO_COLD inline bool kong_field_less(std::string_view a, std::string_view b)
 // One SCHEMA_VIOLATION for problems already in order: "schema violation (a: m)" for one,
 // "<n> schema violations (a: m; b: n)" for several; entity-level ones (@entity) show no field.
 TYPEDAO_COLD inline error schema_violation_sorted(std::vector<field_detail> errs) {
-  std::string msg = errs.size() == 1 ? "schema violation (" : std::to_string(errs.size()) + " schema violations (";
+  std::string msg = errs.size() == 1 ? "schema violation ("
+                                     : std::to_string(errs.size()) + " schema violations (";
   for (std::size_t i = 0; i < errs.size(); ++i) {
     if (i) msg += "; ";
     if (errs[i].field != "@entity") {
@@ -253,13 +259,17 @@ TYPEDAO_COLD inline error schema_violation_sorted(std::vector<field_detail> errs
 // Schema violations as typedao reports them: entity-level (@entity) messages first, then the
 // members in declaration order (the order the validator produced them).
 TYPEDAO_COLD inline error schema_violation_in_order(std::vector<field_detail> errs) {
-  sort_fields(errs, [](const field_detail& x, const field_detail& y) { return x.field == "@entity" && y.field != "@entity"; });
+  sort_fields(errs, [](const field_detail& x, const field_detail& y) {
+    return x.field == "@entity" && y.field != "@entity";
+  });
   return schema_violation_sorted(std::move(errs));
 }
 
 // Kong's schema_violation(): the same message, in Kong's order (kong_field_less).
 TYPEDAO_COLD inline error schema_violation(std::vector<field_detail> errs) {
-  sort_fields(errs, [](const field_detail& x, const field_detail& y) { return kong_field_less(x.field, y.field); });
+  sort_fields(errs, [](const field_detail& x, const field_detail& y) {
+    return kong_field_less(x.field, y.field);
+  });
   return schema_violation_sorted(std::move(errs));
 }
 

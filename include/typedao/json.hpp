@@ -32,7 +32,6 @@
 /// (typedao::dynamic_message builds a message at run time; typedao::json_kind_name(in) names
 /// what `in` is).
 
-
 #include <typedao/json/check.hpp>
 #include <typedao/json/jsonb.hpp>
 #include <typedao/json/read.hpp>

@@ -10,7 +10,8 @@
 
 namespace typedao {
 
-/// Kong's DAO page-size limits: page_size is used when a call gives no size; max_page_size bounds it.
+/// Kong's DAO page-size limits: page_size is used when a call gives no size; max_page_size bounds
+/// it.
 struct pagination {
   std::int64_t page_size = 1000;
   std::int64_t max_page_size = 50000;
@@ -26,9 +27,9 @@ enum class tags_match { all, any };
 
 /// Options of page / each / page_for / each_for.
 struct page_options {
-  std::vector<std::string> tags;         // filter (page/each and page_for/each_for), at most 5
-  std::optional<tags_match> match;       // all-of (@>) or any-of (&&): required with several tags
-  std::optional<std::int64_t> page_size;      // per-call default size (pagination.page_size)
+  std::vector<std::string> tags;          // filter (page/each and page_for/each_for), at most 5
+  std::optional<tags_match> match;        // all-of (@>) or any-of (&&): required with several tags
+  std::optional<std::int64_t> page_size;  // per-call default size (pagination.page_size)
   std::optional<std::int64_t> max_page_size;  // per-call bound (pagination.max_page_size)
 };
 

@@ -38,7 +38,10 @@ struct regex_engine {
     thread_local std::unordered_map<std::string, std::regex> cache;
     auto it = cache.find(std::string(pattern));
     if (it == cache.end())
-      it = cache.emplace(std::string(pattern), std::regex(std::string(pattern), std::regex::ECMAScript)).first;
+      it = cache
+               .emplace(std::string(pattern),
+                        std::regex(std::string(pattern), std::regex::ECMAScript))
+               .first;
     return it->second;
   }
   static bool holds(const std::string& v, const R& r) {

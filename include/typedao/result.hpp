@@ -52,8 +52,12 @@ class basic_result {
     ::new (static_cast<void*>(__builtin_addressof(v_))) T(std::forward<U>(v));
   }
   /// An error.
-  basic_result(const E& e) : has_(false) { ::new (static_cast<void*>(__builtin_addressof(e_))) E(e); }
-  basic_result(E&& e) noexcept : has_(false) { ::new (static_cast<void*>(__builtin_addressof(e_))) E(std::move(e)); }
+  basic_result(const E& e) : has_(false) {
+    ::new (static_cast<void*>(__builtin_addressof(e_))) E(e);
+  }
+  basic_result(E&& e) noexcept : has_(false) {
+    ::new (static_cast<void*>(__builtin_addressof(e_))) E(std::move(e));
+  }
 
   basic_result(const basic_result& o)
     requires std::is_copy_constructible_v<T>
@@ -77,8 +81,8 @@ class basic_result {
     if (this != &o) assign(o);
     return *this;
   }
-  basic_result& operator=(basic_result&& o) noexcept(std::is_nothrow_move_constructible_v<T> &&
-                                                     std::is_nothrow_move_assignable_v<T>)
+  basic_result& operator=(basic_result&& o) noexcept(
+      std::is_nothrow_move_constructible_v<T>&& std::is_nothrow_move_assignable_v<T>)
     requires std::is_move_constructible_v<T> && std::is_move_assignable_v<T>
   {
     if (this != &o) assign(std::move(o));

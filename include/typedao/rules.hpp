@@ -130,7 +130,13 @@ struct field_rule {
 };
 
 // Entity rules over several members.
-enum class entity_check { at_least_one_of, only_one_of, mutually_required, mutually_exclusive, distinct };
+enum class entity_check {
+  at_least_one_of,
+  only_one_of,
+  mutually_required,
+  mutually_exclusive,
+  distinct
+};
 
 template <entity_check K, class... Ms>
 struct entity_rule {
@@ -152,14 +158,16 @@ struct entity_custom_rule {
 
 template <class M>
 constexpr void require_member_pointer() {
-  static_assert(std::is_member_object_pointer_v<M>,
-                "typedao::rule: the first argument must be a data member pointer. Pass &Entity::member.");
+  static_assert(
+      std::is_member_object_pointer_v<M>,
+      "typedao::rule: the first argument must be a data member pointer. Pass &Entity::member.");
 }
 
 // String literals are kept as string_view; other values as they are.
 template <class V>
-using rule_value_t = std::conditional_t<std::is_convertible_v<V, std::string_view> && !std::is_arithmetic_v<V>,
-                                        std::string_view, std::decay_t<V>>;
+using rule_value_t =
+    std::conditional_t<std::is_convertible_v<V, std::string_view> && !std::is_arithmetic_v<V>,
+                       std::string_view, std::decay_t<V>>;
 
 template <class C>
 struct is_field_rule : std::false_type {};
@@ -223,7 +231,8 @@ constexpr auto one_of(M m, V v, Vs... vs) {
   detail::require_member_pointer<M>();
   using E = detail::rule_value_t<V>;
   if constexpr (!(std::is_same_v<E, detail::rule_value_t<Vs>> && ...))
-    return detail::field_rule<M, detail::rule_mixed_values<true>>{m, {}};  // a compile error, see above
+    return detail::field_rule<M, detail::rule_mixed_values<true>>{
+        m, {}};  // a compile error, see above
   else
     return detail::field_rule<M, detail::rule_one_of<E, 1 + sizeof...(Vs)>>{m, {{E(v), E(vs)...}}};
 }
@@ -235,7 +244,8 @@ constexpr auto not_one_of(M m, V v, Vs... vs) {
   if constexpr (!(std::is_same_v<E, detail::rule_value_t<Vs>> && ...))
     return detail::field_rule<M, detail::rule_mixed_values<false>>{m, {}};  // a compile error
   else
-    return detail::field_rule<M, detail::rule_not_one_of<E, 1 + sizeof...(Vs)>>{m, {{E(v), E(vs)...}}};
+    return detail::field_rule<M, detail::rule_not_one_of<E, 1 + sizeof...(Vs)>>{m,
+                                                                                {{E(v), E(vs)...}}};
 }
 /// `value must be greater than <v>`
 template <class M, class V>
@@ -334,7 +344,8 @@ constexpr auto distinct(Ms... ms) {
 /// eq(&S::path, "")). Reports the second rule's message on its member and Kong's
 /// `failed conditional validation given value of field '<a>'`.
 template <class MA, class RA, class MB, class RB>
-constexpr auto conditional(detail::field_rule<MA, RA> if_rule, detail::field_rule<MB, RB> then_rule) {
+constexpr auto conditional(detail::field_rule<MA, RA> if_rule,
+                           detail::field_rule<MB, RB> then_rule) {
   return detail::conditional_rule<MA, RA, MB, RB>{if_rule, then_rule};
 }
 /// A predicate on the whole entity (captureless lambda or function) and its message.

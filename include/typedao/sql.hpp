@@ -24,21 +24,24 @@ template <entity T>
 constexpr std::string_view select() {
   return detail::text_v<detail::select_gen<T>>.view();
 }
-template <auto Member, entity T = typename detail::is_member_of_pointer<decltype(Member)>::class_type>
+template <auto Member,
+          entity T = typename detail::is_member_of_pointer<decltype(Member)>::class_type>
 constexpr std::string_view select_by() {
   return detail::text_v<detail::select_by_gen<T, detail::index_of_member<T>(Member)>>.view();
 }
 template <entity T, auto... Members>
 constexpr std::string_view update() {
   static_assert(sizeof...(Members) > 0,
-                "typedao::sql::update: nothing to change. Name the members: sql::update<Entity, &Entity::member>().");
+                "typedao::sql::update: nothing to change. Name the members: sql::update<Entity, "
+                "&Entity::member>().");
   return detail::text_v<detail::update_gen<T, detail::pk_cols<T>, detail::index_of_member<T>(Members)...>>.view();
 }
 template <auto By, auto... Members>
 constexpr std::string_view update_by() {
-  static_assert(sizeof...(Members) > 0,
-                "typedao::sql::update_by: nothing to change. Name the members: sql::update_by<&Entity::by, "
-                "&Entity::member>().");
+  static_assert(
+      sizeof...(Members) > 0,
+      "typedao::sql::update_by: nothing to change. Name the members: sql::update_by<&Entity::by, "
+      "&Entity::member>().");
   using T = typename detail::is_member_of_pointer<decltype(By)>::class_type;
   return detail::text_v<detail::update_gen<T, detail::member_cols<T, detail::index_of_member<T>(By)>,
                                            detail::index_of_member<T>(Members)...>>
@@ -80,28 +83,32 @@ constexpr std::string_view page_after() {
 /// page() with a tags filter matching all of the tags (`@>`; tags_match::all).
 template <entity T>
 constexpr std::string_view page_tags_all() {
-  static_assert(detail::M<T>::has_tags, "typedao::sql::page_tags_all: the entity has no tags member. Declare "
-                                        "std::vector<std::string> tags.");
+  static_assert(detail::M<T>::has_tags,
+                "typedao::sql::page_tags_all: the entity has no tags member. Declare "
+                "std::vector<std::string> tags.");
   return detail::text_v<detail::page_gen<T, detail::npos, detail::tags_filter::all, false>>.view();
 }
 /// page() with a tags filter matching any of the tags (`&&`; tags_match::any).
 template <entity T>
 constexpr std::string_view page_tags_any() {
-  static_assert(detail::M<T>::has_tags, "typedao::sql::page_tags_any: the entity has no tags member. Declare "
-                                        "std::vector<std::string> tags.");
+  static_assert(detail::M<T>::has_tags,
+                "typedao::sql::page_tags_any: the entity has no tags member. Declare "
+                "std::vector<std::string> tags.");
   return detail::text_v<detail::page_gen<T, detail::npos, detail::tags_filter::any, false>>.view();
 }
 /// dao.page_for<Fk>(): the children of one parent, first page and after an offset token.
 template <auto Fk, entity T = typename detail::is_member_of_pointer<decltype(Fk)>::class_type>
 constexpr std::string_view page_for() {
   static_assert(detail::member_is_foreign<T, detail::index_of_member<T>(Fk)>,
-                "typedao::sql::page_for: the member is not a foreign<> member. Name a typedao::foreign<Parent> member.");
+                "typedao::sql::page_for: the member is not a foreign<> member. Name a "
+                "typedao::foreign<Parent> member.");
   return detail::text_v<detail::page_gen<T, detail::index_of_member<T>(Fk), detail::tags_filter::none, false>>.view();
 }
 template <auto Fk, entity T = typename detail::is_member_of_pointer<decltype(Fk)>::class_type>
 constexpr std::string_view page_for_after() {
   static_assert(detail::member_is_foreign<T, detail::index_of_member<T>(Fk)>,
-                "typedao::sql::page_for_after: the member is not a foreign<> member. Name a typedao::foreign<Parent> "
+                "typedao::sql::page_for_after: the member is not a foreign<> member. Name a "
+                "typedao::foreign<Parent> "
                 "member.");
   return detail::text_v<detail::page_gen<T, detail::index_of_member<T>(Fk), detail::tags_filter::none, true>>.view();
 }
@@ -112,7 +119,8 @@ constexpr std::string_view count() {
 template <auto Fk, entity T = typename detail::is_member_of_pointer<decltype(Fk)>::class_type>
 constexpr std::string_view count_for() {
   static_assert(detail::member_is_foreign<T, detail::index_of_member<T>(Fk)>,
-                "typedao::sql::count_for: the member is not a foreign<> member. Name a typedao::foreign<Parent> member.");
+                "typedao::sql::count_for: the member is not a foreign<> member. Name a "
+                "typedao::foreign<Parent> member.");
   return detail::text_v<detail::count_gen<T, detail::index_of_member<T>(Fk)>>.view();
 }
 template <entity T>
@@ -122,15 +130,17 @@ constexpr std::string_view truncate() {
 /// dao.ttl(key): the remaining seconds of a TTL entity's row.
 template <entity T>
 constexpr std::string_view ttl() {
-  static_assert(detail::M<T>::has_ttl, "typedao::sql::ttl: the entity is not TTL-enabled. Declare typedao::with_ttl "
-                                       "in TYPEDAO_ENTITY.");
+  static_assert(detail::M<T>::has_ttl,
+                "typedao::sql::ttl: the entity is not TTL-enabled. Declare typedao::with_ttl "
+                "in TYPEDAO_ENTITY.");
   return detail::text_v<detail::ttl_gen<T>>.view();
 }
 /// One batch of dao.purge_expired() ($1 = batch size).
 template <entity T>
 constexpr std::string_view purge_expired() {
-  static_assert(detail::M<T>::has_ttl, "typedao::sql::purge_expired: the entity is not TTL-enabled. Declare "
-                                       "typedao::with_ttl in TYPEDAO_ENTITY.");
+  static_assert(detail::M<T>::has_ttl,
+                "typedao::sql::purge_expired: the entity is not TTL-enabled. Declare "
+                "typedao::with_ttl in TYPEDAO_ENTITY.");
   return detail::text_v<detail::purge_gen<T>>.view();
 }
 /// dao.select_by_cache_key() of an entity with a composite cache key (the hidden column).

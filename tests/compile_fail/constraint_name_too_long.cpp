@@ -11,6 +11,7 @@ struct Service {
   std::optional<std::string> name_of_the_service_as_shown_to_operators_and_users;
 };
 BOOST_DESCRIBE_STRUCT(Service, (), (id, name_of_the_service_as_shown_to_operators_and_users))
-TYPEDAO_ENTITY(Service, "services", typedao::unique(&Service::name_of_the_service_as_shown_to_operators_and_users))
+TYPEDAO_ENTITY(Service, "services",
+               typedao::unique(&Service::name_of_the_service_as_shown_to_operators_and_users))
 
 int main() { return static_cast<int>(typedao::sql::create_table<Service>().size()); }

@@ -1,6 +1,6 @@
 // Every member type of the full mapping in one entity compiles cleanly, including its DDL.
-#include <typedao/json.hpp>
 #include <typedao/core.hpp>
+#include <typedao/json.hpp>
 
 #include <map>
 #include <optional>
@@ -32,10 +32,13 @@ struct Everything {
   typedao::json_value extra;
 };
 BOOST_DESCRIBE_STRUCT(Everything, (),
-                      (id, blob, day, price, proto, days, protocols, prices, lim, tiers, counters, extra))
+                      (id, blob, day, price, proto, days, protocols, prices, lim, tiers, counters,
+                       extra))
 TYPEDAO_ENTITY(Everything, "everything")
 
-static_assert(typedao::sql::create_table<Everything>().find("\"prices\" numeric[],") != std::string_view::npos);
-static_assert(typedao::sql::create_table<Everything>().find("\"tiers\" jsonb[] NOT NULL") != std::string_view::npos);
+static_assert(typedao::sql::create_table<Everything>().find("\"prices\" numeric[],") !=
+              std::string_view::npos);
+static_assert(typedao::sql::create_table<Everything>().find("\"tiers\" jsonb[] NOT NULL") !=
+              std::string_view::npos);
 
 int main() { return static_cast<int>(typedao::sql::insert<Everything>().size() == 0); }

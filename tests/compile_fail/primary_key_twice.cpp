@@ -9,6 +9,7 @@ struct Tag {
   std::string entity_name;
 };
 BOOST_DESCRIBE_STRUCT(Tag, (), (tag, entity_name))
-TYPEDAO_ENTITY(Tag, "tags", typedao::primary_key(&Tag::tag), typedao::primary_key(&Tag::entity_name))
+TYPEDAO_ENTITY(Tag, "tags", typedao::primary_key(&Tag::tag),
+               typedao::primary_key(&Tag::entity_name))
 
 int main() { return static_cast<int>(typedao::sql::insert<Tag>().size()); }

@@ -20,7 +20,8 @@ struct Service {
 };
 BOOST_DESCRIBE_STRUCT(Service, (), (id, protocol, port))
 TYPEDAO_ENTITY(Service, "services",
-               typedao::conditional(typedao::eq(&Service::protocol, "tcp"), typedao::eq(&Route::priority, 1)))
+               typedao::conditional(typedao::eq(&Service::protocol, "tcp"),
+                                    typedao::eq(&Route::priority, 1)))
 
 void use(typedao::database<Service, Route>& db) { (void)db.dao<Service>().insert(Service{}); }
 

@@ -18,7 +18,9 @@ struct Service {
   std::vector<std::string> tags;
 };
 BOOST_DESCRIBE_STRUCT(Service, (), (id, name, protocol, host, port, enabled, tags))
-TYPEDAO_ENTITY(Service, "services", typedao::custom(&Service::port, [](const std::string& s) { return s.empty(); }, "must be empty"))
+TYPEDAO_ENTITY(Service, "services",
+               typedao::custom(
+                   &Service::port, [](const std::string& s) { return s.empty(); }, "must be empty"))
 
 void use(typedao::database<Service>& db) { (void)db.dao<Service>().insert(Service{}); }
 

@@ -16,12 +16,15 @@ struct Upstream {
   std::string algorithm = "random";
 };
 BOOST_DESCRIBE_STRUCT(Upstream, (), (id, algorithm))
-TYPEDAO_ENTITY(Upstream, "upstreams", typedao::one_of(&Upstream::algorithm, "round-robin", "least-connections"))
+TYPEDAO_ENTITY(Upstream, "upstreams",
+               typedao::one_of(&Upstream::algorithm, "round-robin", "least-connections"))
 
 #if defined(__clang__)
-static_assert(false, "typedao::rule: the member's default value (its initialiser) breaks a rule declared for it "
-                     "(clang fallback: default_breaks_rule<Upstream, &Upstream::algorithm, ...> is only "
-                     "evaluated by g++)");
+static_assert(
+    false,
+    "typedao::rule: the member's default value (its initialiser) breaks a rule declared for it "
+    "(clang fallback: default_breaks_rule<Upstream, &Upstream::algorithm, ...> is only "
+    "evaluated by g++)");
 #endif
 
 void use(typedao::database<Upstream>& db) { (void)db.dao<Upstream>().insert(Upstream{}); }

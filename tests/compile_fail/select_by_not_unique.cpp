@@ -13,6 +13,8 @@ struct Service {
 BOOST_DESCRIBE_STRUCT(Service, (), (id, name, host))
 TYPEDAO_ENTITY(Service, "services", typedao::unique(&Service::name))
 
-void find(typedao::database<Service>& db) { (void)db.dao<Service>().select_by<&Service::host>("example.com"); }
+void find(typedao::database<Service>& db) {
+  (void)db.dao<Service>().select_by<&Service::host>("example.com");
+}
 
 int main() {}

@@ -16,7 +16,8 @@ BOOST_DESCRIBE_STRUCT(Service, (), (id, name, host, port))
 TYPEDAO_ENTITY(Service, "services", typedao::unique(&Service::name))
 
 void move(typedao::database<Service>& db) {
-  (void)db.dao<Service>().update_by<&Service::host>("example.com", typedao::set<&Service::port>(8080));
+  (void)db.dao<Service>().update_by<&Service::host>("example.com",
+                                                    typedao::set<&Service::port>(8080));
 }
 
 int main() {}

@@ -12,7 +12,8 @@ BOOST_DESCRIBE_STRUCT(Service, (), (id, host))
 TYPEDAO_ENTITY(Service, "services")
 
 void rekey(typedao::database<Service>& db, typedao::uuid k) {
-  (void)db.dao<Service>().update(k, typedao::set<&Service::host>("a"), typedao::set<&Service::id>(typedao::uuid{}));
+  (void)db.dao<Service>().update(k, typedao::set<&Service::host>("a"),
+                                 typedao::set<&Service::id>(typedao::uuid{}));
 }
 
 int main() {}

@@ -55,7 +55,8 @@ struct route_config {
   friend bool operator==(const route_config&, const route_config&) = default;
 };
 BOOST_DESCRIBE_STRUCT(route_config, (),
-                      (name, hosts, protocols, limit, counters, tiers, owner, since, until, price, key, extra))
+                      (name, hosts, protocols, limit, counters, tiers, owner, since, until, price,
+                       key, extra))
 
 template <class T>
 bool same(const T& a, const T& b) {
@@ -63,7 +64,8 @@ bool same(const T& a, const T& b) {
     return std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b);
   } else if constexpr (std::is_same_v<T, double>) {
     return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
-  } else if constexpr (std::is_same_v<T, std::vector<float>> || std::is_same_v<T, std::vector<double>>) {
+  } else if constexpr (std::is_same_v<T, std::vector<float>> ||
+                       std::is_same_v<T, std::vector<double>>) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
       if (!same(a[i], b[i])) return false;
@@ -74,7 +76,8 @@ bool same(const T& a, const T& b) {
 }
 
 [[noreturn]] void fail(const char* what, const char* detail) {
-  std::fprintf(stderr, "fuzz property violated: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+  std::fprintf(stderr, "fuzz property violated: %s%s%s\n", what, detail ? ": " : "",
+               detail ? detail : "");
   std::abort();
 }
 
@@ -98,7 +101,8 @@ void run(const char* data, std::size_t n) {
 
   const std::string bytes = encode(v);
   T again{};
-  if (const char* err = C::decode(bytes.data(), bytes.size(), again)) fail("re-encoded value does not decode", err);
+  if (const char* err = C::decode(bytes.data(), bytes.size(), again))
+    fail("re-encoded value does not decode", err);
   if (!same(v, again)) fail("round trip changed the value", nullptr);
   if (encode(again) != bytes) fail("encoding is not deterministic", nullptr);
 
@@ -174,7 +178,8 @@ void write_seeds(const char* dir, std::size_t index) {
   std::size_t k = 0;
   for (const T& v : samples<T>()) {
     const std::string bytes = static_cast<char>(index) + encode(v);
-    const std::string path = std::string(dir) + "/seed_" + std::to_string(index) + "_" + std::to_string(k++);
+    const std::string path =
+        std::string(dir) + "/seed_" + std::to_string(index) + "_" + std::to_string(k++);
     std::FILE* f = std::fopen(path.c_str(), "wb");
     if (!f) fail("cannot write", path.c_str());
     std::fwrite(bytes.data(), 1, bytes.size(), f);
@@ -184,7 +189,8 @@ void write_seeds(const char* dir, std::size_t index) {
 
 using namespace std::chrono;
 const typedao::uuid some_uuid = *typedao::parse_uuid("01234567-89ab-cdef-fedc-ba9876543210");
-const typedao::timestamp some_time = typedao::timestamp{sys_days{year{2024} / May / 1}} + microseconds{123456};
+const typedao::timestamp some_time =
+    typedao::timestamp{sys_days{year{2024} / May / 1}} + microseconds{123456};
 const typedao::date some_date = sys_days{year{1999} / December / 31};
 
 // clang-format off
@@ -250,15 +256,17 @@ template <> std::vector<boost::json::array> samples() { return {boost::json::par
 template <class... T>
 struct type_list {};
 
-using all_types = type_list<bool, std::int16_t, std::int32_t, std::int64_t, float, double, std::string, typedao::bytes,
-                            typedao::uuid, typedao::timestamp, typedao::date, typedao::numeric, protocol,
-                            std::vector<std::string>, std::vector<std::int16_t>, std::vector<std::int32_t>,
-                            std::vector<std::int64_t>, std::vector<bool>, std::vector<float>, std::vector<double>,
-                            std::vector<typedao::bytes>, std::vector<typedao::uuid>, std::vector<typedao::timestamp>,
-                            std::vector<typedao::date>, std::vector<typedao::numeric>, std::vector<protocol>,
-                            std::set<std::string>, std::set<std::int64_t>, std::set<protocol>, limits, route_config,
-                            std::map<std::string, limits>, std::vector<limits>, typedao::json_value,
-                            boost::json::object, boost::json::array>;
+using all_types =
+    type_list<bool, std::int16_t, std::int32_t, std::int64_t, float, double, std::string,
+              typedao::bytes, typedao::uuid, typedao::timestamp, typedao::date, typedao::numeric,
+              protocol, std::vector<std::string>, std::vector<std::int16_t>,
+              std::vector<std::int32_t>, std::vector<std::int64_t>, std::vector<bool>,
+              std::vector<float>, std::vector<double>, std::vector<typedao::bytes>,
+              std::vector<typedao::uuid>, std::vector<typedao::timestamp>,
+              std::vector<typedao::date>, std::vector<typedao::numeric>, std::vector<protocol>,
+              std::set<std::string>, std::set<std::int64_t>, std::set<protocol>, limits,
+              route_config, std::map<std::string, limits>, std::vector<limits>, typedao::json_value,
+              boost::json::object, boost::json::array>;
 
 template <class... T>
 void write_all(const char* dir, type_list<T...>) {

@@ -90,11 +90,12 @@ struct bad_input_fixture : pg_fixture {
 
   // Everything stored, as text: compared before and after each refusal.
   std::string snapshot() {
-    return value("SELECT (SELECT coalesce(string_agg(concat_ws('|', id, name, protocol, host, port, tags, "
-                 "updated_at), ',' ORDER BY id), '') FROM services) || ';' || "
-                 "(SELECT count(*) FROM routes) || ';' || "
-                 "(SELECT string_agg(name || uses, ',' ORDER BY name) FROM tag_names) || ';' || "
-                 "(SELECT count(*) FROM taggings)");
+    return value(
+        "SELECT (SELECT coalesce(string_agg(concat_ws('|', id, name, protocol, host, port, tags, "
+        "updated_at), ',' ORDER BY id), '') FROM services) || ';' || "
+        "(SELECT count(*) FROM routes) || ';' || "
+        "(SELECT string_agg(name || uses, ',' ORDER BY name) FROM tag_names) || ';' || "
+        "(SELECT count(*) FROM taggings)");
   }
 };
 
@@ -115,7 +116,8 @@ void check_schema_violation(const typedao::error& e, const std::string& message,
 
 using namespace typedao_it_bad_input;
 
-TEST_CASE_METHOD(bad_input_fixture, "bad input: non-UTF-8 bytes in a string member", "[pg][bad_input]") {
+TEST_CASE_METHOD(bad_input_fixture, "bad input: non-UTF-8 bytes in a string member",
+                 "[pg][bad_input]") {
   const auto before = snapshot();
   SECTION("insert, optional member") {
     auto r = services.insert({.name = bad_utf8, .host = "h"});
@@ -156,18 +158,20 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: non-UTF-8 bytes in a string memb
   CHECK(snapshot() == before);
 }
 
-TEST_CASE_METHOD(bad_input_fixture, "bad input: every kind of malformed UTF-8 is refused", "[pg][bad_input]") {
+TEST_CASE_METHOD(bad_input_fixture, "bad input: every kind of malformed UTF-8 is refused",
+                 "[pg][bad_input]") {
   const auto before = snapshot();
   const std::vector<std::string> malformed = {
-      "\x80",                  // lone continuation byte
-      "\xC0\xAF",              // overlong '/'
-      "\xE0\x80\xAF",          // overlong, 3 bytes
-      "\xED\xA0\x80",          // UTF-16 surrogate
-      "\xF4\x90\x80\x80",      // above U+10FFFF
-      "\xE6\xBC",              // truncated at the end
-      "\xE6\xBC" "x",          // truncated in the middle
-      "\xFE\xFF",              // never valid
-      "ok \xF0\x9F\x98",       // truncated emoji
+      "\x80",              // lone continuation byte
+      "\xC0\xAF",          // overlong '/'
+      "\xE0\x80\xAF",      // overlong, 3 bytes
+      "\xED\xA0\x80",      // UTF-16 surrogate
+      "\xF4\x90\x80\x80",  // above U+10FFFF
+      "\xE6\xBC",          // truncated at the end
+      "\xE6\xBC"
+      "x",                // truncated in the middle
+      "\xFE\xFF",         // never valid
+      "ok \xF0\x9F\x98",  // truncated emoji
   };
   for (const auto& m : malformed) {
     INFO("bytes: " << typedao::detail::render(m));
@@ -191,7 +195,8 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: NUL bytes", "[pg][bad_input]") {
   CHECK(snapshot() == before);
 }
 
-TEST_CASE_METHOD(bad_input_fixture, "bad input: a bad text[] element is reported with its 1-based index",
+TEST_CASE_METHOD(bad_input_fixture,
+                 "bad input: a bad text[] element is reported with its 1-based index",
                  "[pg][bad_input]") {
   const auto before = snapshot();
   auto r = services.insert({.name = "x", .host = "h", .tags = {"fine", bad_utf8, "also fine"}});
@@ -206,27 +211,31 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: a bad text[] element is reported
   CHECK(snapshot() == before);
 }
 
-TEST_CASE_METHOD(bad_input_fixture, "bad input: several problems are reported together", "[pg][bad_input]") {
+TEST_CASE_METHOD(bad_input_fixture, "bad input: several problems are reported together",
+                 "[pg][bad_input]") {
   const auto before = snapshot();
   SECTION("two members") {
     auto r = services.insert({.name = bad_utf8, .protocol = nul_byte, .host = "h"});
     REQUIRE_FALSE(r);
-    check_schema_violation(r.error(),
-                           "2 schema violations (name: expected a valid UTF-8 string; protocol: must not contain "
-                           "NUL bytes)",
-                           {{"name", "expected a valid UTF-8 string"}, {"protocol", "must not contain NUL bytes"}});
+    check_schema_violation(
+        r.error(),
+        "2 schema violations (name: expected a valid UTF-8 string; protocol: must not contain "
+        "NUL bytes)",
+        {{"name", "expected a valid UTF-8 string"}, {"protocol", "must not contain NUL bytes"}});
   }
   SECTION("three, including array elements") {
     auto r = services.insert({.name = bad_utf8, .host = "h", .tags = {nul_byte, "ok", bad_utf8}});
     REQUIRE_FALSE(r);
     CHECK(r.error().code == typedao::error_code::schema_violation);
     CHECK(r.error().message ==
-          "3 schema violations (name: expected a valid UTF-8 string; tags.1: must not contain NUL bytes; "
+          "3 schema violations (name: expected a valid UTF-8 string; tags.1: must not contain NUL "
+          "bytes; "
           "tags.3: expected a valid UTF-8 string)");
     CHECK(r.error().fields.size() == 3);
   }
   SECTION("update with two bad changes") {
-    auto r = services.update(existing.id, set<&Service::host>(bad_utf8), set<&Service::name>(nul_byte));
+    auto r =
+        services.update(existing.id, set<&Service::host>(bad_utf8), set<&Service::name>(nul_byte));
     REQUIRE_FALSE(r);
     CHECK(r.error().code == typedao::error_code::schema_violation);
     CHECK(r.error().fields.size() == 2);
@@ -244,32 +253,38 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: schema violations are listed in 
   auto r = services.insert({.name = bad_utf8, .host = nul_byte});
   REQUIRE_FALSE(r);
   CHECK(r.error().message ==
-        "2 schema violations (name: expected a valid UTF-8 string; host: must not contain NUL bytes)");
+        "2 schema violations (name: expected a valid UTF-8 string; host: must not contain NUL "
+        "bytes)");
 }
 
-TEST_CASE_METHOD(bad_input_fixture, "bad input: array indices are ordered as numbers (tags.2 before tags.10)",
+TEST_CASE_METHOD(bad_input_fixture,
+                 "bad input: array indices are ordered as numbers (tags.2 before tags.10)",
                  "[pg][bad_input][kong_order]") {
   std::vector<std::string> many(11, "ok");
-  many[9] = nul_byte;   // tags.10
-  many[1] = bad_utf8;   // tags.2
+  many[9] = nul_byte;  // tags.10
+  many[1] = bad_utf8;  // tags.2
   auto r = services.insert({.host = bad_utf8, .tags = many});
   REQUIRE_FALSE(r);
   CHECK(r.error().message ==
-        "3 schema violations (host: expected a valid UTF-8 string; tags.2: expected a valid UTF-8 string; "
+        "3 schema violations (host: expected a valid UTF-8 string; tags.2: expected a valid UTF-8 "
+        "string; "
         "tags.10: must not contain NUL bytes)");
-  CHECK(r.error().fields == std::vector<typedao::field_detail>{{"host", "expected a valid UTF-8 string"},
-                                                                {"tags.2", "expected a valid UTF-8 string"},
-                                                                {"tags.10", "must not contain NUL bytes"}});
+  CHECK(r.error().fields ==
+        std::vector<typedao::field_detail>{{"host", "expected a valid UTF-8 string"},
+                                           {"tags.2", "expected a valid UTF-8 string"},
+                                           {"tags.10", "must not contain NUL bytes"}});
 }
 
-TEST_CASE_METHOD(bad_input_fixture, "bad input: a required foreign<> left nil", "[pg][bad_input][fk]") {
+TEST_CASE_METHOD(bad_input_fixture, "bad input: a required foreign<> left nil",
+                 "[pg][bad_input][fk]") {
   const auto before = snapshot();
   auto r = routes.insert({.path = "/"});
   REQUIRE_FALSE(r);
   check_schema_violation(r.error(), "schema violation (service.id: missing primary key)",
                          {{"service.id", "missing primary key"}});
   // An optional foreign<> that is present must hold a key too.
-  auto o = routes.insert({.service = existing, .backup = typedao::foreign<Service>(typedao::uuid{}), .path = "/"});
+  auto o = routes.insert(
+      {.service = existing, .backup = typedao::foreign<Service>(typedao::uuid{}), .path = "/"});
   REQUIRE_FALSE(o);
   check_schema_violation(o.error(), "schema violation (backup.id: missing primary key)",
                          {{"backup.id", "missing primary key"}});
@@ -278,20 +293,23 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: a required foreign<> left nil", 
   CHECK(count("routes") == 1);
 }
 
-TEST_CASE_METHOD(bad_input_fixture, "bad input: text parts of foreign keys are checked", "[pg][bad_input][fk]") {
+TEST_CASE_METHOD(bad_input_fixture, "bad input: text parts of foreign keys are checked",
+                 "[pg][bad_input][fk]") {
   const auto before = snapshot();
   auto r = taggings.insert({.tag = std::string(bad_utf8)});
   REQUIRE_FALSE(r);
   check_schema_violation(r.error(), "schema violation (tag.name: expected a valid UTF-8 string)",
                          {{"tag.name", "expected a valid UTF-8 string"}});
-  auto c = taggings.insert({.tag = std::string("t1"), .space = std::tuple<std::string, std::string>{"o", nul_byte}});
+  auto c = taggings.insert(
+      {.tag = std::string("t1"), .space = std::tuple<std::string, std::string>{"o", nul_byte}});
   REQUIRE_FALSE(c);
   check_schema_violation(c.error(), "schema violation (space.slug: must not contain NUL bytes)",
                          {{"space.slug", "must not contain NUL bytes"}});
   CHECK(snapshot() == before);
 }
 
-TEST_CASE_METHOD(bad_input_fixture, "bad input: a bad *_by value is INVALID_UNIQUE", "[pg][bad_input][unique]") {
+TEST_CASE_METHOD(bad_input_fixture, "bad input: a bad *_by value is INVALID_UNIQUE",
+                 "[pg][bad_input][unique]") {
   const auto before = snapshot();
   auto check_invalid_unique = [](const typedao::error& e, const std::string& problem) {
     CHECK(e.code == typedao::error_code::invalid_unique);
@@ -329,8 +347,9 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: a bad *_by value is INVALID_UNIQ
   CHECK(snapshot() == before);
 }
 
-TEST_CASE_METHOD(bad_input_fixture, "upsert_by: the entity's own unique member is replaced by the argument, so "
-                                    "a bad value there is not an error",
+TEST_CASE_METHOD(bad_input_fixture,
+                 "upsert_by: the entity's own unique member is replaced by the argument, so "
+                 "a bad value there is not an error",
                  "[pg][bad_input][upsert]") {
   auto r = services.upsert_by<&Service::name>("httpbin", {.name = bad_utf8, .host = "new"});
   REQUIRE_OK(r);
@@ -347,7 +366,8 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: a bad text primary key is INVALI
     REQUIRE_FALSE(r);
     CHECK(r.error().code == typedao::error_code::invalid_primary_key);
     CHECK(r.error().message == "invalid primary key: '{name=\"expected a valid UTF-8 string\"}'");
-    CHECK(r.error().fields == std::vector<typedao::field_detail>{{"name", "expected a valid UTF-8 string"}});
+    CHECK(r.error().fields ==
+          std::vector<typedao::field_detail>{{"name", "expected a valid UTF-8 string"}});
   }
   {
     auto r = tags.update(nul_byte, set<&Tag::uses>(1));
@@ -374,12 +394,14 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: a bad text primary key is INVALI
     auto r = spaces.select(std::tuple<std::string, std::string>{bad_utf8, nul_byte});
     REQUIRE_FALSE(r);
     CHECK(r.error().message ==
-          "invalid primary key: '{org=\"expected a valid UTF-8 string\",slug=\"must not contain NUL bytes\"}'");
+          "invalid primary key: '{org=\"expected a valid UTF-8 string\",slug=\"must not contain "
+          "NUL bytes\"}'");
   }
   CHECK(snapshot() == before);
 }
 
-TEST_CASE_METHOD(bad_input_fixture, "bad input: the connection stays usable after refusals", "[pg][bad_input]") {
+TEST_CASE_METHOD(bad_input_fixture, "bad input: the connection stays usable after refusals",
+                 "[pg][bad_input]") {
   for (int i = 0; i < 5; ++i) {
     REQUIRE_FALSE(services.insert({.name = bad_utf8, .host = "h"}));
     REQUIRE_FALSE(services.insert({.name = "httpbin", .host = "dup"}));  // server-side refusal
@@ -391,7 +413,8 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: the connection stays usable afte
 
 // Messages echo at most typedao::detail::max_echoed_bytes of any one value, escaped: NUL,
 // control bytes and bytes that are not UTF-8 as \ddd. The structured fields keep the plain value.
-TEST_CASE_METHOD(bad_input_fixture, "bad input: messages cap and escape the values they echo", "[pg][bad_input]") {
+TEST_CASE_METHOD(bad_input_fixture, "bad input: messages cap and escape the values they echo",
+                 "[pg][bad_input]") {
   const std::size_t cap = typedao::detail::max_echoed_bytes;
   SECTION("a 1 MiB offset token") {
     const std::string huge(1 << 20, 'A');
@@ -399,12 +422,14 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: messages cap and escape the valu
     REQUIRE_FALSE(p);
     CHECK(p.error().code == typedao::error_code::invalid_offset);
     CHECK(p.error().message.size() < cap + 100);
-    CHECK_THAT(p.error().message, Catch::StartsWith("'" + std::string(cap, 'A') + "...' is not a valid offset: "));
+    CHECK_THAT(p.error().message,
+               Catch::StartsWith("'" + std::string(cap, 'A') + "...' is not a valid offset: "));
   }
   SECTION("NUL and invalid UTF-8 in an offset token") {
     auto p = services.page(10, std::string("ab\0c\xff\xc3\xa9", 7));
     REQUIRE_FALSE(p);
-    CHECK_THAT(p.error().message, Catch::StartsWith("'ab\\000c\\255\xc3\xa9' is not a valid offset: "));
+    CHECK_THAT(p.error().message,
+               Catch::StartsWith("'ab\\000c\\255\xc3\xa9' is not a valid offset: "));
   }
   SECTION("a long text key in NOT_FOUND: message capped, field whole") {
     std::string key(5000, 'k');
@@ -412,7 +437,8 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: messages cap and escape the valu
     auto r = tags.update(key, set<&Tag::uses>(1));
     REQUIRE_FALSE(r);
     CHECK(r.error().code == typedao::error_code::not_found);
-    CHECK(r.error().message == "could not find the entity with primary key '{name=\"" + std::string(cap, 'k') + "\"...}'");
+    CHECK(r.error().message == "could not find the entity with primary key '{name=\"" +
+                                   std::string(cap, 'k') + "\"...}'");
     CHECK(r.error().fields == std::vector<typedao::field_detail>{{"name", key}});
   }
   SECTION("a long unique value in UNIQUE_VIOLATION") {
@@ -421,7 +447,8 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: messages cap and escape the valu
     auto dup = services.insert({.name = name, .host = "h"});
     REQUIRE_FALSE(dup);
     CHECK(dup.error().code == typedao::error_code::unique_violation);
-    CHECK(dup.error().message == "UNIQUE violation detected on '{name=\"" + std::string(cap, 'n') + "\"...}'");
+    CHECK(dup.error().message ==
+          "UNIQUE violation detected on '{name=\"" + std::string(cap, 'n') + "\"...}'");
     CHECK(dup.error().fields == std::vector<typedao::field_detail>{{"name", name}});
   }
   SECTION("short values with control bytes are escaped, not cut") {

@@ -37,7 +37,8 @@ struct Consumer {
   std::optional<std::string> custom_id;
 };
 BOOST_DESCRIBE_STRUCT(Consumer, (), (id, username, custom_id))
-TYPEDAO_ENTITY(Consumer, "consumers", typedao::unique(&Consumer::username), typedao::cache_key(&Consumer::username))
+TYPEDAO_ENTITY(Consumer, "consumers", typedao::unique(&Consumer::username),
+               typedao::cache_key(&Consumer::username))
 
 // Kong's plugins: cache_key = { "name", "route", "service", "consumer" }.
 struct Plugin {
@@ -49,7 +50,9 @@ struct Plugin {
   bool enabled = true;
 };
 BOOST_DESCRIBE_STRUCT(Plugin, (), (id, name, route, service, consumer, enabled))
-TYPEDAO_ENTITY(Plugin, "plugins", typedao::cache_key(&Plugin::name, &Plugin::route, &Plugin::service, &Plugin::consumer))
+TYPEDAO_ENTITY(Plugin, "plugins",
+               typedao::cache_key(&Plugin::name, &Plugin::route, &Plugin::service,
+                                  &Plugin::consumer))
 
 // Integers and booleans in a composite cache key, five members (every value slot), an integer key.
 struct Limit {
@@ -63,7 +66,8 @@ struct Limit {
 };
 BOOST_DESCRIBE_STRUCT(Limit, (), (id, scope, window, strict, a, b, other))
 TYPEDAO_ENTITY(Limit, "limits",
-               typedao::cache_key(&Limit::scope, &Limit::window, &Limit::strict, &Limit::a, &Limit::b))
+               typedao::cache_key(&Limit::scope, &Limit::window, &Limit::strict, &Limit::a,
+                                  &Limit::b))
 
 using typedao::set;
 using typedao_test::dao_t;
@@ -119,14 +123,18 @@ std::string str(const typedao::uuid& u) { return typedao::to_string(u); }
 
 }  // namespace
 
-TEST_CASE_METHOD(cache_key_fixture, "cache_key: the hidden column and its unique constraint", "[pg][cache_key]") {
-  CHECK(value("SELECT is_nullable FROM information_schema.columns WHERE table_schema = current_schema() "
+TEST_CASE_METHOD(cache_key_fixture, "cache_key: the hidden column and its unique constraint",
+                 "[pg][cache_key]") {
+  CHECK(value("SELECT is_nullable FROM information_schema.columns WHERE table_schema = "
+              "current_schema() "
               "AND table_name = 'plugins' AND column_name = 'cache_key'") == "NO");
-  CHECK(value("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'plugins_cache_key_key' "
+  CHECK(value("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = "
+              "'plugins_cache_key_key' "
               "AND connamespace = current_schema()::regnamespace") == "UNIQUE (cache_key)");
   // A single-member cache key uses the member's own unique constraint: no hidden column.
-  CHECK(value("SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
-              "AND table_name = 'consumers' AND column_name = 'cache_key'") == "0");
+  CHECK(
+      value("SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = 'consumers' AND column_name = 'cache_key'") == "0");
 }
 
 TEST_CASE_METHOD(cache_key_fixture, "cache_key: Kong's exact strings", "[pg][cache_key][format]") {
@@ -147,18 +155,22 @@ TEST_CASE_METHOD(cache_key_fixture, "cache_key: Kong's exact strings", "[pg][cac
         "c1b2c3d4-0000-4000-8000-00000000000c::");
   CHECK(plugin_dao::cache_key({.name = "cors"}) == "plugins:cors:::::");
   // Members outside the cache key never matter.
-  CHECK(plugin_dao::cache_key({.id = pid, .name = "cors", .enabled = false}) == "plugins:cors:::::");
+  CHECK(plugin_dao::cache_key({.id = pid, .name = "cors", .enabled = false}) ==
+        "plugins:cors:::::");
   // All values empty: the primary key.
   CHECK(plugin_dao::cache_key({.id = pid}) == "plugins:d1b2c3d4-0000-4000-8000-00000000000d:::::");
   // Integers, booleans and five members.
-  CHECK(dao_t<db_t, Limit>::cache_key({.id = 7, .scope = "minute", .window = 60, .strict = true, .a = "x", .b = "y"}) ==
+  CHECK(dao_t<db_t, Limit>::cache_key(
+            {.id = 7, .scope = "minute", .window = 60, .strict = true, .a = "x", .b = "y"}) ==
         "limits:minute:60:true:x:y:");
-  CHECK(dao_t<db_t, Limit>::cache_key({.id = 7, .scope = "", .window = -5}) == "limits::-5:false:::");
+  CHECK(dao_t<db_t, Limit>::cache_key({.id = 7, .scope = "", .window = -5}) ==
+        "limits::-5:false:::");
   // A bool is never empty, so this one never falls back to the key.
   CHECK(dao_t<db_t, Limit>::cache_key({.id = 7}) == "limits::0:false:::");
 }
 
-TEST_CASE_METHOD(cache_key_fixture, "cache_key: the column is computed on insert, as cache_key() computes it",
+TEST_CASE_METHOD(cache_key_fixture,
+                 "cache_key: the column is computed on insert, as cache_key() computes it",
                  "[pg][cache_key][insert]") {
   auto s = svc("s");
   auto r = route("r");
@@ -193,11 +205,13 @@ TEST_CASE_METHOD(cache_key_fixture, "cache_key: update of a cache-key member rec
   REQUIRE_OK(u);
   check_consistent(*u, "plugins:acl::" + str(s.id) + ":::");
 
-  auto moved = plugins.update(p.id, set<&Plugin::service>(typedao::foreign<Service>(s2)), set<&Plugin::route>(typedao::foreign<Route>(r)));
+  auto moved = plugins.update(p.id, set<&Plugin::service>(typedao::foreign<Service>(s2)),
+                              set<&Plugin::route>(typedao::foreign<Route>(r)));
   REQUIRE_OK(moved);
   check_consistent(*moved, "plugins:acl:" + str(r.id) + ":" + str(s2.id) + ":::");
 
-  auto cleared = plugins.update(p.id, set<&Plugin::route>(std::nullopt), set<&Plugin::service>(std::nullopt));
+  auto cleared =
+      plugins.update(p.id, set<&Plugin::route>(std::nullopt), set<&Plugin::service>(std::nullopt));
   REQUIRE_OK(cleared);
   check_consistent(*cleared, "plugins:acl:::::");
 
@@ -226,7 +240,8 @@ TEST_CASE_METHOD(cache_key_fixture, "cache_key: update of another member leaves 
   CHECK(value("SELECT cache_key FROM limits") == "limits:minute:60:false:::");
 }
 
-TEST_CASE_METHOD(cache_key_fixture, "cache_key: upsert and upsert_by recompute the column", "[pg][cache_key][upsert]") {
+TEST_CASE_METHOD(cache_key_fixture, "cache_key: upsert and upsert_by recompute the column",
+                 "[pg][cache_key][upsert]") {
   auto s = svc("s");
   auto r = route("r");
   auto p = plugin({.name = "key-auth", .service = s});
@@ -256,7 +271,8 @@ TEST_CASE_METHOD(cache_key_fixture, "cache_key: upsert and upsert_by recompute t
   CHECK(value("SELECT cache_key FROM limits WHERE id = 5") == "limits:day:2:false::bee:");
 }
 
-TEST_CASE_METHOD(cache_key_fixture, "cache_key: single-member cache key selects through the unique member",
+TEST_CASE_METHOD(cache_key_fixture,
+                 "cache_key: single-member cache key selects through the unique member",
                  "[pg][cache_key][select]") {
   auto c = consumers.insert({.username = "alice"});
   REQUIRE_OK(c);
@@ -278,8 +294,10 @@ TEST_CASE_METHOD(cache_key_fixture, "cache_key: single-member cache key selects 
   CHECK(bad.error().code == typedao::error_code::invalid_unique);
 }
 
-TEST_CASE_METHOD(cache_key_fixture, "cache_key: a duplicate composite cache key is UNIQUE_VIOLATION listing every member (insert)",
-                 "[pg][cache_key][unique]") {
+TEST_CASE_METHOD(
+    cache_key_fixture,
+    "cache_key: a duplicate composite cache key is UNIQUE_VIOLATION listing every member (insert)",
+    "[pg][cache_key][unique]") {
   auto s = svc("s");
   plugin({.name = "key-auth", .service = s});
   auto dup = plugins.insert({.name = "key-auth", .service = s, .enabled = false});
@@ -287,12 +305,15 @@ TEST_CASE_METHOD(cache_key_fixture, "cache_key: a duplicate composite cache key 
   const auto& e = dup.error();
   CHECK(e.code == typedao::error_code::unique_violation);
   CHECK(e.constant() == "UNIQUE_VIOLATION");
-  CHECK(e.message == "UNIQUE violation detected on '{consumer=null,name=\"key-auth\",route=null,service={id=\"" +
-                         str(s.id) + "\"}}'");
+  CHECK(e.message ==
+        "UNIQUE violation detected on '{consumer=null,name=\"key-auth\",route=null,service={id=\"" +
+            str(s.id) + "\"}}'");
   auto fields = e.fields;
   std::sort(fields.begin(), fields.end(), [](auto& a, auto& b) { return a.field < b.field; });
-  CHECK(fields == std::vector<typedao::field_detail>{
-                       {"consumer", "null"}, {"name", "key-auth"}, {"route", "null"}, {"service.id", str(s.id)}});
+  CHECK(fields == std::vector<typedao::field_detail>{{"consumer", "null"},
+                                                     {"name", "key-auth"},
+                                                     {"route", "null"},
+                                                     {"service.id", str(s.id)}});
   CHECK(e.server.sqlstate == "23505");
   CHECK(e.server.constraint == "plugins_cache_key_key");
   CHECK(count("plugins") == 1);
@@ -302,7 +323,8 @@ TEST_CASE_METHOD(cache_key_fixture, "cache_key: a duplicate composite cache key 
   auto ldup = limits.insert({.id = 2, .scope = "m", .window = 60, .strict = true});
   REQUIRE_FALSE(ldup);
   CHECK(ldup.error().code == typedao::error_code::unique_violation);
-  CHECK(ldup.error().message == "UNIQUE violation detected on '{a=null,b=null,scope=\"m\",strict=true,window=60}'");
+  CHECK(ldup.error().message ==
+        "UNIQUE violation detected on '{a=null,b=null,scope=\"m\",strict=true,window=60}'");
 
   // A different consumer makes it a different key.
   auto c = consumers.insert({.username = "u"});
@@ -310,7 +332,8 @@ TEST_CASE_METHOD(cache_key_fixture, "cache_key: a duplicate composite cache key 
   REQUIRE_OK(plugins.insert({.name = "key-auth", .service = s, .consumer = *c}));
 }
 
-TEST_CASE_METHOD(cache_key_fixture, "cache_key: a duplicate on update renders unchanged members from the stored row",
+TEST_CASE_METHOD(cache_key_fixture,
+                 "cache_key: a duplicate on update renders unchanged members from the stored row",
                  "[pg][cache_key][unique]") {
   auto s = svc("s");
   auto r = route("r");
@@ -320,8 +343,9 @@ TEST_CASE_METHOD(cache_key_fixture, "cache_key: a duplicate on update renders un
   auto u = plugins.update(other.id, set<&Plugin::name>("key-auth"));
   REQUIRE_FALSE(u);
   CHECK(u.error().code == typedao::error_code::unique_violation);
-  CHECK(u.error().message == "UNIQUE violation detected on '{consumer=null,name=\"key-auth\",route={id=\"" + str(r.id) +
-                                 "\"},service={id=\"" + str(s.id) + "\"}}'");
+  CHECK(u.error().message ==
+        "UNIQUE violation detected on '{consumer=null,name=\"key-auth\",route={id=\"" + str(r.id) +
+            "\"},service={id=\"" + str(s.id) + "\"}}'");
   check_consistent(other, "plugins:acl:" + str(r.id) + ":" + str(s.id) + ":::");  // unchanged
 
   // Changing a foreign member into a collision.
@@ -329,19 +353,22 @@ TEST_CASE_METHOD(cache_key_fixture, "cache_key: a duplicate on update renders un
   auto v = plugins.update(third.id, set<&Plugin::service>(typedao::foreign<Service>(s)));
   REQUIRE_FALSE(v);
   CHECK(v.error().code == typedao::error_code::unique_violation);
-  CHECK(v.error().message == "UNIQUE violation detected on '{consumer=null,name=\"key-auth\",route={id=\"" + str(r.id) +
-                                 "\"},service={id=\"" + str(s.id) + "\"}}'");
+  CHECK(v.error().message ==
+        "UNIQUE violation detected on '{consumer=null,name=\"key-auth\",route={id=\"" + str(r.id) +
+            "\"},service={id=\"" + str(s.id) + "\"}}'");
 
   // upsert into a collision: the entity's own values.
   auto w = plugins.upsert(other.id, {.name = "key-auth", .route = r, .service = s});
   REQUIRE_FALSE(w);
   CHECK(w.error().code == typedao::error_code::unique_violation);
-  CHECK(w.error().message == "UNIQUE violation detected on '{consumer=null,name=\"key-auth\",route={id=\"" + str(r.id) +
-                                 "\"},service={id=\"" + str(s.id) + "\"}}'");
+  CHECK(w.error().message ==
+        "UNIQUE violation detected on '{consumer=null,name=\"key-auth\",route={id=\"" + str(r.id) +
+            "\"},service={id=\"" + str(s.id) + "\"}}'");
   CHECK(count("plugins") == 3);
 }
 
-TEST_CASE_METHOD(cache_key_fixture, "cache_key: '%' and ':' inside values are escaped (%25, %3A), in C++ and in SQL",
+TEST_CASE_METHOD(cache_key_fixture,
+                 "cache_key: '%' and ':' inside values are escaped (%25, %3A), in C++ and in SQL",
                  "[pg][cache_key][format]") {
   CHECK(plugin_dao::cache_key({.name = "a:b%c"}) == "plugins:a%3Ab%25c:::::");
   CHECK(plugin_dao::cache_key({.name = "%3A"}) == "plugins:%253A:::::");

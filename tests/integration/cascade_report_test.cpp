@@ -30,7 +30,8 @@ struct Route {
   std::string name;
 };
 BOOST_DESCRIBE_STRUCT(Route, (), (id, service, name))
-TYPEDAO_ENTITY(Route, "routes", typedao::unique(&Route::name), typedao::on_delete(&Route::service, typedao::cascade))
+TYPEDAO_ENTITY(Route, "routes", typedao::unique(&Route::name),
+               typedao::on_delete(&Route::service, typedao::cascade))
 
 // On a route, on a service, or on both: cascade from each.
 struct Plugin {
@@ -94,12 +95,14 @@ using desk_key = std::tuple<std::string, std::int32_t>;
 using tenant_key = std::tuple<std::string, std::int32_t>;
 
 // What each remove reports, by type: cascade descendants only, in registration order.
-static_assert(std::is_same_v<dao_t<db_t, Service>::removed_type, typedao::removed<Route, Plugin, Config>>);
+static_assert(
+    std::is_same_v<dao_t<db_t, Service>::removed_type, typedao::removed<Route, Plugin, Config>>);
 static_assert(std::is_same_v<dao_t<db_t, Route>::removed_type, typedao::removed<Plugin, Config>>);
 static_assert(std::is_same_v<dao_t<db_t, Plugin>::removed_type, typedao::removed<Config>>);
 static_assert(std::is_same_v<dao_t<db_t, Config>::removed_type, typedao::removed<>>);
 static_assert(std::is_same_v<dao_t<db_t, Tenant>::removed_type, typedao::removed<Desk>>);
-static_assert(std::is_same_v<typedao::dao<Service, typedao::pg::connection>::removed_type, typedao::removed<>>);
+static_assert(std::is_same_v<typedao::dao<Service, typedao::pg::connection>::removed_type,
+                             typedao::removed<>>);
 
 struct cascade_fixture : pg_fixture {
   db_t db{conn};
@@ -156,8 +159,8 @@ struct cascade_fixture : pg_fixture {
   }
 
   std::vector<long long> counts() {
-    return {count("services"), count("routes"), count("plugins"), count("configs"), count("notes"),
-            count("upstreams")};
+    return {count("services"), count("routes"), count("plugins"),
+            count("configs"),  count("notes"),  count("upstreams")};
   }
 };
 
@@ -173,8 +176,10 @@ bool no_duplicates(const std::vector<K>& v) {
 
 }  // namespace
 
-TEST_CASE_METHOD(cascade_fixture, "remove: reports every descendant removed by cascade, several levels deep, once each",
-                 "[pg][cascade][report]") {
+TEST_CASE_METHOD(
+    cascade_fixture,
+    "remove: reports every descendant removed by cascade, several levels deep, once each",
+    "[pg][cascade][report]") {
   auto t = build();
   auto r = services.remove(t.svc.id);
   REQUIRE_OK(r);
@@ -186,7 +191,8 @@ TEST_CASE_METHOD(cascade_fixture, "remove: reports every descendant removed by c
   CHECK(no_duplicates(ps));  // p_both is reachable through r2 and through svc
   CHECK(no_duplicates(cs));
   CHECK(sorted(rs) == sorted(std::vector<typedao::uuid>{t.r1.id, t.r2.id}));
-  CHECK(sorted(ps) == sorted(std::vector<typedao::uuid>{t.p_r1a.id, t.p_r1b.id, t.p_both.id, t.p_svc.id, t.p_cross.id}));
+  CHECK(sorted(ps) == sorted(std::vector<typedao::uuid>{t.p_r1a.id, t.p_r1b.id, t.p_both.id,
+                                                        t.p_svc.id, t.p_cross.id}));
   CHECK(sorted(cs) == sorted(std::vector<typedao::uuid>{t.c1.id, t.c2.id, t.c3.id}));
   CHECK(r->cascaded_count() == 2 + 5 + 3);
 
@@ -207,7 +213,8 @@ TEST_CASE_METHOD(cascade_fixture, "remove: a route reports only its own plugins 
   auto t = build();
   auto r = routes.remove(t.r1);
   REQUIRE_OK(r);
-  CHECK(sorted(r->of<Plugin>()) == sorted(std::vector<typedao::uuid>{t.p_r1a.id, t.p_r1b.id, t.p_cross.id}));
+  CHECK(sorted(r->of<Plugin>()) ==
+        sorted(std::vector<typedao::uuid>{t.p_r1a.id, t.p_r1b.id, t.p_cross.id}));
   CHECK(r->of<Config>() == std::vector<typedao::uuid>{t.c1.id});
   CHECK(r->cascaded_count() == 4);
   CHECK(count("routes") == 2);
@@ -222,7 +229,8 @@ TEST_CASE_METHOD(cascade_fixture, "remove: a route reports only its own plugins 
   CHECK(p->of<Config>() == std::vector<typedao::uuid>{t.c3.id});
 }
 
-TEST_CASE_METHOD(cascade_fixture, "remove: a parent without children, or a missing row, reports nothing",
+TEST_CASE_METHOD(cascade_fixture,
+                 "remove: a parent without children, or a missing row, reports nothing",
                  "[pg][cascade][report]") {
   auto lonely = add(services, Service{.name = "lonely"});
   auto r = services.remove(lonely.id);
@@ -239,7 +247,8 @@ TEST_CASE_METHOD(cascade_fixture, "remove: a parent without children, or a missi
   CHECK(missing->cascaded_count() == 0);
 }
 
-TEST_CASE_METHOD(cascade_fixture, "remove_by and remove(entity) report too", "[pg][cascade][report]") {
+TEST_CASE_METHOD(cascade_fixture, "remove_by and remove(entity) report too",
+                 "[pg][cascade][report]") {
   auto t = build();
   auto r = routes.remove_by<&Route::name>("r2");
   REQUIRE_OK(r);
@@ -250,7 +259,8 @@ TEST_CASE_METHOD(cascade_fixture, "remove_by and remove(entity) report too", "[p
   auto s = services.remove_by<&Service::name>("svc");
   REQUIRE_OK(s);
   CHECK(s->of<Route>() == std::vector<typedao::uuid>{t.r1.id});
-  CHECK(sorted(s->of<Plugin>()) == sorted(std::vector<typedao::uuid>{t.p_r1a.id, t.p_r1b.id, t.p_svc.id, t.p_cross.id}));
+  CHECK(sorted(s->of<Plugin>()) ==
+        sorted(std::vector<typedao::uuid>{t.p_r1a.id, t.p_r1b.id, t.p_svc.id, t.p_cross.id}));
   CHECK(sorted(s->of<Config>()) == sorted(std::vector<typedao::uuid>{t.c1.id, t.c3.id}));
   CHECK(s->cascaded_count() == 7);
 
@@ -268,7 +278,8 @@ TEST_CASE_METHOD(cascade_fixture, "remove_by and remove(entity) report too", "[p
   CHECK(gone->cascaded_count() == 0);
 }
 
-TEST_CASE_METHOD(cascade_fixture, "restrict one level down: FOREIGN_KEY_VIOLATION and nothing deleted",
+TEST_CASE_METHOD(cascade_fixture,
+                 "restrict one level down: FOREIGN_KEY_VIOLATION and nothing deleted",
                  "[pg][cascade][restrict]") {
   auto t = build();
   add(notes, Note{.route = t.r2, .text = "keep me"});
@@ -283,7 +294,8 @@ TEST_CASE_METHOD(cascade_fixture, "restrict one level down: FOREIGN_KEY_VIOLATIO
   CHECK(e.entity == "notes");
   CHECK(e.server.sqlstate == "23503");
   CHECK(counts() == before);
-  CHECK(value("SELECT (service_id IS NOT NULL)::text FROM upstreams") == "true");  // set_null not applied
+  CHECK(value("SELECT (service_id IS NOT NULL)::text FROM upstreams") ==
+        "true");  // set_null not applied
 
   auto by = services.remove_by<&Service::name>("svc");
   REQUIRE_FALSE(by);
@@ -300,7 +312,8 @@ TEST_CASE_METHOD(cascade_fixture, "restrict one level down: FOREIGN_KEY_VIOLATIO
   REQUIRE_OK(services.remove(t.other.id));
 }
 
-TEST_CASE_METHOD(cascade_fixture, "restrict three levels down: FOREIGN_KEY_VIOLATION and nothing deleted",
+TEST_CASE_METHOD(cascade_fixture,
+                 "restrict three levels down: FOREIGN_KEY_VIOLATION and nothing deleted",
                  "[pg][cascade][restrict]") {
   auto t = build();
   auto note = add(notes, Note{.config = t.c3, .text = "deep"});  // svc -> p_svc -> c3 <- note
@@ -330,7 +343,8 @@ TEST_CASE_METHOD(cascade_fixture, "restrict three levels down: FOREIGN_KEY_VIOLA
   CHECK(sorted(ok->of<Config>()) == sorted(std::vector<typedao::uuid>{t.c2.id, t.c3.id}));
 }
 
-TEST_CASE_METHOD(cascade_fixture, "remove: composite keys in the report", "[pg][cascade][report][composite]") {
+TEST_CASE_METHOD(cascade_fixture, "remove: composite keys in the report",
+                 "[pg][cascade][report][composite]") {
   add(tenants, Tenant{.org = "acme", .num = 1});
   add(tenants, Tenant{.org = "acme", .num = 2});
   add(desks, Desk{.building = "hq", .floor = 1, .tenant = tenant_key{"acme", 1}});
@@ -344,7 +358,8 @@ TEST_CASE_METHOD(cascade_fixture, "remove: composite keys in the report", "[pg][
   CHECK(count("desks") == 1);
 }
 
-TEST_CASE_METHOD(cascade_fixture, "remove: a DAO outside a database reports nothing but the database still cascades",
+TEST_CASE_METHOD(cascade_fixture,
+                 "remove: a DAO outside a database reports nothing but the database still cascades",
                  "[pg][cascade][report]") {
   auto t = build();
   typedao::dao<Service, typedao::pg::connection> bare(conn);

@@ -77,8 +77,9 @@ struct composite_fixture : pg_fixture {
       REQUIRE_OK(tenants.insert({.org = org, .num = num, .label = label}));
   }
   std::string labels() {
-    return value("SELECT string_agg(org || '/' || num || '=' || label || ':' || quota || ':' || "
-                 "coalesce(note, 'NULL'), ',' ORDER BY org, num) FROM tenants");
+    return value(
+        "SELECT string_agg(org || '/' || num || '=' || label || ':' || quota || ':' || "
+        "coalesce(note, 'NULL'), ',' ORDER BY org, num) FROM tenants");
   }
 };
 
@@ -87,15 +88,18 @@ struct composite_fixture : pg_fixture {
 
 using namespace typedao_it_composite_key;
 
-TEST_CASE_METHOD(composite_fixture, "composite key: the table has a two-column primary key", "[pg][composite]") {
+TEST_CASE_METHOD(composite_fixture, "composite key: the table has a two-column primary key",
+                 "[pg][composite]") {
   CHECK(value("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'tenants_pkey' "
-               "AND connamespace = current_schema()::regnamespace") == "PRIMARY KEY (org, num)");
+              "AND connamespace = current_schema()::regnamespace") == "PRIMARY KEY (org, num)");
   CHECK(value("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'grants_pkey' "
-               "AND connamespace = current_schema()::regnamespace") == "PRIMARY KEY (user_id, group_id)");
+              "AND connamespace = current_schema()::regnamespace") ==
+        "PRIMARY KEY (user_id, group_id)");
   CHECK(labels() == "acme/1=acme-1:100:NULL,acme/2=acme-2:100:NULL,globex/1=globex-1:100:NULL");
 }
 
-TEST_CASE_METHOD(composite_fixture, "composite key: select by tuple and by entity", "[pg][composite][select]") {
+TEST_CASE_METHOD(composite_fixture, "composite key: select by tuple and by entity",
+                 "[pg][composite][select]") {
   auto r = tenants.select(tenant_key{"acme", 2});
   REQUIRE_OK(r);
   REQUIRE(r->has_value());
@@ -121,10 +125,12 @@ TEST_CASE_METHOD(composite_fixture, "composite key: select by tuple and by entit
   CHECK_FALSE(miss2->has_value());
 }
 
-TEST_CASE_METHOD(composite_fixture, "composite key: update changes exactly one row", "[pg][composite][update]") {
+TEST_CASE_METHOD(composite_fixture, "composite key: update changes exactly one row",
+                 "[pg][composite][update]") {
   auto before = tenants.select(tenant_key{"acme", 1});
   REQUIRE_OK(before);
-  auto r = tenants.update(tenant_key{"acme", 1}, set<&Tenant::label>("renamed"), set<&Tenant::note>("n"));
+  auto r = tenants.update(tenant_key{"acme", 1}, set<&Tenant::label>("renamed"),
+                          set<&Tenant::note>("n"));
   REQUIRE_OK(r);
   CHECK(r->org == "acme");
   CHECK(r->num == 1);
@@ -135,7 +141,8 @@ TEST_CASE_METHOD(composite_fixture, "composite key: update changes exactly one r
   CHECK(labels() == "acme/1=renamed:100:n,acme/2=acme-2:100:NULL,globex/1=globex-1:100:NULL");
 }
 
-TEST_CASE_METHOD(composite_fixture, "composite key: update of a missing key is NOT_FOUND with every key part",
+TEST_CASE_METHOD(composite_fixture,
+                 "composite key: update of a missing key is NOT_FOUND with every key part",
                  "[pg][composite][update][errors]") {
   const auto before = labels();
   auto r = tenants.update(tenant_key{"acme", 9}, set<&Tenant::label>("x"));
@@ -146,7 +153,8 @@ TEST_CASE_METHOD(composite_fixture, "composite key: update of a missing key is N
   CHECK(labels() == before);
 }
 
-TEST_CASE_METHOD(composite_fixture, "composite key: upsert creates and fully replaces, and the key argument wins",
+TEST_CASE_METHOD(composite_fixture,
+                 "composite key: upsert creates and fully replaces, and the key argument wins",
                  "[pg][composite][upsert]") {
   // create
   auto c = tenants.upsert(tenant_key{"initech", 7}, {.label = "new", .quota = 5});
@@ -157,8 +165,10 @@ TEST_CASE_METHOD(composite_fixture, "composite key: upsert creates and fully rep
   // replace: members not given are reset, key members of the entity are ignored
   auto orig = tenants.select(tenant_key{"acme", 1});
   REQUIRE_OK(orig);
-  REQUIRE(tenants.update(tenant_key{"acme", 1}, set<&Tenant::note>("will be reset"), set<&Tenant::quota>(1)));
-  auto r = tenants.upsert(tenant_key{"acme", 1}, {.org = "ignored", .num = 42, .label = "replaced"});
+  REQUIRE(tenants.update(tenant_key{"acme", 1}, set<&Tenant::note>("will be reset"),
+                         set<&Tenant::quota>(1)));
+  auto r =
+      tenants.upsert(tenant_key{"acme", 1}, {.org = "ignored", .num = 42, .label = "replaced"});
   REQUIRE_OK(r);
   CHECK(r->org == "acme");
   CHECK(r->num == 1);
@@ -168,7 +178,8 @@ TEST_CASE_METHOD(composite_fixture, "composite key: upsert creates and fully rep
   CHECK(r->created_at == (*orig)->created_at);
   CHECK(count("tenants") == 4);
   CHECK(labels() ==
-        "acme/1=replaced:100:NULL,acme/2=acme-2:100:NULL,globex/1=globex-1:100:NULL,initech/7=new:5:NULL");
+        "acme/1=replaced:100:NULL,acme/2=acme-2:100:NULL,globex/1=globex-1:100:NULL,initech/"
+        "7=new:5:NULL");
 }
 
 TEST_CASE_METHOD(composite_fixture, "composite key: remove by tuple and by entity, idempotent",
@@ -228,18 +239,23 @@ TEST_CASE_METHOD(composite_fixture, "composite uuid key: nil parts are INVALID_P
   CHECK(one.error().message == "invalid primary key: '{user_id=\"missing primary key\"}'");
   auto both = grants.remove(std::tuple{typedao::uuid{}, typedao::uuid{}});
   REQUIRE_FALSE(both);
-  CHECK(both.error().message ==
-        "invalid primary key: '{group_id=\"missing primary key\",user_id=\"missing primary key\"}'");
+  CHECK(
+      both.error().message ==
+      "invalid primary key: '{group_id=\"missing primary key\",user_id=\"missing primary key\"}'");
 }
 
 TEST_CASE_METHOD(composite_fixture, "foreign<> to a composite key: two columns and one constraint",
                  "[pg][composite][fk]") {
-  CHECK(value("SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) FROM "
-              "information_schema.columns WHERE table_schema = current_schema() AND table_name = 'seats'") ==
-        "id uuid, tenant_org text, tenant_num integer, name text");
-  CHECK(value("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'seats_tenant_fkey' "
-               "AND connamespace = current_schema()::regnamespace") ==
-        "FOREIGN KEY (tenant_org, tenant_num) REFERENCES tenants(org, num) ON DELETE RESTRICT");
+  CHECK(
+      value(
+          "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) FROM "
+          "information_schema.columns WHERE table_schema = current_schema() AND table_name = "
+          "'seats'") == "id uuid, tenant_org text, tenant_num integer, name text");
+  CHECK(
+      value(
+          "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'seats_tenant_fkey' "
+          "AND connamespace = current_schema()::regnamespace") ==
+      "FOREIGN KEY (tenant_org, tenant_num) REFERENCES tenants(org, num) ON DELETE RESTRICT");
 
   auto s = seats.insert({.tenant = tenant_key{"acme", 2}, .name = "s1"});
   REQUIRE_OK(s);
@@ -264,15 +280,18 @@ TEST_CASE_METHOD(composite_fixture, "foreign<> to a composite key: two columns a
   CHECK(value("SELECT tenant_org || '/' || tenant_num FROM seats WHERE name = 's1'") == "acme/1");
 }
 
-TEST_CASE_METHOD(composite_fixture, "foreign<> to a composite key: FOREIGN_KEY_VIOLATION renders the whole key",
+TEST_CASE_METHOD(composite_fixture,
+                 "foreign<> to a composite key: FOREIGN_KEY_VIOLATION renders the whole key",
                  "[pg][composite][fk][errors]") {
   // Each part exists on its own ("acme", and num 1), the pair ("acme", 9) does not.
   auto r = seats.insert({.tenant = tenant_key{"acme", 9}, .name = "s"});
   REQUIRE_FALSE(r);
   const auto& e = r.error();
   CHECK(e.code == typedao::error_code::foreign_key_violation);
-  CHECK(e.message == "the foreign key '{num=9,org=\"acme\"}' does not reference an existing 'tenants' entity.");
-  CHECK(e.fields == std::vector<typedao::field_detail>{{"tenant.org", "acme"}, {"tenant.num", "9"}});
+  CHECK(e.message ==
+        "the foreign key '{num=9,org=\"acme\"}' does not reference an existing 'tenants' entity.");
+  CHECK(e.fields ==
+        std::vector<typedao::field_detail>{{"tenant.org", "acme"}, {"tenant.num", "9"}});
   CHECK(e.entity == "tenants");
   CHECK(e.server.constraint == "seats_tenant_fkey");
   CHECK(count("seats") == 0);
@@ -301,5 +320,6 @@ TEST_CASE_METHOD(composite_fixture, "foreign<> to a composite key: restrict and 
   REQUIRE_OK(detached);
   REQUIRE(detached->has_value());
   CHECK((*detached)->tenant == std::nullopt);
-  CHECK(value("SELECT (tenant_org IS NULL AND tenant_num IS NULL)::text FROM desks WHERE label = 'd'") == "true");
+  CHECK(value("SELECT (tenant_org IS NULL AND tenant_num IS NULL)::text FROM desks WHERE label = "
+              "'d'") == "true");
 }

@@ -56,7 +56,8 @@ int closed_port() {
 }
 
 long long prepared_count(typedao::pg::connection& c) {
-  return std::stoll(typedao_test::raw_scalar(c, "SELECT count(*) FROM pg_prepared_statements").value());
+  return std::stoll(
+      typedao_test::raw_scalar(c, "SELECT count(*) FROM pg_prepared_statements").value());
 }
 
 struct conn_fixture : pg_fixture {
@@ -70,9 +71,11 @@ struct conn_fixture : pg_fixture {
 
 using namespace typedao_it_connection;
 
-TEST_CASE("connect: a closed port is a DATABASE_ERROR value, not an exception", "[pg][connection]") {
+TEST_CASE("connect: a closed port is a DATABASE_ERROR value, not an exception",
+          "[pg][connection]") {
   const int port = closed_port();
-  const std::string conninfo = "host=127.0.0.1 port=" + std::to_string(port) + " user=postgres dbname=postgres "
+  const std::string conninfo = "host=127.0.0.1 port=" + std::to_string(port) +
+                               " user=postgres dbname=postgres "
                                "connect_timeout=5";
   typedao::result<typedao::pg::connection> c = typedao::error{};
   REQUIRE_NOTHROW(c = typedao::pg::connect(conninfo));
@@ -103,13 +106,15 @@ TEST_CASE("connect: a malformed conninfo is a DATABASE_ERROR value", "[pg][conne
 TEST_CASE("connect: an unknown database is a DATABASE_ERROR value", "[pg][connection]") {
   const std::string dsn = typedao_test::test_dsn();
   if (dsn.find("://") != std::string::npos) return;  // a URI cannot take extra keywords; skip
-  auto c = typedao::pg::connect(dsn + (dsn.empty() ? "" : " ") + "dbname=typedao_no_such_database_xyz");
+  auto c =
+      typedao::pg::connect(dsn + (dsn.empty() ? "" : " ") + "dbname=typedao_no_such_database_xyz");
   REQUIRE_FALSE(c);
   CHECK(c.error().code == typedao::error_code::database_error);
   CHECK(c.error().message.find("typedao_no_such_database_xyz") != std::string::npos);
 }
 
-TEST_CASE("DAO on a closed or moved-from connection: DATABASE_ERROR, no crash", "[pg][connection]") {
+TEST_CASE("DAO on a closed or moved-from connection: DATABASE_ERROR, no crash",
+          "[pg][connection]") {
   typedao::pg::connection none;
   service_dao d(none);
   auto r = d.select(typedao::generate_uuid());
@@ -122,7 +127,8 @@ TEST_CASE("DAO on a closed or moved-from connection: DATABASE_ERROR, no crash", 
   CHECK(i.error().code == typedao::error_code::database_error);
 }
 
-TEST_CASE_METHOD(conn_fixture, "connection: a killed backend is one DATABASE_ERROR, then the connection recovers",
+TEST_CASE_METHOD(conn_fixture,
+                 "connection: a killed backend is one DATABASE_ERROR, then the connection recovers",
                  "[pg][connection][reconnect]") {
   auto victim = open_second();
   service_dao vs(victim);
@@ -158,7 +164,8 @@ TEST_CASE_METHOD(conn_fixture, "connection: a killed backend is one DATABASE_ERR
   CHECK(value("SELECT port FROM services WHERE name = 'before'") == "81");
 }
 
-TEST_CASE_METHOD(conn_fixture, "connection: a backend killed between two kinds of statement recovers too",
+TEST_CASE_METHOD(conn_fixture,
+                 "connection: a backend killed between two kinds of statement recovers too",
                  "[pg][connection][reconnect]") {
   auto victim = open_second();
   service_dao vs(victim);
@@ -175,7 +182,8 @@ TEST_CASE_METHOD(conn_fixture, "connection: a backend killed between two kinds o
   CHECK(value("SELECT string_agg(name, ',') FROM services") == "b");
 }
 
-TEST_CASE_METHOD(conn_fixture, "connection: a statement is prepared once per connection", "[pg][connection][prepare]") {
+TEST_CASE_METHOD(conn_fixture, "connection: a statement is prepared once per connection",
+                 "[pg][connection][prepare]") {
   CHECK(prepared_count(conn) == 0);  // migrate() uses the simple protocol
   std::vector<typedao::uuid> ids;
   for (int i = 0; i < 5; ++i) {
@@ -199,13 +207,14 @@ TEST_CASE_METHOD(conn_fixture, "connection: a statement is prepared once per con
   CHECK(prepared_count(conn) == 4);
 
   // Prepared with the protocol (not PREPARE), with binary parameter types.
-  auto names = row("SELECT bool_and(NOT from_sql)::text, bool_and(name LIKE 'td%')::text, "
-                   "count(DISTINCT statement)::text FROM pg_prepared_statements");
+  auto names =
+      row("SELECT bool_and(NOT from_sql)::text, bool_and(name LIKE 'td%')::text, "
+          "count(DISTINCT statement)::text FROM pg_prepared_statements");
   CHECK(names[0] == "true");
   CHECK(names[1] == "true");
   CHECK(names[2] == "4");
-  CHECK(value("SELECT parameter_types::text FROM pg_prepared_statements WHERE statement LIKE 'SELECT%'") ==
-        "{uuid}");
+  CHECK(value("SELECT parameter_types::text FROM pg_prepared_statements WHERE statement LIKE "
+              "'SELECT%'") == "{uuid}");
 
   // Another connection prepares its own.
   auto second = open_second();
@@ -216,7 +225,8 @@ TEST_CASE_METHOD(conn_fixture, "connection: a statement is prepared once per con
   CHECK(prepared_count(second) == 1);
 }
 
-TEST_CASE_METHOD(conn_fixture, "connection: DISCARD ALL drops the prepared statements, and calls still work",
+TEST_CASE_METHOD(conn_fixture,
+                 "connection: DISCARD ALL drops the prepared statements, and calls still work",
                  "[pg][connection][prepare]") {
   auto s = services.insert({.name = "a", .host = "h"});
   REQUIRE_OK(s);
@@ -242,8 +252,10 @@ TEST_CASE_METHOD(conn_fixture, "connection: DISCARD ALL drops the prepared state
   CHECK(value("SELECT port FROM services WHERE name = 'a'") == "5");
 }
 
-TEST_CASE_METHOD(conn_fixture, "connection: server errors leave it usable (statement_timeout while waiting on a lock)",
-                 "[pg][connection]") {
+TEST_CASE_METHOD(
+    conn_fixture,
+    "connection: server errors leave it usable (statement_timeout while waiting on a lock)",
+    "[pg][connection]") {
   auto s = services.insert({.name = "a", .host = "h"});
   REQUIRE_OK(s);
   auto b = open_second();
@@ -264,8 +276,10 @@ TEST_CASE_METHOD(conn_fixture, "connection: server errors leave it usable (state
   CHECK(ok->port == 2);
 }
 
-TEST_CASE_METHOD(conn_fixture, "connection: a DAO error inside a caller's transaction does not leave the session stuck",
-                 "[pg][connection]") {
+TEST_CASE_METHOD(
+    conn_fixture,
+    "connection: a DAO error inside a caller's transaction does not leave the session stuck",
+    "[pg][connection]") {
   REQUIRE_OK(services.insert({.name = "dup", .host = "h"}));
   exec("BEGIN");
   auto r = services.insert({.name = "dup", .host = "h"});
@@ -281,7 +295,8 @@ TEST_CASE_METHOD(conn_fixture, "connection: a DAO error inside a caller's transa
   CHECK(after->has_value());
 }
 
-TEST_CASE_METHOD(conn_fixture, "connection: a moved connection keeps working and its prepared statements",
+TEST_CASE_METHOD(conn_fixture,
+                 "connection: a moved connection keeps working and its prepared statements",
                  "[pg][connection]") {
   auto s = services.insert({.name = "a", .host = "h"});
   REQUIRE_OK(s);

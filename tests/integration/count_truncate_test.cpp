@@ -95,7 +95,8 @@ struct count_fixture : pg_fixture {
 
 }  // namespace
 
-TEST_CASE_METHOD(count_fixture, "count: the number of rows, following inserts and removes", "[pg][count]") {
+TEST_CASE_METHOD(count_fixture, "count: the number of rows, following inserts and removes",
+                 "[pg][count]") {
   CHECK(n(services) == 0);
   auto a = svc("a");
   CHECK(n(services) == 1);
@@ -104,12 +105,15 @@ TEST_CASE_METHOD(count_fixture, "count: the number of rows, following inserts an
   CHECK(n(services) == 3);
   REQUIRE_OK(services.remove(a.id));
   CHECK(n(services) == 2);
-  exec("INSERT INTO consumers (id, username) SELECT gen_random_uuid(), 'u' || g FROM generate_series(1, 1234) AS g");
+  exec(
+      "INSERT INTO consumers (id, username) SELECT gen_random_uuid(), 'u' || g FROM "
+      "generate_series(1, 1234) AS g");
   CHECK(n(consumers) == 1234);
   CHECK(n(services) == 2);  // per table
 }
 
-TEST_CASE_METHOD(count_fixture, "count_for: the children of one parent (entity or key)", "[pg][count]") {
+TEST_CASE_METHOD(count_fixture, "count_for: the children of one parent (entity or key)",
+                 "[pg][count]") {
   auto s1 = svc("s1");
   auto s2 = svc("s2");
   auto lonely = svc("lonely");
@@ -153,7 +157,8 @@ TEST_CASE_METHOD(count_fixture, "count_for: a composite-key parent", "[pg][count
   REQUIRE_OK(tenants.insert({.org = "acme", .num = 2}));
   REQUIRE_OK(tenants.insert({.org = "globex", .num = 1}));
   for (std::int64_t i = 1; i <= 6; ++i)
-    REQUIRE_OK(seats.insert({.id = i, .tenant = tenant_key{i <= 3 ? "acme" : "globex", i == 3 ? 2 : 1}}));
+    REQUIRE_OK(
+        seats.insert({.id = i, .tenant = tenant_key{i <= 3 ? "acme" : "globex", i == 3 ? 2 : 1}}));
   auto check = [&](tenant_key k, std::int64_t expected) {
     auto c = seats.count_for<&Seat::tenant>(k);
     REQUIRE_OK(c);
@@ -169,13 +174,15 @@ TEST_CASE_METHOD(count_fixture, "count_for: a composite-key parent", "[pg][count
   CHECK(*e == 2);
 }
 
-TEST_CASE_METHOD(count_fixture, "truncate: empties the table and, CASCADE, its child and grandchild tables",
+TEST_CASE_METHOD(count_fixture,
+                 "truncate: empties the table and, CASCADE, its child and grandchild tables",
                  "[pg][truncate]") {
   auto s = svc("s");
   auto r = route(s, "r");
   REQUIRE_OK(plugins.insert({.route = r, .name = "on-route"}));
   REQUIRE_OK(plugins.insert({.service = s, .name = "on-service"}));
-  REQUIRE_OK(plugins.insert({.name = "global"}));  // references nothing: still emptied (whole table)
+  REQUIRE_OK(
+      plugins.insert({.name = "global"}));  // references nothing: still emptied (whole table)
   REQUIRE_OK(consumers.insert({.username = "u"}));
   REQUIRE_OK(tenants.insert({.org = "acme", .num = 1}));
 
@@ -195,7 +202,8 @@ TEST_CASE_METHOD(count_fixture, "truncate: empties the table and, CASCADE, its c
   CHECK(n(services) == 1);
 }
 
-TEST_CASE_METHOD(count_fixture, "truncate: a child table alone leaves its parents", "[pg][truncate]") {
+TEST_CASE_METHOD(count_fixture, "truncate: a child table alone leaves its parents",
+                 "[pg][truncate]") {
   auto s = svc("s");
   auto r = route(s, "r");
   REQUIRE_OK(plugins.insert({.route = r, .name = "p"}));

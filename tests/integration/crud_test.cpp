@@ -29,7 +29,8 @@ struct Service {
   std::optional<std::string> path;
   std::vector<std::string> tags;
 };
-BOOST_DESCRIBE_STRUCT(Service, (), (id, created_at, updated_at, name, protocol, host, port, path, tags))
+BOOST_DESCRIBE_STRUCT(Service, (),
+                      (id, created_at, updated_at, name, protocol, host, port, path, tags))
 TYPEDAO_ENTITY(Service, "services", typedao::unique(&Service::name))
 
 // Nothing but a key: upsert has no other column to update.
@@ -49,10 +50,10 @@ struct Listener {
 BOOST_DESCRIBE_STRUCT(Listener, (), (id, protocols, ports))
 TYPEDAO_ENTITY(Listener, "listeners")
 
+using typedao::set;
 using typedao_test::iso;
 using typedao_test::iso_sql;
 using typedao_test::pg_fixture;
-using typedao::set;
 
 struct crud_fixture : pg_fixture {
   typedao::database<Service> db{conn};
@@ -67,7 +68,8 @@ struct crud_fixture : pg_fixture {
   std::string id_text(const typedao::uuid& id) { return typedao::to_string(id); }
   // One column of the row with this id, as the server prints it.
   std::optional<std::string> column(const typedao::uuid& id, const std::string& expr) {
-    return scalar("SELECT " + expr + " FROM services WHERE id = $1::uuid", {typedao::to_string(id)});
+    return scalar("SELECT " + expr + " FROM services WHERE id = $1::uuid",
+                  {typedao::to_string(id)});
   }
 };
 
@@ -80,8 +82,10 @@ using namespace typedao_it_crud;
 
 // ---- insert ------------------------------------------------------------------------------------
 
-TEST_CASE_METHOD(crud_fixture, "insert: returns the stored row with a generated id, server timestamps and defaults",
-                 "[pg][crud][insert]") {
+TEST_CASE_METHOD(
+    crud_fixture,
+    "insert: returns the stored row with a generated id, server timestamps and defaults",
+    "[pg][crud][insert]") {
   const std::string before = value("SELECT " + iso_sql("clock_timestamp()"));
   auto r = services.insert({.name = "httpbin", .host = "httpbin.org"});
   REQUIRE_OK(r);
@@ -106,8 +110,9 @@ TEST_CASE_METHOD(crud_fixture, "insert: returns the stored row with a generated 
 
   // The database holds exactly what was returned.
   CHECK(count("services") == 1);
-  auto stored = row("SELECT id::text, name, protocol, host, port::text, path IS NULL, cardinality(tags)::text "
-                    "FROM services");
+  auto stored = row(
+      "SELECT id::text, name, protocol, host, port::text, path IS NULL, cardinality(tags)::text "
+      "FROM services");
   CHECK(stored[0] == typedao::to_string(r->id));
   CHECK(stored[1] == "httpbin");
   CHECK(stored[2] == "http");
@@ -117,21 +122,25 @@ TEST_CASE_METHOD(crud_fixture, "insert: returns the stored row with a generated 
   CHECK(stored[6] == "0");
 }
 
-TEST_CASE_METHOD(pg_fixture, "insert: braced container defaults are the defaults", "[pg][crud][insert]") {
+TEST_CASE_METHOD(pg_fixture, "insert: braced container defaults are the defaults",
+                 "[pg][crud][insert]") {
   typedao::database<Listener> db{conn};
   REQUIRE_OK(db.migrate());
   auto r = db.dao<Listener>().insert({});
   REQUIRE_OK(r);
   CHECK(r->protocols == std::vector<std::string>{"http", "https"});
   CHECK(r->ports == std::vector<std::int32_t>{80, 443});
-  CHECK(value("SELECT array_to_string(protocols, ',') || '|' || array_to_string(ports, ',') FROM listeners") ==
-        "http,https|80,443");
+  CHECK(value("SELECT array_to_string(protocols, ',') || '|' || array_to_string(ports, ',') FROM "
+              "listeners") == "http,https|80,443");
 }
 
-TEST_CASE_METHOD(crud_fixture, "insert: a row skipped by a trigger is a DATABASE_ERROR, not a success",
+TEST_CASE_METHOD(crud_fixture,
+                 "insert: a row skipped by a trigger is a DATABASE_ERROR, not a success",
                  "[pg][crud][insert]") {
   exec("CREATE FUNCTION skip_row() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'");
-  exec("CREATE TRIGGER skip_insert BEFORE INSERT ON services FOR EACH ROW EXECUTE FUNCTION skip_row()");
+  exec(
+      "CREATE TRIGGER skip_insert BEFORE INSERT ON services FOR EACH ROW EXECUTE FUNCTION "
+      "skip_row()");
   auto r = services.insert({.name = "skipped", .host = "example.com"});
   REQUIRE_FALSE(r);
   CHECK(r.error().code == typedao::error_code::database_error);
@@ -153,10 +162,12 @@ TEST_CASE_METHOD(crud_fixture, "insert: a caller-provided id is kept", "[pg][cru
   CHECK(value("SELECT id::text FROM services") == "5f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b");
 }
 
-TEST_CASE_METHOD(crud_fixture, "insert: a caller-provided created_at is kept, updated_at is still now()",
+TEST_CASE_METHOD(crud_fixture,
+                 "insert: a caller-provided created_at is kept, updated_at is still now()",
                  "[pg][crud][insert]") {
   using namespace std::chrono;
-  const typedao::timestamp given = sys_days{year{2015} / 3 / 14} + hours{9} + minutes{26} + seconds{53} + microseconds{589793};
+  const typedao::timestamp given =
+      sys_days{year{2015} / 3 / 14} + hours{9} + minutes{26} + seconds{53} + microseconds{589793};
   auto r = services.insert({.created_at = given, .name = "old", .host = "h"});
   REQUIRE_OK(r);
   CHECK(r->created_at == given);
@@ -197,8 +208,10 @@ TEST_CASE_METHOD(crud_fixture, "insert: optional members are NULL when empty and
 
 // ---- select ------------------------------------------------------------------------------------
 
-TEST_CASE_METHOD(crud_fixture, "select: by key and by whole entity returns the stored row", "[pg][crud][select]") {
-  auto s = services.insert({.name = "httpbin", .host = "httpbin.org", .port = 8080, .path = "/p", .tags = {"a"}});
+TEST_CASE_METHOD(crud_fixture, "select: by key and by whole entity returns the stored row",
+                 "[pg][crud][select]") {
+  auto s = services.insert(
+      {.name = "httpbin", .host = "httpbin.org", .port = 8080, .path = "/p", .tags = {"a"}});
   REQUIRE_OK(s);
   add("other");
 
@@ -225,7 +238,8 @@ TEST_CASE_METHOD(crud_fixture, "select: by key and by whole entity returns the s
   CHECK((*by_entity)->host == "httpbin.org");
 }
 
-TEST_CASE_METHOD(crud_fixture, "select: a missing key is an empty optional, not an error", "[pg][crud][select]") {
+TEST_CASE_METHOD(crud_fixture, "select: a missing key is an empty optional, not an error",
+                 "[pg][crud][select]") {
   add("present");
   auto r = services.select(fixed_id);
   REQUIRE_OK(r);
@@ -235,7 +249,8 @@ TEST_CASE_METHOD(crud_fixture, "select: a missing key is an empty optional, not 
   CHECK_FALSE(by_name->has_value());
 }
 
-TEST_CASE_METHOD(crud_fixture, "select_by: finds the row by a unique member", "[pg][crud][select]") {
+TEST_CASE_METHOD(crud_fixture, "select_by: finds the row by a unique member",
+                 "[pg][crud][select]") {
   auto a = add("alpha", "a.example");
   auto b = add("beta", "b.example");
   auto r = services.select_by<&Service::name>("beta");
@@ -251,7 +266,8 @@ TEST_CASE_METHOD(crud_fixture, "select_by: finds the row by a unique member", "[
   CHECK((*by_id)->name == std::optional<std::string>("alpha"));
 }
 
-TEST_CASE_METHOD(crud_fixture, "select: a nil uuid key is INVALID_PRIMARY_KEY", "[pg][crud][select][errors]") {
+TEST_CASE_METHOD(crud_fixture, "select: a nil uuid key is INVALID_PRIMARY_KEY",
+                 "[pg][crud][select][errors]") {
   add("x");
   auto r = services.select(typedao::uuid{});
   REQUIRE_FALSE(r);
@@ -270,7 +286,8 @@ TEST_CASE_METHOD(crud_fixture, "select: a nil uuid key is INVALID_PRIMARY_KEY", 
 
 TEST_CASE_METHOD(crud_fixture, "update: only the named members change, updated_at is refreshed",
                  "[pg][crud][update]") {
-  auto s = services.insert({.name = "svc", .host = "h1", .port = 81, .path = "/keep", .tags = {"t1", "t2"}});
+  auto s = services.insert(
+      {.name = "svc", .host = "h1", .port = 81, .path = "/keep", .tags = {"t1", "t2"}});
   REQUIRE_OK(s);
   auto other = add("other", "other-host");
 
@@ -308,10 +325,12 @@ TEST_CASE_METHOD(crud_fixture, "update: only the named members change, updated_a
   CHECK((*o)->updated_at == other.updated_at);
 }
 
-TEST_CASE_METHOD(crud_fixture, "update: std::nullopt sets a nullable member to NULL", "[pg][crud][update]") {
+TEST_CASE_METHOD(crud_fixture, "update: std::nullopt sets a nullable member to NULL",
+                 "[pg][crud][update]") {
   auto s = services.insert({.name = "svc", .host = "h", .path = "/p"});
   REQUIRE_OK(s);
-  auto u = services.update(s->id, set<&Service::path>(std::nullopt), set<&Service::name>(std::nullopt));
+  auto u =
+      services.update(s->id, set<&Service::path>(std::nullopt), set<&Service::name>(std::nullopt));
   REQUIRE_OK(u);
   CHECK(u->path == std::nullopt);
   CHECK(u->name == std::nullopt);
@@ -326,7 +345,8 @@ TEST_CASE_METHOD(crud_fixture, "update: std::nullopt sets a nullable member to N
   CHECK(column(s->id, "name IS NULL") == "t");
 }
 
-TEST_CASE_METHOD(crud_fixture, "update: text[] members are replaced wholesale", "[pg][crud][update]") {
+TEST_CASE_METHOD(crud_fixture, "update: text[] members are replaced wholesale",
+                 "[pg][crud][update]") {
   auto s = services.insert({.name = "svc", .host = "h", .tags = {"a", "b", "c"}});
   REQUIRE_OK(s);
   auto u = services.update(s->id, set<&Service::tags>({"z"}));
@@ -339,7 +359,8 @@ TEST_CASE_METHOD(crud_fixture, "update: text[] members are replaced wholesale", 
   CHECK(column(s->id, "cardinality(tags)::text") == "0");
 }
 
-TEST_CASE_METHOD(crud_fixture, "update: a missing key is NOT_FOUND and writes nothing", "[pg][crud][update][errors]") {
+TEST_CASE_METHOD(crud_fixture, "update: a missing key is NOT_FOUND and writes nothing",
+                 "[pg][crud][update][errors]") {
   auto s = add("present");
   auto r = services.update(fixed_id, set<&Service::port>(1));
   REQUIRE_FALSE(r);
@@ -347,25 +368,34 @@ TEST_CASE_METHOD(crud_fixture, "update: a missing key is NOT_FOUND and writes no
   CHECK(e.code == typedao::error_code::not_found);
   CHECK(e.constant() == "NOT_FOUND");
   CHECK(e.name() == "not found");
-  CHECK(e.message == "could not find the entity with primary key '{id=\"5f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b\"}'");
+  CHECK(
+      e.message ==
+      "could not find the entity with primary key '{id=\"5f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b\"}'");
   REQUIRE(e.fields.size() == 1);
   CHECK(e.fields[0] == typedao::field_detail{"id", "5f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b"});
   CHECK(count("services") == 1);
   CHECK(column(s.id, "port") == "80");
 }
 
-TEST_CASE_METHOD(crud_fixture, "update: the statement is one UPDATE ... RETURNING that names only the members given",
-                 "[pg][crud][update]") {
+TEST_CASE_METHOD(
+    crud_fixture,
+    "update: the statement is one UPDATE ... RETURNING that names only the members given",
+    "[pg][crud][update]") {
   CHECK(typedao::sql::update<Service, &Service::port>() ==
-        "UPDATE \"services\" SET \"port\" = $2, \"updated_at\" = now() WHERE \"id\" = $1 RETURNING \"id\", "
-        "\"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"path\", \"tags\"");
+        "UPDATE \"services\" SET \"port\" = $2, \"updated_at\" = now() WHERE \"id\" = $1 RETURNING "
+        "\"id\", "
+        "\"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"path\", "
+        "\"tags\"");
   CHECK(typedao::sql::update_by<&Service::name, &Service::host, &Service::path>() ==
-        "UPDATE \"services\" SET \"host\" = $2, \"path\" = $3, \"updated_at\" = now() WHERE \"name\" = $1 "
-        "RETURNING \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", \"port\", \"path\", "
+        "UPDATE \"services\" SET \"host\" = $2, \"path\" = $3, \"updated_at\" = now() WHERE "
+        "\"name\" = $1 "
+        "RETURNING \"id\", \"created_at\", \"updated_at\", \"name\", \"protocol\", \"host\", "
+        "\"port\", \"path\", "
         "\"tags\"");
 }
 
-TEST_CASE_METHOD(crud_fixture, "update: atomic, so concurrent updates of different members both survive",
+TEST_CASE_METHOD(crud_fixture,
+                 "update: atomic, so concurrent updates of different members both survive",
                  "[pg][crud][update][concurrency]") {
   auto s = services.insert({.name = "svc", .host = "h0", .port = 1});
   REQUIRE_OK(s);
@@ -373,17 +403,20 @@ TEST_CASE_METHOD(crud_fixture, "update: atomic, so concurrent updates of differe
   // Session B changes the port and holds the row lock in an open transaction.
   auto b = open_second();
   typedao_test::raw_exec(b, "BEGIN");
-  typedao_test::raw_exec_params(b, "UPDATE services SET port = 2 WHERE id = $1::uuid", {typedao::to_string(s->id)});
+  typedao_test::raw_exec_params(b, "UPDATE services SET port = 2 WHERE id = $1::uuid",
+                                {typedao::to_string(s->id)});
 
   // Session A (the DAO) changes the host: it must wait for B, then apply on top of B's row.
   const int a_pid = backend_pid(conn);
-  typedao::result<Service> a_result = typedao::detail::make_error(typedao::error_code::database_error, "not run");
+  typedao::result<Service> a_result =
+      typedao::detail::make_error(typedao::error_code::database_error, "not run");
   std::thread a([&] { a_result = services.update(s->id, set<&Service::host>("h1")); });
 
   bool waited = false;
   for (int i = 0; i < 1000 && !waited; ++i) {
-    auto w = typedao_test::raw_scalar(b, "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1::int",
-                                      {std::to_string(a_pid)});
+    auto w = typedao_test::raw_scalar(
+        b, "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1::int",
+        {std::to_string(a_pid)});
     waited = w == std::optional<std::string>("Lock");
     if (!waited) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -396,10 +429,12 @@ TEST_CASE_METHOD(crud_fixture, "update: atomic, so concurrent updates of differe
   CHECK(column(s->id, "host || ':' || port") == "h1:2");
 }
 
-TEST_CASE_METHOD(crud_fixture, "update_by: changes the row found by a unique member", "[pg][crud][update]") {
+TEST_CASE_METHOD(crud_fixture, "update_by: changes the row found by a unique member",
+                 "[pg][crud][update]") {
   auto a = add("alpha");
   auto b = add("beta");
-  auto r = services.update_by<&Service::name>("beta", set<&Service::port>(7000), set<&Service::path>("/b"));
+  auto r = services.update_by<&Service::name>("beta", set<&Service::port>(7000),
+                                              set<&Service::path>("/b"));
   REQUIRE_OK(r);
   CHECK(r->id == b.id);
   CHECK(r->port == 7000);
@@ -416,7 +451,8 @@ TEST_CASE_METHOD(crud_fixture, "update_by: changes the row found by a unique mem
   CHECK(column(b.id, "name") == "gamma");
 }
 
-TEST_CASE_METHOD(crud_fixture, "update_by: a missing unique value is NOT_FOUND", "[pg][crud][update][errors]") {
+TEST_CASE_METHOD(crud_fixture, "update_by: a missing unique value is NOT_FOUND",
+                 "[pg][crud][update][errors]") {
   add("alpha");
   auto r = services.update_by<&Service::name>("nope", set<&Service::port>(1));
   REQUIRE_FALSE(r);
@@ -429,7 +465,8 @@ TEST_CASE_METHOD(crud_fixture, "update_by: a missing unique value is NOT_FOUND",
 
 // ---- upsert ------------------------------------------------------------------------------------
 
-TEST_CASE_METHOD(crud_fixture, "upsert: creates the row when the key is missing", "[pg][crud][upsert]") {
+TEST_CASE_METHOD(crud_fixture, "upsert: creates the row when the key is missing",
+                 "[pg][crud][upsert]") {
   auto r = services.upsert(fixed_id, {.name = "new", .host = "h", .port = 1234});
   REQUIRE_OK(r);
   CHECK(r->id == fixed_id);
@@ -442,7 +479,8 @@ TEST_CASE_METHOD(crud_fixture, "upsert: creates the row when the key is missing"
   CHECK(column(fixed_id, iso_sql("created_at")) == iso(r->created_at));
 }
 
-TEST_CASE_METHOD(crud_fixture, "upsert: the key argument wins over the entity's id", "[pg][crud][upsert]") {
+TEST_CASE_METHOD(crud_fixture, "upsert: the key argument wins over the entity's id",
+                 "[pg][crud][upsert]") {
   Service e{.name = "x", .host = "h"};
   e.id = typedao::generate_uuid();
   auto r = services.upsert(fixed_id, e);
@@ -451,10 +489,17 @@ TEST_CASE_METHOD(crud_fixture, "upsert: the key argument wins over the entity's 
   CHECK(value("SELECT id::text FROM services") == typedao::to_string(fixed_id));
 }
 
-TEST_CASE_METHOD(crud_fixture, "upsert: fully replaces an existing row (members not given reset, created_at kept)",
-                 "[pg][crud][upsert]") {
-  auto s = services.insert({.id = fixed_id, .name = "old", .protocol = "https", .host = "old-host", .port = 443,
-                            .path = "/old", .tags = {"a", "b"}});
+TEST_CASE_METHOD(
+    crud_fixture,
+    "upsert: fully replaces an existing row (members not given reset, created_at kept)",
+    "[pg][crud][upsert]") {
+  auto s = services.insert({.id = fixed_id,
+                            .name = "old",
+                            .protocol = "https",
+                            .host = "old-host",
+                            .port = 443,
+                            .path = "/old",
+                            .tags = {"a", "b"}});
   REQUIRE_OK(s);
 
   auto r = services.upsert(fixed_id, {.name = "replaced", .host = "new-host"});
@@ -462,16 +507,17 @@ TEST_CASE_METHOD(crud_fixture, "upsert: fully replaces an existing row (members 
   CHECK(r->id == fixed_id);
   CHECK(r->name == std::optional<std::string>("replaced"));
   CHECK(r->host == "new-host");
-  CHECK(r->protocol == "http");      // reset to the member initialiser
-  CHECK(r->port == 80);              // reset to the member initialiser
-  CHECK(r->path == std::nullopt);    // reset to NULL
-  CHECK(r->tags.empty());            // reset to empty
+  CHECK(r->protocol == "http");           // reset to the member initialiser
+  CHECK(r->port == 80);                   // reset to the member initialiser
+  CHECK(r->path == std::nullopt);         // reset to NULL
+  CHECK(r->tags.empty());                 // reset to empty
   CHECK(r->created_at == s->created_at);  // not given: kept
   CHECK(r->updated_at > s->updated_at);
 
   CHECK(count("services") == 1);
-  auto stored = row("SELECT name, protocol, host, port::text, path IS NULL, cardinality(tags)::text, " +
-                        iso_sql("created_at") + ", " + iso_sql("updated_at") + " FROM services");
+  auto stored =
+      row("SELECT name, protocol, host, port::text, path IS NULL, cardinality(tags)::text, " +
+          iso_sql("created_at") + ", " + iso_sql("updated_at") + " FROM services");
   CHECK(stored[0] == "replaced");
   CHECK(stored[1] == "http");
   CHECK(stored[2] == "new-host");
@@ -482,7 +528,8 @@ TEST_CASE_METHOD(crud_fixture, "upsert: fully replaces an existing row (members 
   CHECK(stored[7] == iso(r->updated_at));
 }
 
-TEST_CASE_METHOD(crud_fixture, "upsert: a created_at given replaces the stored one", "[pg][crud][upsert]") {
+TEST_CASE_METHOD(crud_fixture, "upsert: a created_at given replaces the stored one",
+                 "[pg][crud][upsert]") {
   using namespace std::chrono;
   auto s = services.insert({.id = fixed_id, .name = "old", .host = "h"});
   REQUIRE_OK(s);
@@ -493,7 +540,8 @@ TEST_CASE_METHOD(crud_fixture, "upsert: a created_at given replaces the stored o
   CHECK(column(fixed_id, iso_sql("created_at")) == "2001-02-03T04:00:00.000005Z");
 }
 
-TEST_CASE_METHOD(crud_fixture, "upsert_by: replaces the row with that unique value and keeps its id",
+TEST_CASE_METHOD(crud_fixture,
+                 "upsert_by: replaces the row with that unique value and keeps its id",
                  "[pg][crud][upsert]") {
   auto s = services.insert({.name = "httpbin", .host = "old", .port = 1, .path = "/x"});
   REQUIRE_OK(s);
@@ -509,14 +557,17 @@ TEST_CASE_METHOD(crud_fixture, "upsert_by: replaces the row with that unique val
   CHECK(column(s->id, "host || ':' || port || ':' || coalesce(path, 'NULL')") == "new:2:NULL");
 }
 
-TEST_CASE_METHOD(crud_fixture, "upsert_by: the value argument wins over the entity's member", "[pg][crud][upsert]") {
-  auto r = services.upsert_by<&Service::name>("from-argument", {.name = "from-entity", .host = "h"});
+TEST_CASE_METHOD(crud_fixture, "upsert_by: the value argument wins over the entity's member",
+                 "[pg][crud][upsert]") {
+  auto r =
+      services.upsert_by<&Service::name>("from-argument", {.name = "from-entity", .host = "h"});
   REQUIRE_OK(r);
   CHECK(r->name == std::optional<std::string>("from-argument"));
   CHECK(value("SELECT name FROM services") == "from-argument");
 }
 
-TEST_CASE_METHOD(crud_fixture, "upsert_by: inserts a new row with a generated id when the value is absent",
+TEST_CASE_METHOD(crud_fixture,
+                 "upsert_by: inserts a new row with a generated id when the value is absent",
                  "[pg][crud][upsert]") {
   auto other = add("other");
   auto r = services.upsert_by<&Service::name>("fresh", {.host = "h", .port = 3});
@@ -549,7 +600,8 @@ TEST_CASE_METHOD(crud_fixture, "remove: deletes by key, and is idempotent", "[pg
   CHECK(count("services") == 0);
 }
 
-TEST_CASE_METHOD(crud_fixture, "remove: a nil uuid key is INVALID_PRIMARY_KEY", "[pg][crud][remove][errors]") {
+TEST_CASE_METHOD(crud_fixture, "remove: a nil uuid key is INVALID_PRIMARY_KEY",
+                 "[pg][crud][remove][errors]") {
   add("a");
   auto r = services.remove(typedao::uuid{});
   REQUIRE_FALSE(r);
@@ -558,7 +610,8 @@ TEST_CASE_METHOD(crud_fixture, "remove: a nil uuid key is INVALID_PRIMARY_KEY", 
   CHECK(count("services") == 1);
 }
 
-TEST_CASE_METHOD(crud_fixture, "remove_by: deletes by a unique member, idempotent", "[pg][crud][remove]") {
+TEST_CASE_METHOD(crud_fixture, "remove_by: deletes by a unique member, idempotent",
+                 "[pg][crud][remove]") {
   add("a");
   auto b = add("b");
   REQUIRE_OK(services.remove_by<&Service::name>("a"));
@@ -569,7 +622,8 @@ TEST_CASE_METHOD(crud_fixture, "remove_by: deletes by a unique member, idempoten
   CHECK(value("SELECT id::text FROM services") == typedao::to_string(b.id));
 }
 
-// ---- the throwing accessor -----------------------------------------------------------------------
+// ---- the throwing accessor
+// -----------------------------------------------------------------------
 
 TEST_CASE_METHOD(crud_fixture, "result::value() throws typedao::exception carrying the error",
                  "[pg][crud][errors]") {
@@ -585,7 +639,8 @@ TEST_CASE_METHOD(crud_fixture, "result::value() throws typedao::exception carryi
   }
 }
 
-TEST_CASE_METHOD(pg_fixture, "an entity that is only a key: insert, select, upsert, remove", "[pg][crud]") {
+TEST_CASE_METHOD(pg_fixture, "an entity that is only a key: insert, select, upsert, remove",
+                 "[pg][crud]") {
   typedao::database<Flag> db{conn};
   REQUIRE_OK(db.migrate());
   auto flags = db.dao<Flag>();
@@ -622,7 +677,8 @@ TEST_CASE_METHOD(pg_fixture, "threads: one connection per thread, concurrent ins
     threads.emplace_back([&, t] {
       typedao::dao<Service, typedao::pg::connection> d(conns[t]);
       for (int i = 0; i < per_thread && failures[t].empty(); ++i) {
-        auto r = d.insert({.name = "t" + std::to_string(t) + "-" + std::to_string(i), .host = "h", .port = i});
+        auto r = d.insert(
+            {.name = "t" + std::to_string(t) + "-" + std::to_string(i), .host = "h", .port = i});
         if (!r) {
           failures[t] = typedao_test::describe(r.error());
           break;

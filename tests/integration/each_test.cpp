@@ -69,8 +69,8 @@ struct each_fixture : pg_fixture {
   each_fixture() { REQUIRE_OK(db.migrate()); }
 
   void bulk_items(int n) {
-    exec("INSERT INTO items (id, name, tags) SELECT g, 'n' || g, '{}' FROM generate_series(1, " + std::to_string(n) +
-         ") AS g");
+    exec("INSERT INTO items (id, name, tags) SELECT g, 'n' || g, '{}' FROM generate_series(1, " +
+         std::to_string(n) + ") AS g");
   }
   Service add_service(std::string name) {
     auto r = services.insert({.name = std::move(name)});
@@ -120,8 +120,10 @@ TEST_CASE_METHOD(each_fixture, "each: an empty table is an empty range", "[pg][e
   CHECK(n == 0);
 }
 
-TEST_CASE_METHOD(each_fixture, "each: holds one page at a time (2500 rows by 100 -> 25 pages, fetched as the walk goes)",
-                 "[pg][each]") {
+TEST_CASE_METHOD(
+    each_fixture,
+    "each: holds one page at a time (2500 rows by 100 -> 25 pages, fetched as the walk goes)",
+    "[pg][each]") {
   bulk_items(2500);
   auto range = items.each(100);
   std::size_t i = 0;
@@ -160,7 +162,8 @@ TEST_CASE_METHOD(each_fixture, "each: holds one page at a time (2500 rows by 100
   CHECK(exact.page_number() == 25);
 }
 
-TEST_CASE_METHOD(each_fixture, "each: rows deleted ahead of the cursor mid-walk are not visited", "[pg][each]") {
+TEST_CASE_METHOD(each_fixture, "each: rows deleted ahead of the cursor mid-walk are not visited",
+                 "[pg][each]") {
   bulk_items(10);
   std::vector<std::int64_t> ids;
   for (auto&& r : items.each(3)) {
@@ -171,8 +174,10 @@ TEST_CASE_METHOD(each_fixture, "each: rows deleted ahead of the cursor mid-walk 
   CHECK(ids == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 9, 10});
 }
 
-TEST_CASE_METHOD(each_fixture, "each: an error mid-walk yields one element holding the error, then the range ends",
-                 "[pg][each][errors]") {
+TEST_CASE_METHOD(
+    each_fixture,
+    "each: an error mid-walk yields one element holding the error, then the range ends",
+    "[pg][each][errors]") {
   bulk_items(7);
   auto range = items.each(3);
   std::vector<std::int64_t> ok;
@@ -217,7 +222,8 @@ TEST_CASE_METHOD(each_fixture, "each: an invalid size is the first and only elem
   REQUIRE_FALSE(got[0]);
   CHECK(got[0].error().code == typedao::error_code::invalid_options);
   CHECK(got[0].error().message ==
-        "invalid option (tags: must only contain printable ascii (except `,` and `/`) or valid utf-8)");
+        "invalid option (tags: must only contain printable ascii (except `,` and `/`) or valid "
+        "utf-8)");
 }
 
 TEST_CASE_METHOD(each_fixture, "each: with a tag filter", "[pg][each][tags]") {
@@ -240,7 +246,8 @@ TEST_CASE_METHOD(each_fixture, "each: with a tag filter", "[pg][each][tags]") {
   CHECK(any == std::vector<std::int64_t>{2, 3, 4, 6, 8, 9, 10, 12});
 }
 
-TEST_CASE_METHOD(each_fixture, "each_for: every child of one parent once, other parents' children never",
+TEST_CASE_METHOD(each_fixture,
+                 "each_for: every child of one parent once, other parents' children never",
                  "[pg][each][each_for]") {
   auto s1 = add_service("s1");
   auto s2 = add_service("s2");
@@ -285,20 +292,24 @@ TEST_CASE_METHOD(each_fixture, "each_for: every child of one parent once, other 
   CHECK(got[0].error().code == typedao::error_code::invalid_foreign_key);
 }
 
-TEST_CASE_METHOD(each_fixture, "each_for: a composite-key parent", "[pg][each][each_for][composite]") {
+TEST_CASE_METHOD(each_fixture, "each_for: a composite-key parent",
+                 "[pg][each][each_for][composite]") {
   REQUIRE_OK(tenants.insert({.org = "acme", .num = 1}));
   REQUIRE_OK(tenants.insert({.org = "acme", .num = 2}));
   for (std::int64_t i = 1; i <= 9; ++i)
-    REQUIRE_OK(seats.insert({.id = i, .tenant = std::tuple<std::string, std::int32_t>{"acme", i % 3 == 0 ? 2 : 1}}));
+    REQUIRE_OK(seats.insert(
+        {.id = i, .tenant = std::tuple<std::string, std::int32_t>{"acme", i % 3 == 0 ? 2 : 1}}));
   std::vector<std::int64_t> ids;
-  for (auto&& r : seats.each_for<&Seat::tenant>(std::tuple<std::string, std::int32_t>{"acme", 1}, 2)) {
+  for (auto&& r :
+       seats.each_for<&Seat::tenant>(std::tuple<std::string, std::int32_t>{"acme", 1}, 2)) {
     REQUIRE_OK(r);
     ids.push_back(r->id);
   }
   CHECK(ids == std::vector<std::int64_t>{1, 2, 4, 5, 7, 8});
 }
 
-TEST_CASE_METHOD(each_fixture, "each: the range outlives nothing it needs (DAO copied into it)", "[pg][each]") {
+TEST_CASE_METHOD(each_fixture, "each: the range outlives nothing it needs (DAO copied into it)",
+                 "[pg][each]") {
   bulk_items(5);
   auto make = [&] {
     auto local = db.dao<Item>().with_pagination({.page_size = 2, .max_page_size = 10});

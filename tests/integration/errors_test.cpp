@@ -34,7 +34,8 @@ struct Consumer {
   std::optional<std::string> custom_id;
 };
 BOOST_DESCRIBE_STRUCT(Consumer, (), (id, username, custom_id))
-TYPEDAO_ENTITY(Consumer, "consumers", typedao::unique(&Consumer::username), typedao::unique(&Consumer::custom_id))
+TYPEDAO_ENTITY(Consumer, "consumers", typedao::unique(&Consumer::username),
+               typedao::unique(&Consumer::custom_id))
 
 using typedao::set;
 using typedao_test::pg_fixture;
@@ -52,8 +53,10 @@ struct errors_fixture : pg_fixture {
   }
   // Every service as "name:host:port", ordered by name: proves nothing else was written.
   std::string snapshot() {
-    return scalar("SELECT string_agg(coalesce(name, 'NULL') || ':' || host || ':' || port, ',' ORDER BY name) "
-                  "FROM services")
+    return scalar(
+               "SELECT string_agg(coalesce(name, 'NULL') || ':' || host || ':' || port, ',' ORDER "
+               "BY name) "
+               "FROM services")
         .value_or("");
   }
 };
@@ -85,7 +88,8 @@ const typedao::uuid fixed_id = *typedao::parse_uuid("0b5e1c9a-6f1d-4d3e-9c2b-7a8
 
 using namespace typedao_it_errors;
 
-TEST_CASE_METHOD(errors_fixture, "UNIQUE_VIOLATION: insert with an existing unique value", "[pg][errors][unique]") {
+TEST_CASE_METHOD(errors_fixture, "UNIQUE_VIOLATION: insert with an existing unique value",
+                 "[pg][errors][unique]") {
   add("httpbin");
   const auto before = snapshot();
   auto r = services.insert({.name = "httpbin", .host = "example.com", .port = 1});
@@ -96,7 +100,8 @@ TEST_CASE_METHOD(errors_fixture, "UNIQUE_VIOLATION: insert with an existing uniq
   CHECK(before == "httpbin:httpbin.org:80");
 }
 
-TEST_CASE_METHOD(errors_fixture, "UNIQUE_VIOLATION: update setting a unique member to an existing value",
+TEST_CASE_METHOD(errors_fixture,
+                 "UNIQUE_VIOLATION: update setting a unique member to an existing value",
                  "[pg][errors][unique]") {
   add("httpbin");
   auto other = add("other", "other.org");
@@ -118,7 +123,8 @@ TEST_CASE_METHOD(errors_fixture, "UNIQUE_VIOLATION: update_by renaming onto an e
   CHECK(snapshot() == before);
 }
 
-TEST_CASE_METHOD(errors_fixture, "UNIQUE_VIOLATION: upsert of another key with an existing unique value",
+TEST_CASE_METHOD(errors_fixture,
+                 "UNIQUE_VIOLATION: upsert of another key with an existing unique value",
                  "[pg][errors][unique]") {
   add("httpbin");
   const auto before = snapshot();
@@ -186,7 +192,8 @@ TEST_CASE_METHOD(errors_fixture, "PRIMARY_KEY_VIOLATION: insert with an explicit
   CHECK(static_cast<int>(e.code) == 3);
   CHECK(e.constant() == "PRIMARY_KEY_VIOLATION");
   CHECK(e.name() == "primary key violation");
-  CHECK(e.message == "primary key violation on key '{id=\"0b5e1c9a-6f1d-4d3e-9c2b-7a8f6e5d4c3b\"}'");
+  CHECK(e.message ==
+        "primary key violation on key '{id=\"0b5e1c9a-6f1d-4d3e-9c2b-7a8f6e5d4c3b\"}'");
   REQUIRE(e.fields.size() == 1);
   CHECK(e.fields[0] == typedao::field_detail{"id", "0b5e1c9a-6f1d-4d3e-9c2b-7a8f6e5d4c3b"});
   CHECK(e.server.sqlstate == "23505");
@@ -195,7 +202,8 @@ TEST_CASE_METHOD(errors_fixture, "PRIMARY_KEY_VIOLATION: insert with an explicit
   CHECK(value("SELECT name FROM services") == "first");
 }
 
-TEST_CASE_METHOD(errors_fixture, "PRIMARY_KEY_VIOLATION wins over a unique violation in the same row",
+TEST_CASE_METHOD(errors_fixture,
+                 "PRIMARY_KEY_VIOLATION wins over a unique violation in the same row",
                  "[pg][errors][pk]") {
   REQUIRE_OK(services.insert({.id = fixed_id, .name = "same", .host = "h"}));
   auto r = services.insert({.id = fixed_id, .name = "same", .host = "h"});
@@ -205,7 +213,8 @@ TEST_CASE_METHOD(errors_fixture, "PRIMARY_KEY_VIOLATION wins over a unique viola
   CHECK(count("services") == 1);
 }
 
-TEST_CASE_METHOD(errors_fixture, "INVALID_PRIMARY_KEY: every keyed operation refuses a nil uuid before SQL",
+TEST_CASE_METHOD(errors_fixture,
+                 "INVALID_PRIMARY_KEY: every keyed operation refuses a nil uuid before SQL",
                  "[pg][errors][invalid_pk]") {
   add("httpbin");
   const typedao::uuid nil{};
@@ -232,11 +241,13 @@ TEST_CASE_METHOD(errors_fixture, "INVALID_PRIMARY_KEY: every keyed operation ref
   CHECK(snapshot() == "httpbin:httpbin.org:80");
 }
 
-TEST_CASE_METHOD(errors_fixture, "NOT_FOUND and UNIQUE_VIOLATION are distinct codes with Kong's numbers",
+TEST_CASE_METHOD(errors_fixture,
+                 "NOT_FOUND and UNIQUE_VIOLATION are distinct codes with Kong's numbers",
                  "[pg][errors]") {
   CHECK(typedao::constant_name(typedao::error_code::not_found) == "NOT_FOUND");
   CHECK(static_cast<int>(typedao::error_code::not_found) == 6);
-  CHECK(typedao::constant_name(typedao::error_code::foreign_key_violation) == "FOREIGN_KEY_VIOLATION");
+  CHECK(typedao::constant_name(typedao::error_code::foreign_key_violation) ==
+        "FOREIGN_KEY_VIOLATION");
   CHECK(static_cast<int>(typedao::error_code::foreign_key_violation) == 4);
   CHECK(typedao::constant_name(typedao::error_code::database_error) == "DATABASE_ERROR");
   CHECK(static_cast<int>(typedao::error_code::database_error) == 8);
@@ -252,7 +263,8 @@ TEST_CASE_METHOD(errors_fixture, "NOT_FOUND and UNIQUE_VIOLATION are distinct co
   CHECK(r.error().to_string() == "[postgres] relation \"consumers\" does not exist");
 }
 
-TEST_CASE_METHOD(errors_fixture, "a NOT NULL column the entity does not know is a SCHEMA_VIOLATION naming it",
+TEST_CASE_METHOD(errors_fixture,
+                 "a NOT NULL column the entity does not know is a SCHEMA_VIOLATION naming it",
                  "[pg][errors]") {
   exec("ALTER TABLE services ADD COLUMN region text NOT NULL");
   auto r = services.insert({.name = "x", .host = "h"});
@@ -263,7 +275,8 @@ TEST_CASE_METHOD(errors_fixture, "a NOT NULL column the entity does not know is 
   CHECK(count("services") == 0);
 }
 
-TEST_CASE_METHOD(errors_fixture, "a CHECK constraint added in SQL is a DATABASE_ERROR with the server's report",
+TEST_CASE_METHOD(errors_fixture,
+                 "a CHECK constraint added in SQL is a DATABASE_ERROR with the server's report",
                  "[pg][errors]") {
   exec("ALTER TABLE services ADD CONSTRAINT services_port_range CHECK (port BETWEEN 0 AND 65535)");
   auto r = services.insert({.name = "x", .host = "h", .port = 70000});
@@ -271,11 +284,13 @@ TEST_CASE_METHOD(errors_fixture, "a CHECK constraint added in SQL is a DATABASE_
   CHECK(r.error().code == typedao::error_code::database_error);
   CHECK(r.error().server.sqlstate == "23514");
   CHECK(r.error().server.constraint == "services_port_range");
-  CHECK(r.error().message == "new row for relation \"services\" violates check constraint \"services_port_range\"");
+  CHECK(r.error().message ==
+        "new row for relation \"services\" violates check constraint \"services_port_range\"");
   CHECK(count("services") == 0);
 }
 
-TEST_CASE_METHOD(errors_fixture, "a unique index added in SQL is a DATABASE_ERROR, not a misattributed violation",
+TEST_CASE_METHOD(errors_fixture,
+                 "a unique index added in SQL is a DATABASE_ERROR, not a misattributed violation",
                  "[pg][errors]") {
   exec("CREATE UNIQUE INDEX services_host_uniq ON services (host)");
   add("a", "same.host");

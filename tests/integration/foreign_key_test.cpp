@@ -123,7 +123,8 @@ void check_missing_service(const typedao::error& e) {
 
 using namespace typedao_it_foreign_key;
 
-TEST_CASE_METHOD(fk_fixture, "foreign: a child stores its parent's key and reads it back", "[pg][fk]") {
+TEST_CASE_METHOD(fk_fixture, "foreign: a child stores its parent's key and reads it back",
+                 "[pg][fk]") {
   auto s = add_service("svc");
   auto r = add_route(s, "r1");
   CHECK(r.service.key() == s.id);
@@ -153,7 +154,8 @@ TEST_CASE_METHOD(fk_fixture, "foreign: a child stores its parent's key and reads
   CHECK(q->service->key() == s.id);
 }
 
-TEST_CASE_METHOD(fk_fixture, "FOREIGN_KEY_VIOLATION: inserting a child whose parent does not exist", "[pg][fk]") {
+TEST_CASE_METHOD(fk_fixture, "FOREIGN_KEY_VIOLATION: inserting a child whose parent does not exist",
+                 "[pg][fk]") {
   add_service("svc");
   auto r = routes.insert({.name = "orphan", .service = missing_id});
   REQUIRE_FALSE(r);
@@ -163,7 +165,8 @@ TEST_CASE_METHOD(fk_fixture, "FOREIGN_KEY_VIOLATION: inserting a child whose par
   CHECK(count("routes") == 0);
 }
 
-TEST_CASE_METHOD(fk_fixture, "FOREIGN_KEY_VIOLATION: an optional foreign key to a missing parent", "[pg][fk]") {
+TEST_CASE_METHOD(fk_fixture, "FOREIGN_KEY_VIOLATION: an optional foreign key to a missing parent",
+                 "[pg][fk]") {
   auto r = plugins.insert({.name = "p", .service = typedao::foreign<Service>(missing_id)});
   REQUIRE_FALSE(r);
   check_missing_service(r.error());
@@ -171,7 +174,8 @@ TEST_CASE_METHOD(fk_fixture, "FOREIGN_KEY_VIOLATION: an optional foreign key to 
   CHECK(count("plugins") == 0);
 }
 
-TEST_CASE_METHOD(fk_fixture, "FOREIGN_KEY_VIOLATION: updating a child to a missing parent", "[pg][fk]") {
+TEST_CASE_METHOD(fk_fixture, "FOREIGN_KEY_VIOLATION: updating a child to a missing parent",
+                 "[pg][fk]") {
   auto s = add_service("svc");
   auto route = add_route(s, "r1");
   auto r = routes.update(route.id, set<&Route::service>(missing_id));
@@ -185,7 +189,8 @@ TEST_CASE_METHOD(fk_fixture, "FOREIGN_KEY_VIOLATION: updating a child to a missi
   CHECK(value("SELECT service_id::text FROM routes") == typedao::to_string(s.id));
 }
 
-TEST_CASE_METHOD(fk_fixture, "FOREIGN_KEY_VIOLATION: upserting a child with a missing parent", "[pg][fk]") {
+TEST_CASE_METHOD(fk_fixture, "FOREIGN_KEY_VIOLATION: upserting a child with a missing parent",
+                 "[pg][fk]") {
   auto s = add_service("svc");
   auto route = add_route(s, "r1");
   auto r = routes.upsert(route.id, {.name = "r1", .service = missing_id});
@@ -208,7 +213,8 @@ TEST_CASE_METHOD(fk_fixture, "update: moving a child to another existing parent"
   CHECK(value("SELECT service_id::text FROM routes") == typedao::to_string(b.id));
 }
 
-TEST_CASE_METHOD(fk_fixture, "restrict (default): deleting a referenced parent is FOREIGN_KEY_VIOLATION",
+TEST_CASE_METHOD(fk_fixture,
+                 "restrict (default): deleting a referenced parent is FOREIGN_KEY_VIOLATION",
                  "[pg][fk][restrict]") {
   auto s = add_service("svc");
   add_route(s, "r1");
@@ -217,7 +223,8 @@ TEST_CASE_METHOD(fk_fixture, "restrict (default): deleting a referenced parent i
   const auto& e = r.error();
   CHECK(e.code == typedao::error_code::foreign_key_violation);
   CHECK(e.message == "an existing 'routes' entity references this 'services' entity");
-  CHECK(e.to_string() == "[postgres] an existing 'routes' entity references this 'services' entity");
+  CHECK(e.to_string() ==
+        "[postgres] an existing 'routes' entity references this 'services' entity");
   REQUIRE(e.fields.size() == 1);
   CHECK(e.fields[0] == typedao::field_detail{"@referenced_by", "routes"});
   CHECK(e.entity == "routes");
@@ -241,7 +248,8 @@ TEST_CASE_METHOD(fk_fixture, "restrict (default): deleting a referenced parent i
   CHECK(count("services") == 0);
 }
 
-TEST_CASE_METHOD(fk_fixture, "cascade: deleting a parent removes children and grandchildren (3 levels)",
+TEST_CASE_METHOD(fk_fixture,
+                 "cascade: deleting a parent removes children and grandchildren (3 levels)",
                  "[pg][fk][cascade]") {
   auto keep = orgs.insert({.name = "keep"});
   auto drop = orgs.insert({.name = "drop"});
@@ -252,7 +260,8 @@ TEST_CASE_METHOD(fk_fixture, "cascade: deleting a parent removes children and gr
     auto t = teams.insert({.org = *drop, .name = "t" + std::to_string(i)});
     REQUIRE_OK(t);
     drop_teams.push_back(*t);
-    for (int j = 0; j < 2; ++j) REQUIRE_OK(members.insert({.team = *t, .name = "m" + std::to_string(j)}));
+    for (int j = 0; j < 2; ++j)
+      REQUIRE_OK(members.insert({.team = *t, .name = "m" + std::to_string(j)}));
   }
   auto kt = teams.insert({.org = *keep, .name = "kt"});
   REQUIRE_OK(kt);
@@ -285,7 +294,8 @@ TEST_CASE_METHOD(fk_fixture, "cascade: deleting a route removes its plugins", "[
   CHECK(value("SELECT name FROM plugins") == "p3");
 }
 
-TEST_CASE_METHOD(fk_fixture, "set_null: deleting a parent detaches its children", "[pg][fk][set_null]") {
+TEST_CASE_METHOD(fk_fixture, "set_null: deleting a parent detaches its children",
+                 "[pg][fk][set_null]") {
   auto s = add_service("svc");
   auto other = add_service("other");
   auto p = plugins.insert({.name = "p", .service = s});
@@ -308,13 +318,15 @@ TEST_CASE_METHOD(fk_fixture, "set_null: deleting a parent detaches its children"
   CHECK((*still)->service->key() == other.id);
 }
 
-TEST_CASE_METHOD(fk_fixture, "foreign<>: a required foreign key left nil is a SCHEMA_VIOLATION before SQL",
+TEST_CASE_METHOD(fk_fixture,
+                 "foreign<>: a required foreign key left nil is a SCHEMA_VIOLATION before SQL",
                  "[pg][fk][bad_input]") {
   auto r = routes.insert({.name = "r"});
   REQUIRE_FALSE(r);
   CHECK(r.error().code == typedao::error_code::schema_violation);
   CHECK(r.error().message == "schema violation (service.id: missing primary key)");
-  CHECK(r.error().fields == std::vector<typedao::field_detail>{{"service.id", "missing primary key"}});
+  CHECK(r.error().fields ==
+        std::vector<typedao::field_detail>{{"service.id", "missing primary key"}});
   CHECK(r.error().server.sqlstate.empty());
   CHECK(count("routes") == 0);
 

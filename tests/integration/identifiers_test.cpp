@@ -61,12 +61,16 @@ struct ident_fixture : pg_fixture {
 
 using namespace typedao_it_identifiers;
 
-TEST_CASE_METHOD(ident_fixture, "identifiers: tables and columns named by reserved words, case, spaces, quotes",
+TEST_CASE_METHOD(ident_fixture,
+                 "identifiers: tables and columns named by reserved words, case, spaces, quotes",
                  "[pg][identifiers]") {
   CHECK(value("SELECT string_agg(tablename, ' | ' ORDER BY tablename) FROM pg_tables "
-              "WHERE schemaname = current_schema()") == "User Accounts | order | we\"ird \xC3\xA9t\xC3\xA9");
-  CHECK(value("SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns "
-              "WHERE table_schema = current_schema() AND table_name = 'order'") == "id,select_id,from,limit");
+              "WHERE schemaname = current_schema()") ==
+        "User Accounts | order | we\"ird \xC3\xA9t\xC3\xA9");
+  CHECK(value("SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM "
+              "information_schema.columns "
+              "WHERE table_schema = current_schema() AND table_name = 'order'") ==
+        "id,select_id,from,limit");
 
   auto a = accounts.insert({.user = "alice", .group = "admins"});
   REQUIRE_OK(a);
@@ -92,7 +96,8 @@ TEST_CASE_METHOD(ident_fixture, "identifiers: tables and columns named by reserv
   CHECK(value("SELECT label FROM \"we\"\"ird \xC3\xA9t\xC3\xA9\"") == "w2");
 }
 
-TEST_CASE_METHOD(ident_fixture, "identifiers: errors still map to Kong's codes", "[pg][identifiers][errors]") {
+TEST_CASE_METHOD(ident_fixture, "identifiers: errors still map to Kong's codes",
+                 "[pg][identifiers][errors]") {
   auto a = accounts.insert({.user = "alice"});
   REQUIRE_OK(a);
   auto o = orders.insert({.select = *a, .from = "web"});
@@ -120,12 +125,14 @@ TEST_CASE_METHOD(ident_fixture, "identifiers: errors still map to Kong's codes",
   CHECK(fk.error().code == typedao::error_code::foreign_key_violation);
   CHECK(fk.error().message == "the foreign key '{id=\"" + typedao::to_string(missing) +
                                   "\"}' does not reference an existing 'User Accounts' entity.");
-  CHECK(fk.error().fields == std::vector<typedao::field_detail>{{"select.id", typedao::to_string(missing)}});
+  CHECK(fk.error().fields ==
+        std::vector<typedao::field_detail>{{"select.id", typedao::to_string(missing)}});
 
   auto restrict = accounts.remove(a->id);
   REQUIRE_FALSE(restrict);
   CHECK(restrict.error().code == typedao::error_code::foreign_key_violation);
-  CHECK(restrict.error().message == "an existing 'order' entity references this 'User Accounts' entity");
+  CHECK(restrict.error().message ==
+        "an existing 'order' entity references this 'User Accounts' entity");
 
   // cascade into the table with the awkward name
   REQUIRE_OK(orders.remove(o->id));

@@ -32,8 +32,8 @@ struct Service {
   std::vector<std::string> tags;
 };
 BOOST_DESCRIBE_STRUCT(Service, (),
-                      (id, created_at, updated_at, name, host, port, retries, read_timeout, enabled, weight, ratio,
-                       tags))
+                      (id, created_at, updated_at, name, host, port, retries, read_timeout, enabled,
+                       weight, ratio, tags))
 TYPEDAO_ENTITY(Service, "services", typedao::unique(&Service::name))
 
 struct Route {
@@ -59,21 +59,24 @@ TYPEDAO_ENTITY(Plugin, "plugins", typedao::on_delete(&Plugin::service, typedao::
 using typedao_test::pg_fixture;
 
 std::string constraint_def(pg_fixture& f, const std::string& name) {
-  auto v = f.scalar("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = $1 "
-                    "AND connamespace = current_schema()::regnamespace",
-                    {name});
+  auto v = f.scalar(
+      "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = $1 "
+      "AND connamespace = current_schema()::regnamespace",
+      {name});
   INFO("constraint " << name);
   REQUIRE(v.has_value());
   return *v;
 }
 
 std::string columns_of(pg_fixture& f, const std::string& table) {
-  return f.value("SELECT string_agg(column_name || ' ' || format_type(atttypid, atttypmod) || "
-                 "CASE WHEN is_nullable = 'NO' THEN ' not null' ELSE '' END, ', ' ORDER BY ordinal_position) "
-                 "FROM information_schema.columns c JOIN pg_attribute a ON a.attrelid = (current_schema() || '.' || "
-                 "c.table_name)::regclass AND a.attname = c.column_name "
-                 "WHERE table_schema = current_schema() AND table_name = $1",
-                 {table});
+  return f.value(
+      "SELECT string_agg(column_name || ' ' || format_type(atttypid, atttypmod) || "
+      "CASE WHEN is_nullable = 'NO' THEN ' not null' ELSE '' END, ', ' ORDER BY ordinal_position) "
+      "FROM information_schema.columns c JOIN pg_attribute a ON a.attrelid = (current_schema() || "
+      "'.' || "
+      "c.table_name)::regclass AND a.attname = c.column_name "
+      "WHERE table_schema = current_schema() AND table_name = $1",
+      {table});
 }
 
 }  // namespace
@@ -99,7 +102,8 @@ TEST_CASE_METHOD(pg_fixture, "migrate: parents first even when children are regi
               "WHERE schemaname = current_schema()") == "plugins,routes,services");
 }
 
-TEST_CASE_METHOD(pg_fixture, "migrate: Kong's pair database<Plugin, Service> works on an empty schema",
+TEST_CASE_METHOD(pg_fixture,
+                 "migrate: Kong's pair database<Plugin, Service> works on an empty schema",
                  "[pg][migrate]") {
   typedao::database<Plugin, Route, Service> db{conn};
   REQUIRE_OK(db.migrate());
@@ -114,10 +118,13 @@ TEST_CASE_METHOD(pg_fixture, "migrate: idempotent, keeps existing rows", "[pg][m
   REQUIRE_OK(db.migrate());
   auto s = db.dao<Service>().insert({.name = "keep", .host = "h"});
   REQUIRE_OK(s);
-  const auto before = value("SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace");
+  const auto before =
+      value("SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace");
   REQUIRE_OK(db.migrate());
   REQUIRE_OK(db.migrate());
-  CHECK(value("SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace") == before);
+  CHECK(
+      value("SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace") ==
+      before);
   CHECK(count("services") == 1);
   CHECK(value("SELECT name FROM services") == "keep");
   // A database with fewer entities on the same schema is fine too.
@@ -125,13 +132,16 @@ TEST_CASE_METHOD(pg_fixture, "migrate: idempotent, keeps existing rows", "[pg][m
   REQUIRE_OK(only.migrate());
 }
 
-TEST_CASE_METHOD(pg_fixture, "migrate: constraint and index names are the documented ones", "[pg][migrate]") {
+TEST_CASE_METHOD(pg_fixture, "migrate: constraint and index names are the documented ones",
+                 "[pg][migrate]") {
   typedao::database<Plugin, Service, Route> db{conn};
   REQUIRE_OK(db.migrate());
-  CHECK(value("SELECT string_agg(conname || ':' || contype::text, ',' ORDER BY conname) FROM pg_constraint "
-              "WHERE connamespace = current_schema()::regnamespace AND contype IN ('p', 'u', 'f')") ==
-        "plugins_pkey:p,plugins_route_fkey:f,plugins_service_fkey:f,routes_name_key:u,routes_pkey:p,"
-        "routes_service_fkey:f,services_name_key:u,services_pkey:p");
+  CHECK(
+      value("SELECT string_agg(conname || ':' || contype::text, ',' ORDER BY conname) FROM "
+            "pg_constraint "
+            "WHERE connamespace = current_schema()::regnamespace AND contype IN ('p', 'u', 'f')") ==
+      "plugins_pkey:p,plugins_route_fkey:f,plugins_service_fkey:f,routes_name_key:u,routes_pkey:p,"
+      "routes_service_fkey:f,services_name_key:u,services_pkey:p");
   CHECK(constraint_def(*this, "services_pkey") == "PRIMARY KEY (id)");
   CHECK(constraint_def(*this, "services_name_key") == "UNIQUE (name)");
   CHECK(constraint_def(*this, "routes_service_fkey") ==
@@ -143,28 +153,34 @@ TEST_CASE_METHOD(pg_fixture, "migrate: constraint and index names are the docume
   // One index per foreign key, named <table>_<member>_idx.
   for (const char* idx : {"routes_service_idx", "plugins_service_idx", "plugins_route_idx"}) {
     INFO("index " << idx);
-    CHECK(value("SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1", {idx}) ==
-          "1");
+    CHECK(value("SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname "
+                "= $1",
+                {idx}) == "1");
   }
   CHECK(value("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = "
-              "'plugins_route_idx'").find("(route_id)") != std::string::npos);
+              "'plugins_route_idx'")
+            .find("(route_id)") != std::string::npos);
 }
 
-TEST_CASE_METHOD(pg_fixture, "migrate: column types and nullability follow the members", "[pg][migrate]") {
+TEST_CASE_METHOD(pg_fixture, "migrate: column types and nullability follow the members",
+                 "[pg][migrate]") {
   typedao::database<Service, Route, Plugin> db{conn};
   REQUIRE_OK(db.migrate());
-  CHECK(columns_of(*this, "services") ==
-        "id uuid not null, created_at timestamp with time zone not null, updated_at timestamp with time zone "
-        "not null, name text, host text not null, port integer not null, retries smallint not null, "
-        "read_timeout bigint not null, enabled boolean not null, weight double precision not null, "
-        "ratio real not null, tags text[] not null");
+  CHECK(
+      columns_of(*this, "services") ==
+      "id uuid not null, created_at timestamp with time zone not null, updated_at timestamp with "
+      "time zone "
+      "not null, name text, host text not null, port integer not null, retries smallint not null, "
+      "read_timeout bigint not null, enabled boolean not null, weight double precision not null, "
+      "ratio real not null, tags text[] not null");
   CHECK(columns_of(*this, "routes") == "id uuid not null, name text, service_id uuid not null");
   CHECK(columns_of(*this, "plugins") ==
         "id uuid not null, created_at timestamp with time zone not null, name text not null, "
         "service_id uuid not null, route_id uuid, enabled boolean not null");
 }
 
-TEST_CASE_METHOD(pg_fixture, "migrate: a failure rolls everything back and leaves the session usable",
+TEST_CASE_METHOD(pg_fixture,
+                 "migrate: a failure rolls everything back and leaves the session usable",
                  "[pg][migrate]") {
   // A view named like a table: CREATE TABLE IF NOT EXISTS skips it, CREATE INDEX on it fails.
   exec("CREATE VIEW plugins AS SELECT 1 AS x");
@@ -183,7 +199,8 @@ TEST_CASE_METHOD(pg_fixture, "migrate: a failure rolls everything back and leave
   CHECK(value("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()") == "3");
 }
 
-TEST_CASE_METHOD(pg_fixture, "migrate: two sessions migrating at once both succeed", "[pg][migrate][concurrency]") {
+TEST_CASE_METHOD(pg_fixture, "migrate: two sessions migrating at once both succeed",
+                 "[pg][migrate][concurrency]") {
   std::vector<typedao::pg::connection> conns;
   for (int i = 0; i < 4; ++i) conns.push_back(open_second());
   std::vector<typedao::result<void>> results(conns.size(), typedao::result<void>{});

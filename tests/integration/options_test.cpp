@@ -48,11 +48,13 @@ struct options_fixture : pg_fixture {
   dao_t<db_t, Cred> creds = db.dao<Cred>();
   options_fixture() {
     REQUIRE_OK(db.migrate());
-    for (std::int64_t i = 1; i <= 3; ++i) REQUIRE_OK(services.insert({.id = i, .name = "s", .tags = {"a"}}));
+    for (std::int64_t i = 1; i <= 3; ++i)
+      REQUIRE_OK(services.insert({.id = i, .name = "s", .tags = {"a"}}));
   }
 };
 
-void check_options_error(const typedao::error& e, const std::string& message, const std::vector<field_detail>& fields) {
+void check_options_error(const typedao::error& e, const std::string& message,
+                         const std::vector<field_detail>& fields) {
   CHECK(e.code == typedao::error_code::invalid_options);
   CHECK(static_cast<int>(e.code) == 11);
   CHECK(e.constant() == "INVALID_OPTIONS");
@@ -65,71 +67,84 @@ void check_options_error(const typedao::error& e, const std::string& message, co
 
 }  // namespace
 
-TEST_CASE_METHOD(options_fixture, "options: two bad options give one error listing both, keys sorted",
+TEST_CASE_METHOD(options_fixture,
+                 "options: two bad options give one error listing both, keys sorted",
                  "[pg][options]") {
   auto p = services.page(10, {}, {.tags = {"a/b"}, .page_size = 0});
   REQUIRE_FALSE(p);
-  check_options_error(p.error(),
-                      "2 option violations (pagination.page_size: must be an integer between 1 and 50000; tags: " +
-                          bad_tag + ")",
-                      {{"pagination.page_size", "must be an integer between 1 and 50000"}, {"tags", bad_tag}});
+  check_options_error(
+      p.error(),
+      "2 option violations (pagination.page_size: must be an integer between 1 and 50000; tags: " +
+          bad_tag + ")",
+      {{"pagination.page_size", "must be an integer between 1 and 50000"}, {"tags", bad_tag}});
 }
 
-TEST_CASE_METHOD(options_fixture, "options: several bad options, keys sorted whatever order they were found in",
+TEST_CASE_METHOD(options_fixture,
+                 "options: several bad options, keys sorted whatever order they were found in",
                  "[pg][options]") {
-  auto p = services.page(10, {}, {.tags = {"a", "b", "c", "d", "e", "f"}, .page_size = 5, .max_page_size = 0});
+  auto p = services.page(
+      10, {}, {.tags = {"a", "b", "c", "d", "e", "f"}, .page_size = 5, .max_page_size = 0});
   REQUIRE_FALSE(p);
   check_options_error(p.error(),
-                      "2 option violations (pagination.max_page_size: must be an integer greater than 0; tags: cannot "
+                      "2 option violations (pagination.max_page_size: must be an integer greater "
+                      "than 0; tags: cannot "
                       "query more than 5 tags)",
                       {{"pagination.max_page_size", "must be an integer greater than 0"},
                        {"tags", "cannot query more than 5 tags"}});
 
   auto q = services.page(10, {}, {.tags = {","}, .page_size = 0, .max_page_size = -1});
   REQUIRE_FALSE(q);
-  check_options_error(q.error(),
-                      "3 option violations (pagination.max_page_size: must be an integer greater than 0; "
-                      "pagination.page_size: must be an integer between 1 and 50000; tags: " +
-                          bad_tag + ")",
-                      {{"pagination.max_page_size", "must be an integer greater than 0"},
-                       {"pagination.page_size", "must be an integer between 1 and 50000"},
-                       {"tags", bad_tag}});
+  check_options_error(
+      q.error(),
+      "3 option violations (pagination.max_page_size: must be an integer greater than 0; "
+      "pagination.page_size: must be an integer between 1 and 50000; tags: " +
+          bad_tag + ")",
+      {{"pagination.max_page_size", "must be an integer greater than 0"},
+       {"pagination.page_size", "must be an integer between 1 and 50000"},
+       {"tags", bad_tag}});
 }
 
 TEST_CASE_METHOD(options_fixture, "options: the bound of page_size is the effective max_page_size",
                  "[pg][options]") {
   auto p = services.page(10, {}, {.tags = {"x/y"}, .page_size = 20, .max_page_size = 10});
   REQUIRE_FALSE(p);
-  check_options_error(p.error(),
-                      "2 option violations (pagination.page_size: must be an integer between 1 and 10; tags: " + bad_tag +
-                          ")",
-                      {{"pagination.page_size", "must be an integer between 1 and 10"}, {"tags", bad_tag}});
+  check_options_error(
+      p.error(),
+      "2 option violations (pagination.page_size: must be an integer between 1 and 10; tags: " +
+          bad_tag + ")",
+      {{"pagination.page_size", "must be an integer between 1 and 10"}, {"tags", bad_tag}});
   auto small = services.with_pagination({.page_size = 2, .max_page_size = 5});
   auto q = small.page(std::nullopt, {}, {.page_size = 6});
   REQUIRE_FALSE(q);
-  check_options_error(q.error(), "invalid option (pagination.page_size: must be an integer between 1 and 5)",
+  check_options_error(q.error(),
+                      "invalid option (pagination.page_size: must be an integer between 1 and 5)",
                       {{"pagination.page_size", "must be an integer between 1 and 5"}});
 }
 
-TEST_CASE_METHOD(options_fixture, "options: tags on an entity without tags together with a bad page size",
+TEST_CASE_METHOD(options_fixture,
+                 "options: tags on an entity without tags together with a bad page size",
                  "[pg][options]") {
   auto p = routes.page(10, {}, {.tags = {"a"}, .page_size = 0});
   REQUIRE_FALSE(p);
   check_options_error(p.error(),
-                      "2 option violations (pagination.page_size: must be an integer between 1 and 50000; tags: cannot "
+                      "2 option violations (pagination.page_size: must be an integer between 1 and "
+                      "50000; tags: cannot "
                       "be used with 'routes')",
                       {{"pagination.page_size", "must be an integer between 1 and 50000"},
                        {"tags", "cannot be used with 'routes'"}});
-  auto f = routes.page_for<&Route::service>(std::int64_t{1}, 10, {}, {.tags = {"a"}, .max_page_size = 0});
+  auto f = routes.page_for<&Route::service>(std::int64_t{1}, 10, {},
+                                            {.tags = {"a"}, .max_page_size = 0});
   REQUIRE_FALSE(f);
   check_options_error(f.error(),
-                      "2 option violations (pagination.max_page_size: must be an integer greater than 0; tags: cannot "
+                      "2 option violations (pagination.max_page_size: must be an integer greater "
+                      "than 0; tags: cannot "
                       "be used with 'routes')",
                       {{"pagination.max_page_size", "must be an integer greater than 0"},
                        {"tags", "cannot be used with 'routes'"}});
 }
 
-TEST_CASE_METHOD(options_fixture, "options: checked before the size and the offset", "[pg][options]") {
+TEST_CASE_METHOD(options_fixture, "options: checked before the size and the offset",
+                 "[pg][options]") {
   // A bad size and a bad offset as well: the options error wins.
   auto p = services.page(0, "!!!", {.tags = {"a/b"}});
   REQUIRE_FALSE(p);
@@ -143,24 +158,28 @@ TEST_CASE_METHOD(options_fixture, "options: checked before the size and the offs
   CHECK(o.error().code == typedao::error_code::invalid_offset);
 }
 
-TEST_CASE_METHOD(options_fixture, "options: each() yields the combined error as its only element", "[pg][options][each]") {
+TEST_CASE_METHOD(options_fixture, "options: each() yields the combined error as its only element",
+                 "[pg][options][each]") {
   std::vector<typedao::result<Service>> got;
   for (auto&& r : services.each(10, {.tags = {""}, .page_size = 0})) got.push_back(r);
   REQUIRE(got.size() == 1);
   REQUIRE_FALSE(got[0]);
-  check_options_error(got[0].error(),
-                      "2 option violations (pagination.page_size: must be an integer between 1 and 50000; tags: " +
-                          bad_tag + ")",
-                      {{"pagination.page_size", "must be an integer between 1 and 50000"}, {"tags", bad_tag}});
+  check_options_error(
+      got[0].error(),
+      "2 option violations (pagination.page_size: must be an integer between 1 and 50000; tags: " +
+          bad_tag + ")",
+      {{"pagination.page_size", "must be an integer between 1 and 50000"}, {"tags", bad_tag}});
 }
 
-TEST_CASE_METHOD(options_fixture, "options: a bad write option writes nothing", "[pg][options][write]") {
+TEST_CASE_METHOD(options_fixture, "options: a bad write option writes nothing",
+                 "[pg][options][write]") {
   auto i = services.insert({.id = 10, .name = "x"}, {.ttl = 5});
   REQUIRE_FALSE(i);
   check_options_error(i.error(), "invalid option (ttl: cannot be used with 'services')",
                       {{"ttl", "cannot be used with 'services'"}});
   CHECK(count("services") == 3);
-  auto u = services.update(1, typedao::set<&Service::name>("changed"), typedao::write_options{.ttl = 5});
+  auto u =
+      services.update(1, typedao::set<&Service::name>("changed"), typedao::write_options{.ttl = 5});
   REQUIRE_FALSE(u);
   check_options_error(u.error(), "invalid option (ttl: cannot be used with 'services')",
                       {{"ttl", "cannot be used with 'services'"}});

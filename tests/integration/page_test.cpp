@@ -90,12 +90,13 @@ struct page_fixture : pg_fixture {
   page_fixture() { REQUIRE_OK(db.migrate()); }
 
   void add_items(std::vector<std::int64_t> ids, std::vector<std::string> tags = {}) {
-    for (auto id : ids) REQUIRE_OK(items.insert({.id = id, .name = "n" + std::to_string(id), .tags = tags}));
+    for (auto id : ids)
+      REQUIRE_OK(items.insert({.id = id, .name = "n" + std::to_string(id), .tags = tags}));
   }
   // n rows through SQL (fast): ids 1..n.
   void bulk_items(int n) {
-    exec("INSERT INTO items (id, name, tags) SELECT g, 'n' || g, '{}' FROM generate_series(1, " + std::to_string(n) +
-         ") AS g");
+    exec("INSERT INTO items (id, name, tags) SELECT g, 'n' || g, '{}' FROM generate_series(1, " +
+         std::to_string(n) + ") AS g");
   }
   Service add_service(std::string name) {
     auto r = services.insert({.name = std::move(name)});
@@ -112,7 +113,8 @@ std::vector<std::int64_t> ids_of(const std::vector<Item>& rows) {
 
 bool url_safe(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
   });
 }
 
@@ -139,7 +141,8 @@ walk_result walk(D& d, std::int64_t size) {
   return w;
 }
 
-void check_invalid_offset(const typedao::error& e, const std::string& offset, const std::string& why) {
+void check_invalid_offset(const typedao::error& e, const std::string& offset,
+                          const std::string& why) {
   CHECK(e.code == typedao::error_code::invalid_offset);
   CHECK(static_cast<int>(e.code) == 7);
   CHECK(e.constant() == "INVALID_OFFSET");
@@ -151,7 +154,8 @@ const std::string another_query = "token was issued for another entity, filter o
 
 }  // namespace
 
-// ---- sizes and the last page ---------------------------------------------------------------------
+// ---- sizes and the last page
+// ---------------------------------------------------------------------
 
 TEST_CASE_METHOD(page_fixture, "page: 10 rows by 3 give 3, 3, 3, 1 and no offset after the last",
                  "[pg][page]") {
@@ -162,7 +166,8 @@ TEST_CASE_METHOD(page_fixture, "page: 10 rows by 3 give 3, 3, 3, 1 and no offset
   CHECK(w.ids == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
 }
 
-TEST_CASE_METHOD(page_fixture, "page: an exact multiple (9 rows by 3) gives 3, 3, 3 and no empty extra page",
+TEST_CASE_METHOD(page_fixture,
+                 "page: an exact multiple (9 rows by 3) gives 3, 3, 3 and no empty extra page",
                  "[pg][page]") {
   add_items({1, 2, 3, 4, 5, 6, 7, 8, 9});
   auto w = walk(items, 3);
@@ -176,7 +181,8 @@ TEST_CASE_METHOD(page_fixture, "page: an exact multiple (9 rows by 3) gives 3, 3
   CHECK_FALSE(all->offset.has_value());
 }
 
-TEST_CASE_METHOD(page_fixture, "page: an empty table gives an empty page without offset", "[pg][page]") {
+TEST_CASE_METHOD(page_fixture, "page: an empty table gives an empty page without offset",
+                 "[pg][page]") {
   auto p = items.page(3);
   REQUIRE_OK(p);
   CHECK(p->rows.empty());
@@ -194,9 +200,11 @@ TEST_CASE_METHOD(page_fixture, "page: size 1 walks one row per page", "[pg][page
   CHECK(w.ids == std::vector<std::int64_t>{3, 5, 9});
 }
 
-// ---- order, overlap, stability ---------------------------------------------------------------------
+// ---- order, overlap, stability
+// ---------------------------------------------------------------------
 
-TEST_CASE_METHOD(page_fixture, "page: pages never overlap and together are every row once, in primary-key order",
+TEST_CASE_METHOD(page_fixture,
+                 "page: pages never overlap and together are every row once, in primary-key order",
                  "[pg][page]") {
   // Inserted out of order, with negative keys and gaps.
   std::vector<std::int64_t> ids{42, -7, 1000000000000, 3, 0, 17, -100, 8, 99, 5, 64, 2};
@@ -209,7 +217,8 @@ TEST_CASE_METHOD(page_fixture, "page: pages never overlap and together are every
     CHECK(w.ids == sorted);
     std::size_t expected_pages = (ids.size() + size - 1) / size;
     CHECK(w.sizes.size() == expected_pages);
-    for (std::size_t i = 0; i + 1 < w.sizes.size(); ++i) CHECK(w.sizes[i] == static_cast<std::size_t>(size));
+    for (std::size_t i = 0; i + 1 < w.sizes.size(); ++i)
+      CHECK(w.sizes[i] == static_cast<std::size_t>(size));
   }
 }
 
@@ -230,10 +239,12 @@ TEST_CASE_METHOD(page_fixture, "page: uuid keys page in the server's uuid order"
     if (!p->offset) break;
     offset = *p->offset;
   }
-  // The server's own order, compared as text (uuid ordering is bytewise = text order of the hex form).
+  // The server's own order, compared as text (uuid ordering is bytewise = text order of the hex
+  // form).
   std::vector<std::string> server_order;
   auto res = typedao_test::raw_exec(conn, "SELECT id::text FROM routes ORDER BY id");
-  for (int i = 0; i < PQntuples(res.get()); ++i) server_order.push_back(PQgetvalue(res.get(), i, 0));
+  for (int i = 0; i < PQntuples(res.get()); ++i)
+    server_order.push_back(PQgetvalue(res.get(), i, 0));
   std::vector<std::string> got_text;
   for (auto& u : got) got_text.push_back(typedao::to_string(u));
   CHECK(got_text == server_order);
@@ -273,7 +284,8 @@ TEST_CASE_METHOD(page_fixture, "page: the same offset always gives the same page
   CHECK(ids_of(wider->rows) == std::vector<std::int64_t>{4, 5, 6, 7, 8});
 }
 
-TEST_CASE_METHOD(page_fixture, "page: rows inserted and deleted while walking never cause duplicates",
+TEST_CASE_METHOD(page_fixture,
+                 "page: rows inserted and deleted while walking never cause duplicates",
                  "[pg][page]") {
   add_items({10, 20, 30, 40, 50, 60, 70, 80, 90, 100});
   std::vector<std::int64_t> seen;
@@ -310,8 +322,8 @@ TEST_CASE_METHOD(page_fixture, "page: rows inserted and deleted while walking ne
   }
   CHECK(seen == std::vector<std::int64_t>{10, 20, 30, 35, 40, 50, 70, 71, 80, 100, 1000});
   std::set<std::int64_t> unique(seen.begin(), seen.end());
-  CHECK(unique.size() == seen.size());                 // no duplicates
-  CHECK(std::is_sorted(seen.begin(), seen.end()));     // still in key order
+  CHECK(unique.size() == seen.size());              // no duplicates
+  CHECK(std::is_sorted(seen.begin(), seen.end()));  // still in key order
   // Rows present for the whole walk are seen exactly once.
   for (std::int64_t id : {10, 40, 50, 70, 80, 100}) CHECK(unique.count(id) == 1);
   // Rows inserted after the cursor are seen, rows before it are not.
@@ -324,9 +336,11 @@ TEST_CASE_METHOD(page_fixture, "page: rows inserted and deleted while walking ne
   CHECK(unique.count(90) == 0);
 }
 
-// ---- defaults and limits ----------------------------------------------------------------------------
+// ---- defaults and limits
+// ----------------------------------------------------------------------------
 
-TEST_CASE_METHOD(page_fixture, "page: size omitted is 1000 rows per page (Kong's default)", "[pg][page][limits]") {
+TEST_CASE_METHOD(page_fixture, "page: size omitted is 1000 rows per page (Kong's default)",
+                 "[pg][page][limits]") {
   bulk_items(2001);
   auto p = items.page();
   REQUIRE_OK(p);
@@ -347,7 +361,8 @@ TEST_CASE_METHOD(page_fixture, "page: size omitted is 1000 rows per page (Kong's
   CHECK(items.pagination_limits().max_page_size == 50000);
 }
 
-TEST_CASE_METHOD(page_fixture, "page: with_pagination changes the default size and the maximum", "[pg][page][limits]") {
+TEST_CASE_METHOD(page_fixture, "page: with_pagination changes the default size and the maximum",
+                 "[pg][page][limits]") {
   add_items({1, 2, 3, 4, 5, 6, 7});
   auto small = items.with_pagination({.page_size = 2, .max_page_size = 5});
   CHECK(small.pagination_limits().page_size == 2);
@@ -423,13 +438,15 @@ TEST_CASE_METHOD(page_fixture, "page: per-call page_options override page_size a
   auto bad = small.page(std::nullopt, {}, {.page_size = 6});
   REQUIRE_FALSE(bad);
   CHECK(bad.error().code == typedao::error_code::invalid_options);
-  CHECK(bad.error().message == "invalid option (pagination.page_size: must be an integer between 1 and 5)");
+  CHECK(bad.error().message ==
+        "invalid option (pagination.page_size: must be an integer between 1 and 5)");
 }
 
 TEST_CASE_METHOD(page_fixture, "page: INVALID_SIZE for 0, -1 and max + 1", "[pg][page][limits]") {
   add_items({1, 2});
-  for (std::int64_t size : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{50001}, std::int64_t{-50000},
-                            std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()}) {
+  for (std::int64_t size :
+       {std::int64_t{0}, std::int64_t{-1}, std::int64_t{50001}, std::int64_t{-50000},
+        std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()}) {
     INFO("size " << size);
     auto p = items.page(size);
     REQUIRE_FALSE(p);
@@ -448,7 +465,8 @@ TEST_CASE_METHOD(page_fixture, "page: INVALID_SIZE for 0, -1 and max + 1", "[pg]
   REQUIRE_OK(items.page(50000));
 }
 
-// ---- INVALID_OFFSET ---------------------------------------------------------------------------------
+// ---- INVALID_OFFSET
+// ---------------------------------------------------------------------------------
 
 TEST_CASE_METHOD(page_fixture, "page: INVALID_OFFSET for garbage", "[pg][page][offset]") {
   add_items({1, 2, 3});
@@ -470,7 +488,8 @@ TEST_CASE_METHOD(page_fixture, "page: INVALID_OFFSET for garbage", "[pg][page][o
   }
 }
 
-TEST_CASE_METHOD(page_fixture, "page: INVALID_OFFSET for truncated and tampered tokens", "[pg][page][offset]") {
+TEST_CASE_METHOD(page_fixture, "page: INVALID_OFFSET for truncated and tampered tokens",
+                 "[pg][page][offset]") {
   add_items({1, 2, 3, 4, 5});
   auto p = items.page(2);
   REQUIRE_OK(p);
@@ -522,8 +541,10 @@ TEST_CASE_METHOD(page_fixture, "page: INVALID_OFFSET for truncated and tampered 
   CHECK(ids_of(r4->rows) == std::vector<std::int64_t>{4, 5});
 }
 
-TEST_CASE_METHOD(page_fixture, "page: a text-key token tampered into invalid UTF-8 is INVALID_OFFSET, not a database error",
-                 "[pg][page][offset]") {
+TEST_CASE_METHOD(
+    page_fixture,
+    "page: a text-key token tampered into invalid UTF-8 is INVALID_OFFSET, not a database error",
+    "[pg][page][offset]") {
   for (auto w : {"alpha", "beta", "gamma"}) REQUIRE_OK(words.insert({.word = w, .n = 1}));
   auto p = words.page(1);
   REQUIRE_OK(p);
@@ -539,7 +560,8 @@ TEST_CASE_METHOD(page_fixture, "page: a text-key token tampered into invalid UTF
   }
 }
 
-TEST_CASE_METHOD(page_fixture, "page: a token from another entity is INVALID_OFFSET", "[pg][page][offset]") {
+TEST_CASE_METHOD(page_fixture, "page: a token from another entity is INVALID_OFFSET",
+                 "[pg][page][offset]") {
   add_items({1, 2, 3});
   REQUIRE_OK(others.insert({.id = 1, .name = "o1"}));
   REQUIRE_OK(others.insert({.id = 2, .name = "o2"}));
@@ -571,8 +593,10 @@ TEST_CASE_METHOD(page_fixture, "page: a token from another entity is INVALID_OFF
   check_invalid_offset(y.error(), *p->offset, another_query);
 }
 
-TEST_CASE_METHOD(page_fixture, "page_for: a token from another parent, another foreign key or page() is INVALID_OFFSET",
-                 "[pg][page][offset][page_for]") {
+TEST_CASE_METHOD(
+    page_fixture,
+    "page_for: a token from another parent, another foreign key or page() is INVALID_OFFSET",
+    "[pg][page][offset][page_for]") {
   auto s1 = add_service("s1");
   auto s2 = add_service("s2");
   for (int i = 0; i < 3; ++i) {
@@ -613,7 +637,8 @@ TEST_CASE_METHOD(page_fixture, "page_for: a token from another parent, another f
   check_invalid_offset(ghost.error(), tok, another_query);
 }
 
-TEST_CASE_METHOD(page_fixture, "page: a token from another tag filter is INVALID_OFFSET", "[pg][page][offset][tags]") {
+TEST_CASE_METHOD(page_fixture, "page: a token from another tag filter is INVALID_OFFSET",
+                 "[pg][page][offset][tags]") {
   add_items({1, 2, 3, 4}, {"a", "b"});
   auto p = items.page(1, {}, {.tags = {"a", "b"}, .match = typedao::tags_match::all});
   REQUIRE_OK(p);
@@ -632,7 +657,8 @@ TEST_CASE_METHOD(page_fixture, "page: a token from another tag filter is INVALID
   auto plain = items.page(1);
   REQUIRE_OK(plain);
   REQUIRE(plain->offset);
-  auto plain_on_tags = items.page(1, *plain->offset, {.tags = {"a", "b"}, .match = typedao::tags_match::all});
+  auto plain_on_tags =
+      items.page(1, *plain->offset, {.tags = {"a", "b"}, .match = typedao::tags_match::all});
   REQUIRE_FALSE(plain_on_tags);
   check_invalid_offset(plain_on_tags.error(), *plain->offset, another_query);
 
@@ -645,11 +671,14 @@ TEST_CASE_METHOD(page_fixture, "page: a token from another tag filter is INVALID
   CHECK(ids_of(repeated->rows) == std::vector<std::int64_t>{2});
 }
 
-TEST_CASE_METHOD(page_fixture, "page: offsets are URL-safe (only A-Z a-z 0-9 - _, no padding)", "[pg][page][offset]") {
+TEST_CASE_METHOD(page_fixture, "page: offsets are URL-safe (only A-Z a-z 0-9 - _, no padding)",
+                 "[pg][page][offset]") {
   bulk_items(200);
   // Keys with many 0xff / 0xfb bytes, where standard base64 would produce '/' and '+'.
-  exec("INSERT INTO items (id, name, tags) VALUES (-1, 'x', '{}'), (-5, 'y', '{}'), (9223372036854775807, 'z', '{}'),"
-       " (-9223372036854775808, 'w', '{}'), (4294967295, 'v', '{}')");
+  exec(
+      "INSERT INTO items (id, name, tags) VALUES (-1, 'x', '{}'), (-5, 'y', '{}'), "
+      "(9223372036854775807, 'z', '{}'),"
+      " (-9223372036854775808, 'w', '{}'), (4294967295, 'v', '{}')");
   auto w = walk(items, 1);
   REQUIRE(w.offsets.size() == 204);
   for (auto& o : w.offsets) {
@@ -680,9 +709,11 @@ TEST_CASE_METHOD(page_fixture, "page: offsets are URL-safe (only A-Z a-z 0-9 - _
   CHECK(url_safe(*wp->offset));
 }
 
-// ---- page_for -----------------------------------------------------------------------------------------
+// ---- page_for
+// -----------------------------------------------------------------------------------------
 
-TEST_CASE_METHOD(page_fixture, "page_for: the children of one parent, given as entity or as key", "[pg][page_for]") {
+TEST_CASE_METHOD(page_fixture, "page_for: the children of one parent, given as entity or as key",
+                 "[pg][page_for]") {
   auto s1 = add_service("s1");
   auto s2 = add_service("s2");
   std::set<std::string> mine;
@@ -690,7 +721,8 @@ TEST_CASE_METHOD(page_fixture, "page_for: the children of one parent, given as e
     auto r = routes.insert({.service = s1, .name = "mine" + std::to_string(i)});
     REQUIRE_OK(r);
     mine.insert(r->name);
-    REQUIRE_OK(routes.insert({.service = s2, .fallback = s1, .name = "theirs" + std::to_string(i)}));
+    REQUIRE_OK(
+        routes.insert({.service = s2, .fallback = s1, .name = "theirs" + std::to_string(i)}));
   }
   auto collect = [&](auto parent) {
     std::vector<Route> rows;
@@ -714,7 +746,8 @@ TEST_CASE_METHOD(page_fixture, "page_for: the children of one parent, given as e
     names.insert(r.name);
   }
   CHECK(names == mine);
-  CHECK(std::is_sorted(by_entity.begin(), by_entity.end(), [](auto& a, auto& b) { return a.id < b.id; }));
+  CHECK(std::is_sorted(by_entity.begin(), by_entity.end(),
+                       [](auto& a, auto& b) { return a.id < b.id; }));
 
   auto [by_key, sizes2] = collect(s1.id);
   REQUIRE(by_key.size() == by_entity.size());
@@ -736,7 +769,8 @@ TEST_CASE_METHOD(page_fixture, "page_for: the children of one parent, given as e
   CHECK_FALSE(d->offset);
 }
 
-TEST_CASE_METHOD(page_fixture, "page_for: a parent that does not exist gives an empty page, not an error",
+TEST_CASE_METHOD(page_fixture,
+                 "page_for: a parent that does not exist gives an empty page, not an error",
                  "[pg][page_for]") {
   auto s = add_service("s");
   REQUIRE_OK(routes.insert({.service = s, .name = "r"}));
@@ -755,7 +789,8 @@ TEST_CASE_METHOD(page_fixture, "page_for: a parent that does not exist gives an 
   CHECK(t->rows.empty());
 }
 
-TEST_CASE_METHOD(page_fixture, "page_for: a nil parent key is INVALID_FOREIGN_KEY", "[pg][page_for]") {
+TEST_CASE_METHOD(page_fixture, "page_for: a nil parent key is INVALID_FOREIGN_KEY",
+                 "[pg][page_for]") {
   auto p = routes.page_for<&Route::service>(typedao::uuid{}, 10);
   REQUIRE_FALSE(p);
   CHECK(p.error().code == typedao::error_code::invalid_foreign_key);
@@ -765,14 +800,17 @@ TEST_CASE_METHOD(page_fixture, "page_for: a nil parent key is INVALID_FOREIGN_KE
   CHECK(c.error().code == typedao::error_code::invalid_foreign_key);
 }
 
-TEST_CASE_METHOD(page_fixture, "page_for: children of a composite-key parent", "[pg][page_for][composite]") {
+TEST_CASE_METHOD(page_fixture, "page_for: children of a composite-key parent",
+                 "[pg][page_for][composite]") {
   REQUIRE_OK(tenants.insert({.org = "acme", .num = 1}));
   REQUIRE_OK(tenants.insert({.org = "acme", .num = 2}));
   REQUIRE_OK(tenants.insert({.org = "globex", .num = 1}));
   std::int64_t id = 0;
-  for (auto& [org, num, n] : std::vector<std::tuple<std::string, int, int>>{{"acme", 1, 5}, {"acme", 2, 2}, {"globex", 1, 4}})
+  for (auto& [org, num, n] : std::vector<std::tuple<std::string, int, int>>{
+           {"acme", 1, 5}, {"acme", 2, 2}, {"globex", 1, 4}})
     for (int i = 0; i < n; ++i)
-      REQUIRE_OK(seats.insert({.id = ++id, .tenant = tenant_key{org, num}, .name = org + std::to_string(num)}));
+      REQUIRE_OK(seats.insert(
+          {.id = ++id, .tenant = tenant_key{org, num}, .name = org + std::to_string(num)}));
 
   auto walk_for = [&](tenant_key k, std::int64_t size) {
     std::vector<std::int64_t> ids;

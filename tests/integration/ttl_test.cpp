@@ -64,12 +64,14 @@ struct ttl_fixture : pg_fixture {
   }
   // Expires a row now, without waiting.
   void expire(const typedao::uuid& id, const std::string& table = "creds") {
-    exec("UPDATE " + table + " SET ttl = now() - interval '1 second' WHERE id = '" + typedao::to_string(id) + "'");
+    exec("UPDATE " + table + " SET ttl = now() - interval '1 second' WHERE id = '" +
+         typedao::to_string(id) + "'");
   }
   // The stored ttl column as seconds from now (nullopt: NULL).
   std::optional<double> stored_ttl(const typedao::uuid& id) {
-    auto v = scalar("SELECT EXTRACT(EPOCH FROM (ttl - now()))::float8 FROM creds WHERE id = $1::uuid",
-                    {typedao::to_string(id)});
+    auto v =
+        scalar("SELECT EXTRACT(EPOCH FROM (ttl - now()))::float8 FROM creds WHERE id = $1::uuid",
+               {typedao::to_string(id)});
     if (!v) return std::nullopt;
     return std::stod(*v);
   }
@@ -91,15 +93,19 @@ void check_near(std::optional<std::int64_t> got, std::int64_t n) {
 }  // namespace
 
 TEST_CASE_METHOD(ttl_fixture, "ttl: the hidden ttl column and its index exist", "[pg][ttl]") {
-  CHECK(value("SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema() "
-              "AND table_name = 'creds' AND column_name = 'ttl'") == "timestamp with time zone");
-  CHECK(value("SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'creds_ttl_idx'") ==
-        "1");
-  CHECK(value("SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
-              "AND table_name = 'services' AND column_name = 'ttl'") == "0");
+  CHECK(
+      value(
+          "SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema() "
+          "AND table_name = 'creds' AND column_name = 'ttl'") == "timestamp with time zone");
+  CHECK(value("SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = "
+              "'creds_ttl_idx'") == "1");
+  CHECK(
+      value("SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = 'services' AND column_name = 'ttl'") == "0");
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: insert with ttl N reads back as N or N-1 (whole seconds left)", "[pg][ttl]") {
+TEST_CASE_METHOD(ttl_fixture, "ttl: insert with ttl N reads back as N or N-1 (whole seconds left)",
+                 "[pg][ttl]") {
   auto c = add("a", 100);
   check_near(ttl_of(c.id), 100);
   auto s = stored_ttl(c.id);
@@ -107,7 +113,8 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: insert with ttl N reads back as N or N-1 (wh
   CHECK(*s > 98.0);
   CHECK(*s <= 100.0);
   // The expiry is computed by the server from now().
-  CHECK(value("SELECT (abs(EXTRACT(EPOCH FROM (ttl - created_at)) - 100) < 1)::text FROM creds") == "true");
+  CHECK(value("SELECT (abs(EXTRACT(EPOCH FROM (ttl - created_at)) - 100) < 1)::text FROM creds") ==
+        "true");
 
   auto big = add("b", 100000000);  // the maximum is accepted
   check_near(ttl_of(big.id), 100000000);
@@ -115,7 +122,8 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: insert with ttl N reads back as N or N-1 (wh
   check_near(ttl_of(one.id), 1);
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: 0 or no ttl means no expiry (empty optional, NULL column)", "[pg][ttl]") {
+TEST_CASE_METHOD(ttl_fixture, "ttl: 0 or no ttl means no expiry (empty optional, NULL column)",
+                 "[pg][ttl]") {
   auto zero = add("zero", 0);
   auto none = add("none");
   CHECK(ttl_of(zero.id) == std::nullopt);
@@ -128,7 +136,8 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: 0 or no ttl means no expiry (empty optional,
   CHECK(missing.error().code == typedao::error_code::not_found);
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: update with a ttl changes it, update without leaves it", "[pg][ttl][update]") {
+TEST_CASE_METHOD(ttl_fixture, "ttl: update with a ttl changes it, update without leaves it",
+                 "[pg][ttl][update]") {
   auto c = add("a", 100);
   auto u = creds.update(c.id, set<&Cred::note>("x"), write_options{.ttl = 500});
   REQUIRE_OK(u);
@@ -153,7 +162,8 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: update with a ttl changes it, update without
   check_near(ttl_of(n.id), 30);
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: upsert without a ttl clears it (Kong), with one sets it", "[pg][ttl][upsert]") {
+TEST_CASE_METHOD(ttl_fixture, "ttl: upsert without a ttl clears it (Kong), with one sets it",
+                 "[pg][ttl][upsert]") {
   auto c = add("a", 100);
   auto u = creds.upsert(c.id, {.key = "a", .note = "replaced"});
   REQUIRE_OK(u);
@@ -175,8 +185,10 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: upsert without a ttl clears it (Kong), with 
   check_near(ttl_of(id), 60);
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: expired rows are invisible to select/select_by/page/each/count/update/remove",
-                 "[pg][ttl][expired]") {
+TEST_CASE_METHOD(
+    ttl_fixture,
+    "ttl: expired rows are invisible to select/select_by/page/each/count/update/remove",
+    "[pg][ttl][expired]") {
   auto live = add("live", 1000);
   auto forever = add("forever");
   auto dead = add("dead", 1000);
@@ -216,7 +228,8 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: expired rows are invisible to select/select_
   auto u = creds.update(dead.id, set<&Cred::note>("x"));
   REQUIRE_FALSE(u);
   CHECK(u.error().code == typedao::error_code::not_found);
-  CHECK(u.error().message == "could not find the entity with primary key '{id=\"" + typedao::to_string(dead.id) + "\"}'");
+  CHECK(u.error().message == "could not find the entity with primary key '{id=\"" +
+                                 typedao::to_string(dead.id) + "\"}'");
   auto ub = creds.update_by<&Cred::key>("dead", set<&Cred::note>("x"));
   REQUIRE_FALSE(ub);
   CHECK(ub.error().code == typedao::error_code::not_found);
@@ -237,7 +250,8 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: expired rows are invisible to select/select_
   CHECK(f->has_value());
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: a row really expires when its time has passed (ttl = 1, 1.2 s later)",
+TEST_CASE_METHOD(ttl_fixture,
+                 "ttl: a row really expires when its time has passed (ttl = 1, 1.2 s later)",
                  "[pg][ttl][expired]") {
   auto c = add("short", 1);
   auto before = creds.select(c.id);
@@ -255,9 +269,11 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: a row really expires when its time has passe
   CHECK(*purged == 1);
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: expired children are invisible to page_for/each_for/count_for", "[pg][ttl][expired]") {
+TEST_CASE_METHOD(ttl_fixture, "ttl: expired children are invisible to page_for/each_for/count_for",
+                 "[pg][ttl][expired]") {
   auto c = add("parent");
-  for (std::int64_t i = 1; i <= 4; ++i) REQUIRE_OK(tokens.insert({.id = i, .cred = c}, {.ttl = 1000}));
+  for (std::int64_t i = 1; i <= 4; ++i)
+    REQUIRE_OK(tokens.insert({.id = i, .cred = c}, {.ttl = 1000}));
   exec("UPDATE tokens SET ttl = now() - interval '1 second' WHERE id IN (2, 3)");
   auto p = tokens.page_for<&Token::cred>(c, 1);
   REQUIRE_OK(p);
@@ -283,7 +299,8 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: expired children are invisible to page_for/e
   CHECK(*all == 2);
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: skip_ttl reaches expired rows with select, select_by and remove",
+TEST_CASE_METHOD(ttl_fixture,
+                 "ttl: skip_ttl reaches expired rows with select, select_by and remove",
                  "[pg][ttl][expired][skip_ttl]") {
   auto dead = add("dead", 1000);
   auto dead2 = add("dead2", 1000);
@@ -315,7 +332,8 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: skip_ttl reaches expired rows with select, s
   CHECK(l->has_value());
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: purge_expired deletes exactly the expired rows, in bounded batches",
+TEST_CASE_METHOD(ttl_fixture,
+                 "ttl: purge_expired deletes exactly the expired rows, in bounded batches",
                  "[pg][ttl][purge]") {
   std::vector<Cred> dead;
   for (int i = 0; i < 5; ++i) dead.push_back(add("dead" + std::to_string(i), 1000));
@@ -361,34 +379,39 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: purge_expired deletes exactly the expired ro
   (void)zero;
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: purge_expired batches are bounded (one statement deletes at most the batch)",
+TEST_CASE_METHOD(ttl_fixture,
+                 "ttl: purge_expired batches are bounded (one statement deletes at most the batch)",
                  "[pg][ttl][purge]") {
   for (int i = 0; i < 7; ++i) expire(add("d" + std::to_string(i), 1000).id);
   // Watch the statement from the server: pg_stat_user_tables counts deleted tuples; with batch 3
   // the purge takes three statements (3 + 3 + 1), so at no point did one delete more than 3.
   // Observe it through a trigger recording each statement's row count.
   exec("CREATE TABLE purge_log (n int)");
-  exec("CREATE FUNCTION log_purge() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-       "INSERT INTO purge_log SELECT count(*) FROM old_rows; RETURN NULL; END $$");
-  exec("CREATE TRIGGER creds_purge AFTER DELETE ON creds REFERENCING OLD TABLE AS old_rows "
-       "FOR EACH STATEMENT EXECUTE FUNCTION log_purge()");
+  exec(
+      "CREATE FUNCTION log_purge() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "INSERT INTO purge_log SELECT count(*) FROM old_rows; RETURN NULL; END $$");
+  exec(
+      "CREATE TRIGGER creds_purge AFTER DELETE ON creds REFERENCING OLD TABLE AS old_rows "
+      "FOR EACH STATEMENT EXECUTE FUNCTION log_purge()");
   auto n = creds.purge_expired(3);
   REQUIRE_OK(n);
   CHECK(*n == 7);
   CHECK(value("SELECT string_agg(n::text, ',' ORDER BY n DESC) FROM purge_log") == "3,3,1");
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: INVALID_OPTIONS for a ttl out of range, nothing written", "[pg][ttl][options]") {
-  for (std::int64_t bad : {std::int64_t{-1}, std::int64_t{100000001}, std::numeric_limits<std::int64_t>::min(),
-                           std::numeric_limits<std::int64_t>::max()}) {
+TEST_CASE_METHOD(ttl_fixture, "ttl: INVALID_OPTIONS for a ttl out of range, nothing written",
+                 "[pg][ttl][options]") {
+  for (std::int64_t bad :
+       {std::int64_t{-1}, std::int64_t{100000001}, std::numeric_limits<std::int64_t>::min(),
+        std::numeric_limits<std::int64_t>::max()}) {
     INFO("ttl " << bad);
     auto i = creds.insert({.key = "k"}, {.ttl = bad});
     REQUIRE_FALSE(i);
     CHECK(i.error().code == typedao::error_code::invalid_options);
     CHECK(static_cast<int>(i.error().code) == 11);
     CHECK(i.error().message == bad_ttl);
-    CHECK(i.error().fields ==
-          std::vector<typedao::field_detail>{{"ttl", "must be an integer between 0 and 100000000"}});
+    CHECK(i.error().fields == std::vector<typedao::field_detail>{
+                                  {"ttl", "must be an integer between 0 and 100000000"}});
     CHECK(count("creds") == 0);
   }
   auto c = add("k", 100);
@@ -408,13 +431,15 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: INVALID_OPTIONS for a ttl out of range, noth
   REQUIRE_OK(max);
 }
 
-TEST_CASE_METHOD(ttl_fixture, "ttl: INVALID_OPTIONS for a ttl on an entity without TTL", "[pg][ttl][options]") {
+TEST_CASE_METHOD(ttl_fixture, "ttl: INVALID_OPTIONS for a ttl on an entity without TTL",
+                 "[pg][ttl][options]") {
   const std::string msg = "invalid option (ttl: cannot be used with 'services')";
   auto i = services.insert({.name = "s"}, {.ttl = 10});
   REQUIRE_FALSE(i);
   CHECK(i.error().code == typedao::error_code::invalid_options);
   CHECK(i.error().message == msg);
-  CHECK(i.error().fields == std::vector<typedao::field_detail>{{"ttl", "cannot be used with 'services'"}});
+  CHECK(i.error().fields ==
+        std::vector<typedao::field_detail>{{"ttl", "cannot be used with 'services'"}});
   CHECK(count("services") == 0);
   // Even ttl = 0, and on every write.
   auto z = services.insert({.name = "s"}, {.ttl = 0});

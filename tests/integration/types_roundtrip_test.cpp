@@ -44,7 +44,8 @@ struct Sample {
   std::optional<typedao::timestamp> ots;
 };
 BOOST_DESCRIBE_STRUCT(Sample, (),
-                      (id, b, i16, i32, i64, f, d, s, arr, u, ts, ob, oi16, oi32, oi64, of, od, os, oarr, ou, ots))
+                      (id, b, i16, i32, i64, f, d, s, arr, u, ts, ob, oi16, oi32, oi64, of, od, os,
+                       oarr, ou, ots))
 TYPEDAO_ENTITY(Sample, "samples")
 
 using typedao_test::iso;
@@ -92,10 +93,12 @@ struct types_fixture : pg_fixture {
   }
   // An SQL expression over the last row, as the server prints it.
   std::optional<std::string> sql(const std::string& expr) {
-    return scalar("SELECT " + expr + " FROM samples WHERE id = $1::uuid", {typedao::to_string(last_id)});
+    return scalar("SELECT " + expr + " FROM samples WHERE id = $1::uuid",
+                  {typedao::to_string(last_id)});
   }
   // The server compares the column with a text parameter.
-  bool equals_param(const std::string& column, const std::string& text, const std::string& cast = "") {
+  bool equals_param(const std::string& column, const std::string& text,
+                    const std::string& cast = "") {
     return scalar("SELECT " + column + " = $2" + cast + " FROM samples WHERE id = $1::uuid",
                   {typedao::to_string(last_id), text}) == std::optional<std::string>("t");
   }
@@ -128,8 +131,12 @@ TEST_CASE_METHOD(types_fixture, "types: integers at their limits", "[pg][types]"
   using L32 = std::numeric_limits<std::int32_t>;
   using L64 = std::numeric_limits<std::int64_t>;
   SECTION("max") {
-    auto out = roundtrip({.i16 = L16::max(), .i32 = L32::max(), .i64 = L64::max(), .oi16 = L16::max(),
-                          .oi32 = L32::max(), .oi64 = L64::max()});
+    auto out = roundtrip({.i16 = L16::max(),
+                          .i32 = L32::max(),
+                          .i64 = L64::max(),
+                          .oi16 = L16::max(),
+                          .oi32 = L32::max(),
+                          .oi64 = L64::max()});
     CHECK(out.i16 == 32767);
     CHECK(out.i32 == 2147483647);
     CHECK(out.i64 == 9223372036854775807LL);
@@ -137,16 +144,22 @@ TEST_CASE_METHOD(types_fixture, "types: integers at their limits", "[pg][types]"
     CHECK(out.oi32 == L32::max());
     CHECK(out.oi64 == L64::max());
     CHECK(sql("i16::text || ' ' || i32 || ' ' || i64") == "32767 2147483647 9223372036854775807");
-    CHECK(sql("oi16::text || ' ' || oi32 || ' ' || oi64") == "32767 2147483647 9223372036854775807");
+    CHECK(sql("oi16::text || ' ' || oi32 || ' ' || oi64") ==
+          "32767 2147483647 9223372036854775807");
   }
   SECTION("min") {
-    auto out = roundtrip({.i16 = L16::min(), .i32 = L32::min(), .i64 = L64::min(), .oi16 = L16::min(),
-                          .oi32 = L32::min(), .oi64 = L64::min()});
+    auto out = roundtrip({.i16 = L16::min(),
+                          .i32 = L32::min(),
+                          .i64 = L64::min(),
+                          .oi16 = L16::min(),
+                          .oi32 = L32::min(),
+                          .oi64 = L64::min()});
     CHECK(out.i16 == -32768);
     CHECK(out.i32 == L32::min());
     CHECK(out.i64 == L64::min());
     CHECK(out.oi64 == L64::min());
-    CHECK(sql("i16::text || ' ' || i32 || ' ' || i64") == "-32768 -2147483648 -9223372036854775808");
+    CHECK(sql("i16::text || ' ' || i32 || ' ' || i64") ==
+          "-32768 -2147483648 -9223372036854775808");
   }
   SECTION("small values and byte order") {
     auto out = roundtrip({.i16 = -2, .i32 = 0x01020304, .i64 = 0x0102030405060708LL});
@@ -157,11 +170,13 @@ TEST_CASE_METHOD(types_fixture, "types: integers at their limits", "[pg][types]"
   }
 }
 
-TEST_CASE_METHOD(types_fixture, "types: float and double, including NaN, infinities and -0.0", "[pg][types]") {
+TEST_CASE_METHOD(types_fixture, "types: float and double, including NaN, infinities and -0.0",
+                 "[pg][types]") {
   using F = std::numeric_limits<float>;
   using D = std::numeric_limits<double>;
   SECTION("NaN") {
-    auto out = roundtrip({.f = F::quiet_NaN(), .d = D::quiet_NaN(), .of = F::quiet_NaN(), .od = D::quiet_NaN()});
+    auto out = roundtrip(
+        {.f = F::quiet_NaN(), .d = D::quiet_NaN(), .of = F::quiet_NaN(), .od = D::quiet_NaN()});
     CHECK(std::isnan(out.f));
     CHECK(std::isnan(out.d));
     REQUIRE(out.of.has_value());
@@ -172,7 +187,8 @@ TEST_CASE_METHOD(types_fixture, "types: float and double, including NaN, infinit
     CHECK(sql("(f = 'NaN'::real AND d = 'NaN'::float8)::text") == "true");
   }
   SECTION("+inf and -inf") {
-    auto out = roundtrip({.f = F::infinity(), .d = -D::infinity(), .of = -F::infinity(), .od = D::infinity()});
+    auto out = roundtrip(
+        {.f = F::infinity(), .d = -D::infinity(), .of = -F::infinity(), .od = D::infinity()});
     CHECK(out.f == F::infinity());
     CHECK(out.d == -D::infinity());
     CHECK(out.of == -F::infinity());
@@ -206,7 +222,8 @@ TEST_CASE_METHOD(types_fixture, "types: float and double, including NaN, infinit
   }
 }
 
-TEST_CASE_METHOD(types_fixture, "types: strings with SQL metacharacters are data, never SQL", "[pg][types]") {
+TEST_CASE_METHOD(types_fixture, "types: strings with SQL metacharacters are data, never SQL",
+                 "[pg][types]") {
   const std::vector<std::string> values = {
       "'; DROP TABLE samples; --",
       "Robert'); DROP TABLE students;--",
@@ -228,7 +245,8 @@ TEST_CASE_METHOD(types_fixture, "types: strings with SQL metacharacters are data
     CHECK(sql("octet_length(s)::text") == std::to_string(v.size()));
   }
   CHECK(count("samples") == static_cast<long long>(values.size()));
-  CHECK(value("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'samples'") == "1");
+  CHECK(value("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = "
+              "'samples'") == "1");
 }
 
 TEST_CASE_METHOD(types_fixture, "types: empty string is a value, not NULL", "[pg][types]") {
@@ -239,9 +257,12 @@ TEST_CASE_METHOD(types_fixture, "types: empty string is a value, not NULL", "[pg
 }
 
 TEST_CASE_METHOD(types_fixture, "types: Unicode text (emoji, CJK, combining, RTL)", "[pg][types]") {
-  const std::string text = "emoji \xF0\x9F\x98\x80\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD, CJK \xE6\xBC\xA2\xE5\xAD\x97\xE3\x81\x8B\xE3\x81\xAA, "
-                           "combining e\xCC\x81, RTL \xD7\xA2\xD7\x91\xD7\xA8\xD7\x99\xD7\xAA, max \xF4\x8F\xBF\xBF";
-  auto out = roundtrip({.s = text, .arr = {"\xF0\x9F\x98\x80", "\xE6\xBC\xA2"}, .os = "\xE6\xBC\xA2\xE5\xAD\x97"});
+  const std::string text =
+      "emoji \xF0\x9F\x98\x80\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD, CJK "
+      "\xE6\xBC\xA2\xE5\xAD\x97\xE3\x81\x8B\xE3\x81\xAA, "
+      "combining e\xCC\x81, RTL \xD7\xA2\xD7\x91\xD7\xA8\xD7\x99\xD7\xAA, max \xF4\x8F\xBF\xBF";
+  auto out = roundtrip(
+      {.s = text, .arr = {"\xF0\x9F\x98\x80", "\xE6\xBC\xA2"}, .os = "\xE6\xBC\xA2\xE5\xAD\x97"});
   CHECK(out.s == text);
   CHECK(out.arr == std::vector<std::string>{"\xF0\x9F\x98\x80", "\xE6\xBC\xA2"});
   CHECK(out.os == std::optional<std::string>("\xE6\xBC\xA2\xE5\xAD\x97"));
@@ -258,7 +279,8 @@ TEST_CASE_METHOD(types_fixture, "types: very long strings (1 MB and 10 MB)", "[p
   for (std::size_t size : {std::size_t{1} << 20, std::size_t{10} << 20}) {
     INFO("size " << size);
     std::string big(size, 'x');
-    for (std::size_t i = 0; i < big.size(); i += 4093) big[i] = static_cast<char>('a' + (i / 4093) % 26);
+    for (std::size_t i = 0; i < big.size(); i += 4093)
+      big[i] = static_cast<char>('a' + (i / 4093) % 26);
     big.back() = '!';
     auto out = roundtrip({.s = big, .os = big.substr(0, 1000)});
     CHECK(out.s.size() == size);
@@ -269,13 +291,15 @@ TEST_CASE_METHOD(types_fixture, "types: very long strings (1 MB and 10 MB)", "[p
   }
 }
 
-TEST_CASE_METHOD(types_fixture, "types: text[] empty, large, and with awkward elements", "[pg][types]") {
+TEST_CASE_METHOD(types_fixture, "types: text[] empty, large, and with awkward elements",
+                 "[pg][types]") {
   SECTION("empty") {
     auto out = roundtrip({.arr = {}, .oarr = std::vector<std::string>{}});
     CHECK(out.arr.empty());
     REQUIRE(out.oarr.has_value());
     CHECK(out.oarr->empty());
-    CHECK(sql("(arr = '{}'::text[] AND cardinality(arr) = 0 AND oarr IS NOT NULL)::text") == "true");
+    CHECK(sql("(arr = '{}'::text[] AND cardinality(arr) = 0 AND oarr IS NOT NULL)::text") ==
+          "true");
   }
   SECTION("10k elements") {
     std::vector<std::string> many;
@@ -284,11 +308,14 @@ TEST_CASE_METHOD(types_fixture, "types: text[] empty, large, and with awkward el
     CHECK(out.arr == many);
     CHECK(sql("cardinality(arr)::text") == "10000");
     CHECK(sql("array_lower(arr, 1)::text") == "1");
-    CHECK(sql("arr[1] || ' ' || arr[5000] || ' ' || arr[10000]") == "element-0 element-4999 element-9999");
+    CHECK(sql("arr[1] || ' ' || arr[5000] || ' ' || arr[10000]") ==
+          "element-0 element-4999 element-9999");
   }
   SECTION("elements with commas, quotes, braces, backslashes, NULL-like text, empty, spaces") {
-    const std::vector<std::string> awkward = {"a,b", "\"quoted\"", "{braces}", "NULL", "null", "",
-                                              "back\\slash", " leading and trailing ", "'single'", "x}{y\"z,"};
+    const std::vector<std::string> awkward = {
+        "a,b",      "\"quoted\"", "{braces}",    "NULL",
+        "null",     "",           "back\\slash", " leading and trailing ",
+        "'single'", "x}{y\"z,"};
     auto out = roundtrip({.arr = awkward, .oarr = awkward});
     CHECK(out.arr == awkward);
     CHECK(out.oarr == std::optional<std::vector<std::string>>(awkward));
@@ -310,11 +337,13 @@ TEST_CASE_METHOD(types_fixture, "types: uuid", "[pg][types]") {
   CHECK(sql("ou::text") == "00000000-0000-0000-0000-000000000000");
 }
 
-TEST_CASE_METHOD(types_fixture, "types: timestamps to the microsecond, far past, far future, infinity",
+TEST_CASE_METHOD(types_fixture,
+                 "types: timestamps to the microsecond, far past, far future, infinity",
                  "[pg][types]") {
   using namespace std::chrono;
   SECTION("microseconds") {
-    const auto t = at(year{2024} / 2 / 29, hours{23} + minutes{59} + seconds{59} + microseconds{999'999});
+    const auto t =
+        at(year{2024} / 2 / 29, hours{23} + minutes{59} + seconds{59} + microseconds{999'999});
     auto out = roundtrip({.ts = t, .ots = t + microseconds{1}});
     CHECK(out.ts == t);
     CHECK(out.ots == t + microseconds{1});
@@ -322,7 +351,8 @@ TEST_CASE_METHOD(types_fixture, "types: timestamps to the microsecond, far past,
     CHECK(sql(iso_sql("ots")) == "2024-03-01T00:00:00.000000Z");
   }
   SECTION("before 1970 and before 2000 (negative offsets)") {
-    const auto t = at(year{1969} / 12 / 31, hours{23} + minutes{59} + seconds{59} + microseconds{999'999});
+    const auto t =
+        at(year{1969} / 12 / 31, hours{23} + minutes{59} + seconds{59} + microseconds{999'999});
     auto out = roundtrip({.ts = t, .ots = at(year{1999} / 12 / 31, microseconds{1})});
     CHECK(out.ts == t);
     CHECK(sql(iso_sql("ts")) == "1969-12-31T23:59:59.999999Z");
@@ -337,7 +367,8 @@ TEST_CASE_METHOD(types_fixture, "types: timestamps to the microsecond, far past,
     CHECK(sql(iso_sql("ots")) == "0001-01-01T00:00:00.000001Z");
   }
   SECTION("year 9999") {
-    const auto t = at(year{9999} / 12 / 31, hours{23} + minutes{59} + seconds{59} + microseconds{999'999});
+    const auto t =
+        at(year{9999} / 12 / 31, hours{23} + minutes{59} + seconds{59} + microseconds{999'999});
     auto out = roundtrip({.ts = t});
     CHECK(out.ts == t);
     CHECK(sql(iso_sql("ts")) == "9999-12-31T23:59:59.999999Z");
@@ -369,8 +400,16 @@ TEST_CASE_METHOD(types_fixture, "types: optionals empty are NULL, set are values
     CHECK(sql("num_nulls(b, i16, i32, i64, f, d, s, arr, u, ts)::text") == "0");
   }
   SECTION("set (to zero-like values, which are still values)") {
-    auto out = roundtrip({.ob = false, .oi16 = 0, .oi32 = 0, .oi64 = 0, .of = 0.0f, .od = 0.0, .os = "",
-                          .oarr = std::vector<std::string>{}, .ou = typedao::uuid{}, .ots = typedao::timestamp{}});
+    auto out = roundtrip({.ob = false,
+                          .oi16 = 0,
+                          .oi32 = 0,
+                          .oi64 = 0,
+                          .of = 0.0f,
+                          .od = 0.0,
+                          .os = "",
+                          .oarr = std::vector<std::string>{},
+                          .ou = typedao::uuid{},
+                          .ots = typedao::timestamp{}});
     CHECK(out.ob == false);
     CHECK(out.oi16 == 0);
     CHECK(out.oi32 == 0);
@@ -386,12 +425,18 @@ TEST_CASE_METHOD(types_fixture, "types: optionals empty are NULL, set are values
   }
 }
 
-TEST_CASE_METHOD(types_fixture, "types: rows written with plain SQL decode into the struct", "[pg][types]") {
-  exec("INSERT INTO samples (id, b, i16, i32, i64, f, d, s, arr, u, ts, ob, oi16, oi32, oi64, of, od, os, oarr, ou, ots) "
-       "VALUES ('11111111-2222-4333-8444-555555555555', true, -32768, 2147483647, -9223372036854775808, "
-       "'-Infinity', '-0', 'it''s', '{\"a,b\",\"NULL\",\"\"}', 'ffffffff-ffff-ffff-ffff-ffffffffffff', "
-       "'2000-01-01 00:00:00.000001+00', NULL, 7, NULL, 8, 'NaN', NULL, '\\x', ARRAY[]::text[], NULL, "
-       "'0001-01-01 00:00:00+00')");
+TEST_CASE_METHOD(types_fixture, "types: rows written with plain SQL decode into the struct",
+                 "[pg][types]") {
+  exec(
+      "INSERT INTO samples (id, b, i16, i32, i64, f, d, s, arr, u, ts, ob, oi16, oi32, oi64, of, "
+      "od, os, oarr, ou, ots) "
+      "VALUES ('11111111-2222-4333-8444-555555555555', true, -32768, 2147483647, "
+      "-9223372036854775808, "
+      "'-Infinity', '-0', 'it''s', '{\"a,b\",\"NULL\",\"\"}', "
+      "'ffffffff-ffff-ffff-ffff-ffffffffffff', "
+      "'2000-01-01 00:00:00.000001+00', NULL, 7, NULL, 8, 'NaN', NULL, '\\x', ARRAY[]::text[], "
+      "NULL, "
+      "'0001-01-01 00:00:00+00')");
   auto r = samples.select(*typedao::parse_uuid("11111111-2222-4333-8444-555555555555"));
   REQUIRE_OK(r);
   REQUIRE(r->has_value());
@@ -421,34 +466,40 @@ TEST_CASE_METHOD(types_fixture, "types: rows written with plain SQL decode into 
   CHECK(s.ots == at(year{1} / 1 / 1));
 }
 
-TEST_CASE_METHOD(types_fixture, "types: values the struct cannot hold are a DATABASE_ERROR naming the column",
+TEST_CASE_METHOD(types_fixture,
+                 "types: values the struct cannot hold are a DATABASE_ERROR naming the column",
                  "[pg][types][errors]") {
   SECTION("a NULL element in a text[]") {
-    exec("INSERT INTO samples (id, b, i16, i32, i64, f, d, s, arr, u, ts) VALUES "
-         "('11111111-2222-4333-8444-555555555555', false, 0, 0, 0, 0, 0, '', ARRAY['a', NULL], "
-         "'11111111-2222-4333-8444-555555555555', now())");
+    exec(
+        "INSERT INTO samples (id, b, i16, i32, i64, f, d, s, arr, u, ts) VALUES "
+        "('11111111-2222-4333-8444-555555555555', false, 0, 0, 0, 0, 0, '', ARRAY['a', NULL], "
+        "'11111111-2222-4333-8444-555555555555', now())");
     auto r = samples.select(*typedao::parse_uuid("11111111-2222-4333-8444-555555555555"));
     REQUIRE_FALSE(r);
     CHECK(r.error().code == typedao::error_code::database_error);
     CHECK(r.error().message ==
-          "could not decode column 'arr' of 'samples': NULL element in a text[] mapped to std::vector<std::string>");
+          "could not decode column 'arr' of 'samples': NULL element in a text[] mapped to "
+          "std::vector<std::string>");
   }
   SECTION("a timestamp beyond the range of typedao::timestamp") {
-    exec("INSERT INTO samples (id, b, i16, i32, i64, f, d, s, arr, u, ts) VALUES "
-         "('11111111-2222-4333-8444-555555555555', false, 0, 0, 0, 0, 0, '', '{}', "
-         "'11111111-2222-4333-8444-555555555555', '294276-12-31 23:59:59+00')");
+    exec(
+        "INSERT INTO samples (id, b, i16, i32, i64, f, d, s, arr, u, ts) VALUES "
+        "('11111111-2222-4333-8444-555555555555', false, 0, 0, 0, 0, 0, '', '{}', "
+        "'11111111-2222-4333-8444-555555555555', '294276-12-31 23:59:59+00')");
     auto r = samples.select(*typedao::parse_uuid("11111111-2222-4333-8444-555555555555"));
     REQUIRE_FALSE(r);
     CHECK(r.error().code == typedao::error_code::database_error);
     CHECK(r.error().message == "could not decode column 'ts' of 'samples': timestamp out of range");
   }
   SECTION("a two-dimensional text[]") {
-    exec("INSERT INTO samples (id, b, i16, i32, i64, f, d, s, arr, u, ts) VALUES "
-         "('11111111-2222-4333-8444-555555555555', false, 0, 0, 0, 0, 0, '', '{{a,b},{c,d}}', "
-         "'11111111-2222-4333-8444-555555555555', now())");
+    exec(
+        "INSERT INTO samples (id, b, i16, i32, i64, f, d, s, arr, u, ts) VALUES "
+        "('11111111-2222-4333-8444-555555555555', false, 0, 0, 0, 0, 0, '', '{{a,b},{c,d}}', "
+        "'11111111-2222-4333-8444-555555555555', now())");
     auto r = samples.select(*typedao::parse_uuid("11111111-2222-4333-8444-555555555555"));
     REQUIRE_FALSE(r);
-    CHECK(r.error().message == "could not decode column 'arr' of 'samples': expected a one-dimensional array");
+    CHECK(r.error().message ==
+          "could not decode column 'arr' of 'samples': expected a one-dimensional array");
   }
 }
 
@@ -463,5 +514,6 @@ TEST_CASE_METHOD(types_fixture, "types: a column whose type changed is reported,
   auto r = d2.select(*typedao::parse_uuid(value("SELECT id::text FROM samples")));
   REQUIRE_FALSE(r);
   CHECK(r.error().code == typedao::error_code::database_error);
-  CHECK(r.error().message == "column 'i32' has type oid 20, expected 23 (integer); migrate the table");
+  CHECK(r.error().message ==
+        "column 'i32' has type oid 20, expected 23 (integer); migrate the table");
 }

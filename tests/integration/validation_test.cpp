@@ -35,14 +35,17 @@ struct Service {
   std::optional<std::string> path;
   std::vector<std::string> tags;
 };
-BOOST_DESCRIBE_STRUCT(Service, (), (id, created_at, updated_at, name, protocol, host, port, path, tags))
+BOOST_DESCRIBE_STRUCT(Service, (),
+                      (id, created_at, updated_at, name, protocol, host, port, path, tags))
 TYPEDAO_ENTITY(Service, "services", typedao::unique(&Service::name),
                typedao::custom(&Service::name, lowercase, "must be lowercase"),
                typedao::not_match(&Service::name, "\\s"),
-               typedao::one_of(&Service::protocol, "http", "https", "tcp"), typedao::required(&Service::host),
-               typedao::match(&Service::host, "[a-z0-9.-]+"), typedao::between(&Service::port, 0, 65535),
+               typedao::one_of(&Service::protocol, "http", "https", "tcp"),
+               typedao::required(&Service::host), typedao::match(&Service::host, "[a-z0-9.-]+"),
+               typedao::between(&Service::port, 0, 65535),
                typedao::starts_with(&Service::path, "/"), typedao::len_max(&Service::tags, 2),
-               typedao::conditional(typedao::one_of(&Service::protocol, "tcp"), typedao::absent(&Service::path)),
+               typedao::conditional(typedao::one_of(&Service::protocol, "tcp"),
+                                    typedao::absent(&Service::path)),
                typedao::at_least_one_of(&Service::name, &Service::path))
 
 // Immutable members: one optional, one plain string; a unique member for update_by.
@@ -54,8 +57,9 @@ struct Account {
   std::int32_t quota = 10;
 };
 BOOST_DESCRIBE_STRUCT(Account, (), (id, login, owner, ca, quota))
-TYPEDAO_ENTITY(Account, "accounts", typedao::unique(&Account::login), typedao::immutable(&Account::owner),
-               typedao::immutable(&Account::ca), typedao::gt(&Account::quota, 0))
+TYPEDAO_ENTITY(Account, "accounts", typedao::unique(&Account::login),
+               typedao::immutable(&Account::owner), typedao::immutable(&Account::ca),
+               typedao::gt(&Account::quota, 0))
 
 // A text primary key with a rule.
 struct Plugin {
@@ -63,7 +67,8 @@ struct Plugin {
   std::int32_t priority = 0;
 };
 BOOST_DESCRIBE_STRUCT(Plugin, (), (name, priority))
-TYPEDAO_ENTITY(Plugin, "plugins", typedao::primary_key(&Plugin::name), typedao::len_min(&Plugin::name, 3))
+TYPEDAO_ENTITY(Plugin, "plugins", typedao::primary_key(&Plugin::name),
+               typedao::len_min(&Plugin::name, 3))
 
 // A composite cache key (hidden UNIQUE column) and an entity rule over one of its members: a
 // duplicate found by the UPDATE inside the DAO's transaction.
@@ -95,13 +100,18 @@ struct validation_fixture : pg_fixture {
   }
   // Every service as "name|protocol|host|port|path|tags", ordered by host: proves what was written.
   std::string snapshot() {
-    return scalar("SELECT string_agg(coalesce(name, 'NULL') || '|' || protocol || '|' || host || '|' || port || '|' || "
-                  "coalesce(path, 'NULL') || '|' || array_to_string(tags, ','), ';' ORDER BY host) FROM services")
+    return scalar(
+               "SELECT string_agg(coalesce(name, 'NULL') || '|' || protocol || '|' || host || '|' "
+               "|| port || '|' || "
+               "coalesce(path, 'NULL') || '|' || array_to_string(tags, ','), ';' ORDER BY host) "
+               "FROM services")
         .value_or("");
   }
   std::string accounts_snapshot() {
-    return scalar("SELECT string_agg(login || '|' || owner || '|' || coalesce(ca, 'NULL') || '|' || quota, ';' "
-                  "ORDER BY login) FROM accounts")
+    return scalar(
+               "SELECT string_agg(login || '|' || owner || '|' || coalesce(ca, 'NULL') || '|' || "
+               "quota, ';' "
+               "ORDER BY login) FROM accounts")
         .value_or("");
   }
 };
@@ -119,7 +129,11 @@ void check_schema_violation(const typedao::error& e, const std::string& message,
 // conditional (tcp with a path) which reports itself and path. at_least_one_of(name, path) is
 // skipped: name already failed.
 Service six_problems() {
-  return Service{.name = "Bad Name", .protocol = "tcp", .host = "Not A Host", .port = 70000, .path = "/x",
+  return Service{.name = "Bad Name",
+                 .protocol = "tcp",
+                 .host = "Not A Host",
+                 .port = 70000,
+                 .path = "/x",
                  .tags = {"a", "b", "c"}};
 }
 
@@ -128,44 +142,48 @@ Service six_problems() {
 
 using namespace typedao_it_validation;
 
-TEST_CASE_METHOD(validation_fixture, "insert with several problems: one SCHEMA_VIOLATION listing all, nothing written",
+TEST_CASE_METHOD(validation_fixture,
+                 "insert with several problems: one SCHEMA_VIOLATION listing all, nothing written",
                  "[pg][validation]") {
   add({.name = "kept", .host = "kept.example"});
   const std::string before = snapshot();
 
   auto r = services.insert(six_problems());
   REQUIRE_FALSE(r);
-  check_schema_violation(r.error(),
-                         "6 schema violations (failed conditional validation given value of field 'protocol'; "
-                         "name: must be lowercase; host: invalid value: Not A Host; "
-                         "port: value should be between 0 and 65535; path: value must be null; "
-                         "tags: length must be at most 2)",
-                         {{"@entity", "failed conditional validation given value of field 'protocol'"},
-                          {"name", "must be lowercase"},
-                          {"host", "invalid value: Not A Host"},
-                          {"port", "value should be between 0 and 65535"},
-                          {"path", "value must be null"},
-                          {"tags", "length must be at most 2"}});
+  check_schema_violation(
+      r.error(),
+      "6 schema violations (failed conditional validation given value of field 'protocol'; "
+      "name: must be lowercase; host: invalid value: Not A Host; "
+      "port: value should be between 0 and 65535; path: value must be null; "
+      "tags: length must be at most 2)",
+      {{"@entity", "failed conditional validation given value of field 'protocol'"},
+       {"name", "must be lowercase"},
+       {"host", "invalid value: Not A Host"},
+       {"port", "value should be between 0 and 65535"},
+       {"path", "value must be null"},
+       {"tags", "length must be at most 2"}});
   CHECK(count("services") == 1);
   CHECK(snapshot() == before);
   CHECK_FALSE(conn.in_transaction());
 }
 
-TEST_CASE_METHOD(validation_fixture, "insert: entity-level messages first, then members in declaration order",
+TEST_CASE_METHOD(validation_fixture,
+                 "insert: entity-level messages first, then members in declaration order",
                  "[pg][validation]") {
   // No name and no path (at_least_one_of), empty host (required), bad tag element (UTF-8 first
   // for its member), port out of range.
   auto r = services.insert({.protocol = "ftp", .host = "", .port = -1, .tags = {"ok", "bad\xff"}});
   REQUIRE_FALSE(r);
-  check_schema_violation(r.error(),
-                         "5 schema violations (at least one of these fields must be non-empty: 'name', 'path'; "
-                         "protocol: expected one of: http, https, tcp; host: required field missing; "
-                         "port: value should be between 0 and 65535; tags.2: expected a valid UTF-8 string)",
-                         {{"@entity", "at least one of these fields must be non-empty: 'name', 'path'"},
-                          {"protocol", "expected one of: http, https, tcp"},
-                          {"host", "required field missing"},
-                          {"port", "value should be between 0 and 65535"},
-                          {"tags.2", "expected a valid UTF-8 string"}});
+  check_schema_violation(
+      r.error(),
+      "5 schema violations (at least one of these fields must be non-empty: 'name', 'path'; "
+      "protocol: expected one of: http, https, tcp; host: required field missing; "
+      "port: value should be between 0 and 65535; tags.2: expected a valid UTF-8 string)",
+      {{"@entity", "at least one of these fields must be non-empty: 'name', 'path'"},
+       {"protocol", "expected one of: http, https, tcp"},
+       {"host", "required field missing"},
+       {"port", "value should be between 0 and 65535"},
+       {"tags.2", "expected a valid UTF-8 string"}});
   CHECK(count("services") == 0);
 
   // One problem: Kong's singular form.
@@ -177,14 +195,17 @@ TEST_CASE_METHOD(validation_fixture, "insert: entity-level messages first, then 
   CHECK(count("services") == 0);
 
   // A text[] element problem is reported instead of the member's rules (three elements, one bad).
-  auto tags = services.insert({.name = "a", .host = "h", .tags = {"x", "y", std::string("z\0", 2)}});
+  auto tags =
+      services.insert({.name = "a", .host = "h", .tags = {"x", "y", std::string("z\0", 2)}});
   REQUIRE_FALSE(tags);
   check_schema_violation(tags.error(), "schema violation (tags.3: must not contain NUL bytes)",
                          {{"tags.3", "must not contain NUL bytes"}});
 }
 
-TEST_CASE_METHOD(validation_fixture, "upsert and upsert_by with several problems: one SCHEMA_VIOLATION, nothing written",
-                 "[pg][validation]") {
+TEST_CASE_METHOD(
+    validation_fixture,
+    "upsert and upsert_by with several problems: one SCHEMA_VIOLATION, nothing written",
+    "[pg][validation]") {
   auto kept = add({.name = "kept", .host = "kept.example"});
   const std::string before = snapshot();
 
@@ -192,8 +213,9 @@ TEST_CASE_METHOD(validation_fixture, "upsert and upsert_by with several problems
   REQUIRE_FALSE(u);
   CHECK(u.error().code == typedao::error_code::schema_violation);
   CHECK(u.error().fields.size() == 6);
-  CHECK(u.error().message.starts_with("6 schema violations (failed conditional validation given value of field "
-                                      "'protocol'; name: must be lowercase; host: invalid value: Not A Host; "));
+  CHECK(u.error().message.starts_with(
+      "6 schema violations (failed conditional validation given value of field "
+      "'protocol'; name: must be lowercase; host: invalid value: Not A Host; "));
   CHECK(snapshot() == before);
 
   auto fresh = typedao::generate_uuid();
@@ -206,15 +228,16 @@ TEST_CASE_METHOD(validation_fixture, "upsert and upsert_by with several problems
   bad.name = "kept";
   auto ub = services.upsert_by<&Service::name>("kept", bad);
   REQUIRE_FALSE(ub);
-  check_schema_violation(ub.error(),
-                         "5 schema violations (failed conditional validation given value of field 'protocol'; "
-                         "host: invalid value: Not A Host; port: value should be between 0 and 65535; "
-                         "path: value must be null; tags: length must be at most 2)",
-                         {{"@entity", "failed conditional validation given value of field 'protocol'"},
-                          {"host", "invalid value: Not A Host"},
-                          {"port", "value should be between 0 and 65535"},
-                          {"path", "value must be null"},
-                          {"tags", "length must be at most 2"}});
+  check_schema_violation(
+      ub.error(),
+      "5 schema violations (failed conditional validation given value of field 'protocol'; "
+      "host: invalid value: Not A Host; port: value should be between 0 and 65535; "
+      "path: value must be null; tags: length must be at most 2)",
+      {{"@entity", "failed conditional validation given value of field 'protocol'"},
+       {"host", "invalid value: Not A Host"},
+       {"port", "value should be between 0 and 65535"},
+       {"path", "value must be null"},
+       {"tags", "length must be at most 2"}});
   CHECK(snapshot() == before);
 
   // A valid upsert_by goes through.
@@ -222,12 +245,14 @@ TEST_CASE_METHOD(validation_fixture, "upsert and upsert_by with several problems
   CHECK(snapshot() == "kept|http|new.example|80|NULL|");
 }
 
-TEST_CASE_METHOD(validation_fixture, "upsert_by checks the rules against the value it writes for the unique member",
+TEST_CASE_METHOD(validation_fixture,
+                 "upsert_by checks the rules against the value it writes for the unique member",
                  "[pg][validation]") {
   // The entity's own name is fine, but the name written is upsert_by's argument.
   auto r = services.upsert_by<&Service::name>("Upper Case", {.name = "lower", .host = "h.example"});
   REQUIRE_FALSE(r);
-  check_schema_violation(r.error(), "schema violation (name: must be lowercase)", {{"name", "must be lowercase"}});
+  check_schema_violation(r.error(), "schema violation (name: must be lowercase)",
+                         {{"name", "must be lowercase"}});
   CHECK(count("services") == 0);
 
   // Entity rules see the written value too: the entity has no name and no path, but the row will
@@ -241,7 +266,8 @@ TEST_CASE_METHOD(validation_fixture, "upsert_by checks the rules against the val
 // Rules on primary-key members apply to insert (the entity's key) and to the key argument of
 // upsert, which is written: Kong validates such a key with the field's validators and reports
 // INVALID_PRIMARY_KEY.
-TEST_CASE_METHOD(validation_fixture, "rules on a primary-key member apply to insert and to upsert's key argument",
+TEST_CASE_METHOD(validation_fixture,
+                 "rules on a primary-key member apply to insert and to upsert's key argument",
                  "[pg][validation]") {
   auto ins = plugins.insert({.name = "ab"});
   REQUIRE_FALSE(ins);
@@ -258,7 +284,8 @@ TEST_CASE_METHOD(validation_fixture, "rules on a primary-key member apply to ins
   CHECK(count("plugins") == 1);
 }
 
-TEST_CASE_METHOD(validation_fixture, "update: field rules apply only to the changed members", "[pg][validation][update]") {
+TEST_CASE_METHOD(validation_fixture, "update: field rules apply only to the changed members",
+                 "[pg][validation][update]") {
   auto s = add({.name = "svc", .host = "svc.example"});
   // A stored value that breaks a rule (written behind the DAO's back).
   exec("UPDATE services SET port = 70000");
@@ -271,7 +298,8 @@ TEST_CASE_METHOD(validation_fixture, "update: field rules apply only to the chan
   // A changed member is checked.
   auto bad = services.update(s.id, set<&Service::port>(65536));
   REQUIRE_FALSE(bad);
-  check_schema_violation(bad.error(), "schema violation (port: value should be between 0 and 65535)",
+  check_schema_violation(bad.error(),
+                         "schema violation (port: value should be between 0 and 65535)",
                          {{"port", "value should be between 0 and 65535"}});
 
   // Several changed members: reported in declaration order, whatever the argument order.
@@ -279,14 +307,15 @@ TEST_CASE_METHOD(validation_fixture, "update: field rules apply only to the chan
   auto two = services.update(s.id, set<&Service::tags>({"a", "b", "c"}), set<&Service::port>(-1),
                              set<&Service::host>("Bad Host"), set<&Service::protocol>("ftp"));
   REQUIRE_FALSE(two);
-  check_schema_violation(two.error(),
-                         "4 schema violations (protocol: expected one of: http, https, tcp; "
-                         "host: invalid value: Bad Host; port: value should be between 0 and 65535; "
-                         "tags: length must be at most 2)",
-                         {{"protocol", "expected one of: http, https, tcp"},
-                          {"host", "invalid value: Bad Host"},
-                          {"port", "value should be between 0 and 65535"},
-                          {"tags", "length must be at most 2"}});
+  check_schema_violation(
+      two.error(),
+      "4 schema violations (protocol: expected one of: http, https, tcp; "
+      "host: invalid value: Bad Host; port: value should be between 0 and 65535; "
+      "tags: length must be at most 2)",
+      {{"protocol", "expected one of: http, https, tcp"},
+       {"host", "invalid value: Bad Host"},
+       {"port", "value should be between 0 and 65535"},
+       {"tags", "length must be at most 2"}});
   CHECK(snapshot() == before);
 
   // update_by too.
@@ -298,8 +327,9 @@ TEST_CASE_METHOD(validation_fixture, "update: field rules apply only to the chan
   CHECK_FALSE(conn.in_transaction());
 }
 
-TEST_CASE_METHOD(validation_fixture, "update: entity rules apply to the merged entity", "[pg][validation][update]") {
-  auto named = add({.name = "named", .host = "a.example"});           // path NULL
+TEST_CASE_METHOD(validation_fixture, "update: entity rules apply to the merged entity",
+                 "[pg][validation][update]") {
+  auto named = add({.name = "named", .host = "a.example"});              // path NULL
   auto both = add({.name = "both", .host = "b.example", .path = "/b"});  // name and path
   const std::string before = snapshot();
 
@@ -309,8 +339,11 @@ TEST_CASE_METHOD(validation_fixture, "update: entity rules apply to the merged e
   auto r = services.update(named.id, set<&Service::name>(std::nullopt));
   REQUIRE_FALSE(r);
   check_schema_violation(
-      r.error(), "schema violation (when updating, at least one of these fields must be non-empty: 'name', 'path')",
-      {{"@entity", "when updating, at least one of these fields must be non-empty: 'name', 'path'"}});
+      r.error(),
+      "schema violation (when updating, at least one of these fields must be non-empty: 'name', "
+      "'path')",
+      {{"@entity",
+        "when updating, at least one of these fields must be non-empty: 'name', 'path'"}});
   CHECK(snapshot() == before);
   CHECK_FALSE(conn.in_transaction());  // rolled back, not left open
 
@@ -326,20 +359,24 @@ TEST_CASE_METHOD(validation_fixture, "update: entity rules apply to the merged e
   auto p = services.update(both.id, set<&Service::path>(std::nullopt));
   REQUIRE_FALSE(p);
   CHECK(p.error().message ==
-        "schema violation (when updating, at least one of these fields must be non-empty: 'name', 'path')");
+        "schema violation (when updating, at least one of these fields must be non-empty: 'name', "
+        "'path')");
   // Setting both in one update is judged on the result.
-  REQUIRE_OK(services.update(both.id, set<&Service::path>(std::nullopt), set<&Service::name>("both2")));
+  REQUIRE_OK(
+      services.update(both.id, set<&Service::path>(std::nullopt), set<&Service::name>("both2")));
 
   // conditional(protocol tcp -> path absent) against the stored path.
   auto withpath = add({.name = "wp", .host = "c.example", .path = "/c"});
   auto tcp = services.update(withpath.id, set<&Service::protocol>("tcp"));
   REQUIRE_FALSE(tcp);
-  check_schema_violation(tcp.error(),
-                         "2 schema violations (failed conditional validation given value of field 'protocol'; "
-                         "path: value must be null)",
-                         {{"@entity", "failed conditional validation given value of field 'protocol'"},
-                          {"path", "value must be null"}});
-  REQUIRE_OK(services.update(withpath.id, set<&Service::protocol>("tcp"), set<&Service::path>(std::nullopt)));
+  check_schema_violation(
+      tcp.error(),
+      "2 schema violations (failed conditional validation given value of field 'protocol'; "
+      "path: value must be null)",
+      {{"@entity", "failed conditional validation given value of field 'protocol'"},
+       {"path", "value must be null"}});
+  REQUIRE_OK(services.update(withpath.id, set<&Service::protocol>("tcp"),
+                             set<&Service::path>(std::nullopt)));
   // update_by with an entity rule.
   auto by = services.update_by<&Service::name>("wp", set<&Service::path>("/again"));
   REQUIRE_FALSE(by);
@@ -353,7 +390,8 @@ TEST_CASE_METHOD(validation_fixture, "update: entity rules apply to the merged e
   CHECK_FALSE(conn.in_transaction());
 }
 
-TEST_CASE_METHOD(validation_fixture, "update with entity rules reads the row FOR UPDATE in one transaction",
+TEST_CASE_METHOD(validation_fixture,
+                 "update with entity rules reads the row FOR UPDATE in one transaction",
                  "[pg][validation][update]") {
   auto s = add({.name = "locked", .host = "l.example"});
   // Another session holds the row lock: the DAO's locked read waits, and gives up on lock_timeout.
@@ -383,7 +421,8 @@ TEST_CASE_METHOD(validation_fixture, "update with entity rules reads the row FOR
   CHECK_FALSE(conn.in_transaction());
 }
 
-TEST_CASE_METHOD(validation_fixture, "update with entity rules inside the caller's transaction uses a savepoint",
+TEST_CASE_METHOD(validation_fixture,
+                 "update with entity rules inside the caller's transaction uses a savepoint",
                  "[pg][validation][update]") {
   auto named = add({.name = "named", .host = "a.example"});
   auto other = add({.name = "other", .host = "o.example"});
@@ -427,7 +466,8 @@ TEST_CASE_METHOD(validation_fixture, "update with entity rules inside the caller
   CHECK(value("SELECT path FROM services WHERE name = 'named'") == "/kept");
 }
 
-TEST_CASE_METHOD(validation_fixture, "immutable: a value once set cannot be changed", "[pg][validation][immutable]") {
+TEST_CASE_METHOD(validation_fixture, "immutable: a value once set cannot be changed",
+                 "[pg][validation][immutable]") {
   auto a = accounts.insert({.login = "alice", .owner = "alice"});
   REQUIRE_OK(a);
   CHECK(accounts_snapshot() == "alice|alice|NULL|10");
@@ -458,16 +498,19 @@ TEST_CASE_METHOD(validation_fixture, "immutable: a value once set cannot be chan
 
   // Both at once, with a field rule on another member: field rules are reported first (nothing
   // is read), then immutability once the field rules pass.
-  auto both = accounts.update(a->id, set<&Account::ca>("x"), set<&Account::quota>(0), set<&Account::owner>("bob"));
+  auto both = accounts.update(a->id, set<&Account::ca>("x"), set<&Account::quota>(0),
+                              set<&Account::owner>("bob"));
   REQUIRE_FALSE(both);
   check_schema_violation(both.error(), "schema violation (quota: value must be greater than 0)",
                          {{"quota", "value must be greater than 0"}});
   auto imm = accounts.update(a->id, set<&Account::ca>("x"), set<&Account::owner>("bob"));
   REQUIRE_FALSE(imm);
-  check_schema_violation(imm.error(),
-                         "2 schema violations (owner: immutable field cannot be updated; ca: immutable field cannot "
-                         "be updated)",
-                         {{"owner", "immutable field cannot be updated"}, {"ca", "immutable field cannot be updated"}});
+  check_schema_violation(
+      imm.error(),
+      "2 schema violations (owner: immutable field cannot be updated; ca: immutable field cannot "
+      "be updated)",
+      {{"owner", "immutable field cannot be updated"},
+       {"ca", "immutable field cannot be updated"}});
   CHECK(accounts_snapshot() == "alice|alice|ca-1|20");
 
   // A plain string stored empty counts as not set.
@@ -515,9 +558,10 @@ TEST_CASE_METHOD(validation_fixture, "regex rules and custom predicates", "[pg][
   CHECK(snapshot() == "fine|http|fine-1.example|80|NULL|");
 }
 
-TEST_CASE_METHOD(validation_fixture,
-                 "update with entity rules: a database error inside the DAO's transaction is reported in full",
-                 "[pg][validation][update]") {
+TEST_CASE_METHOD(
+    validation_fixture,
+    "update with entity rules: a database error inside the DAO's transaction is reported in full",
+    "[pg][validation][update]") {
   REQUIRE_OK(credentials.insert({.name = "dup", .group = "g"}));
   auto c = credentials.insert({.name = "mine", .group = "g"});
   REQUIRE_OK(c);

@@ -24,7 +24,8 @@ struct ip_address {
   friend bool operator==(const ip_address&, const ip_address&) = default;
 };
 
-inline ip_address ipv4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d, std::uint8_t prefix = 32) {
+inline ip_address ipv4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d,
+                       std::uint8_t prefix = 32) {
   return {false, {a, b, c, d}, prefix};
 }
 
@@ -85,7 +86,8 @@ struct typedao::customize::codec<netdemo::ip_address> {
   // Optional: refuse, before sending, what the server would reject.
   template <class Report>
   static void check(const netdemo::ip_address& v, Report&& report) {
-    if (v.prefix > (v.v6 ? 128 : 32)) report("", "prefix length must be at most 32 (IPv4) or 128 (IPv6)");
+    if (v.prefix > (v.v6 ? 128 : 32))
+      report("", "prefix length must be at most 32 (IPv4) or 128 (IPv6)");
   }
 };
 

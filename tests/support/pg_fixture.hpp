@@ -46,7 +46,8 @@ inline std::string describe(const typedao::error& e) {
   os << e.constant() << " (" << static_cast<int>(e.code) << "): " << e.message;
   if (!e.server.sqlstate.empty()) os << " [sqlstate " << e.server.sqlstate << "]";
   if (!e.server.constraint.empty()) os << " [constraint " << e.server.constraint << "]";
-  if (!e.server.message.empty() && e.server.message != e.message) os << " [server: " << e.server.message << "]";
+  if (!e.server.message.empty() && e.server.message != e.message)
+    os << " [server: " << e.server.message << "]";
   return os.str();
 }
 
@@ -74,11 +75,11 @@ struct StringMaker<typedao::result<T>> {
 namespace typedao_test {
 
 /// REQUIRE that a result holds a value, printing the error otherwise.
-#define REQUIRE_OK(expr)                                  \
-  do {                                                    \
-    auto&& typedao_test_r_ = (expr);                      \
+#define REQUIRE_OK(expr)                                                \
+  do {                                                                  \
+    auto&& typedao_test_r_ = (expr);                                    \
     INFO(#expr << " -> " << ::typedao_test::describe(typedao_test_r_)); \
-    REQUIRE(typedao_test_r_.has_value());                 \
+    REQUIRE(typedao_test_r_.has_value());                               \
   } while (0)
 
 /// The DSN tests use: TYPEDAO_TEST_DSN, or "" (libpq's environment).
@@ -162,8 +163,8 @@ inline pgresult_ptr raw_exec_params(typedao::pg::connection& c, const std::strin
                                     const std::vector<std::string>& params) {
   std::vector<const char*> values;
   for (auto& p : params) values.push_back(p.c_str());
-  pgresult_ptr r{PQexecParams(c.native_handle(), sql.c_str(), static_cast<int>(values.size()), nullptr,
-                              values.data(), nullptr, nullptr, 0)};
+  pgresult_ptr r{PQexecParams(c.native_handle(), sql.c_str(), static_cast<int>(values.size()),
+                              nullptr, values.data(), nullptr, nullptr, 0)};
   auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   INFO("SQL: " << sql << "\nerror: " << PQerrorMessage(c.native_handle()));
   REQUIRE((st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK));
@@ -178,13 +179,15 @@ inline std::optional<std::string> raw_scalar(typedao::pg::connection& c, const s
   REQUIRE(PQntuples(r.get()) == 1);
   REQUIRE(PQnfields(r.get()) >= 1);
   if (PQgetisnull(r.get(), 0, 0)) return std::nullopt;
-  return std::string(PQgetvalue(r.get(), 0, 0), static_cast<std::size_t>(PQgetlength(r.get(), 0, 0)));
+  return std::string(PQgetvalue(r.get(), 0, 0),
+                     static_cast<std::size_t>(PQgetlength(r.get(), 0, 0)));
 }
 
 /// One isolated schema and a connection whose search_path points at it.
 class pg_fixture {
  public:
-  pg_fixture() : schema_(unique_schema_name()), conninfo_(conninfo_with_search_path(test_dsn(), schema_)) {
+  pg_fixture()
+      : schema_(unique_schema_name()), conninfo_(conninfo_with_search_path(test_dsn(), schema_)) {
     conn = open_connection();
     raw_exec(conn, "CREATE SCHEMA \"" + schema_ + "\"");
     raw_exec(conn, "SET search_path TO \"" + schema_ + "\"");
@@ -225,7 +228,8 @@ class pg_fixture {
   typedao::pg::connection open_second() { return open_connection(); }
 
   void exec(const std::string& sql) { raw_exec(conn, sql); }
-  std::optional<std::string> scalar(const std::string& sql, const std::vector<std::string>& params = {}) {
+  std::optional<std::string> scalar(const std::string& sql,
+                                    const std::vector<std::string>& params = {}) {
     return raw_scalar(conn, sql, params);
   }
   /// scalar() that must not be NULL.
@@ -236,7 +240,8 @@ class pg_fixture {
     return *v;
   }
   /// The first row of a query as text (nullopt for NULL); REQUIREs exactly one row.
-  std::vector<std::optional<std::string>> row(const std::string& sql, const std::vector<std::string>& params = {}) {
+  std::vector<std::optional<std::string>> row(const std::string& sql,
+                                              const std::vector<std::string>& params = {}) {
     auto r = raw_exec_params(conn, sql, params);
     INFO("SQL: " << sql);
     REQUIRE(PQntuples(r.get()) == 1);
@@ -245,7 +250,8 @@ class pg_fixture {
       if (PQgetisnull(r.get(), 0, c))
         out.emplace_back(std::nullopt);
       else
-        out.emplace_back(std::string(PQgetvalue(r.get(), 0, c), static_cast<std::size_t>(PQgetlength(r.get(), 0, c))));
+        out.emplace_back(std::string(PQgetvalue(r.get(), 0, c),
+                                     static_cast<std::size_t>(PQgetlength(r.get(), 0, c))));
     }
     return out;
   }
@@ -263,7 +269,9 @@ class pg_fixture {
     CHECK(value("SELECT pg_terminate_backend($1::int)", {std::to_string(pid)}) == "t");
     // Wait until the backend is gone, so the victim's next call sees a dead socket.
     for (int i = 0; i < 500; ++i) {
-      if (value("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", {std::to_string(pid)}) == "0") return;
+      if (value("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int",
+                {std::to_string(pid)}) == "0")
+        return;
       ::usleep(10'000);
     }
     FAIL("backend " << pid << " did not terminate");

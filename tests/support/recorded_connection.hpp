@@ -53,19 +53,22 @@ class recorded_connection {
   void reply(recorded_rows r) { replies_.push_back(typedao::result<recorded_rows>(std::move(r))); }
   void reply(typedao::error e) { replies_.push_back(typedao::result<recorded_rows>(std::move(e))); }
 
-  typedao::result<recorded_rows> execute(const typedao::statement& s, const typedao::param_view& p) {
+  typedao::result<recorded_rows> execute(const typedao::statement& s,
+                                         const typedao::param_view& p) {
     sent_statement out;
     out.text = std::string(s.text);
     for (int i = 0; i < p.count; ++i) {
       out.types.push_back(p.types[i]);
-      if (p.formats[i] != 1) throw std::logic_error("recorded_connection: a parameter is not binary");
+      if (p.formats[i] != 1)
+        throw std::logic_error("recorded_connection: a parameter is not binary");
       if (p.values[i] == nullptr)
         out.params.emplace_back();
       else
         out.params.emplace_back(std::string(p.values[i], static_cast<std::size_t>(p.lengths[i])));
     }
     sent.push_back(std::move(out));
-    if (replies_.empty()) throw std::logic_error("recorded_connection: no recorded reply for " + std::string(s.text));
+    if (replies_.empty())
+      throw std::logic_error("recorded_connection: no recorded reply for " + std::string(s.text));
     auto r = std::move(replies_.front());
     replies_.pop_front();
     return r;
@@ -85,8 +88,8 @@ class recorded_connection {
 static_assert(typedao::connector<recorded_connection>);
 
 // A server error as libpq reports it (the connector fills server; the DAO maps it).
-inline typedao::error server_error(std::string sqlstate, std::string constraint = {}, std::string table = {},
-                                   std::string column = {}) {
+inline typedao::error server_error(std::string sqlstate, std::string constraint = {},
+                                   std::string table = {}, std::string column = {}) {
   typedao::error e;
   e.code = typedao::error_code::database_error;
   e.message = "ERROR: recorded";

@@ -27,14 +27,18 @@ TEST_CASE("custom codec: ip_address as inet", "[codec][custom]") {
   CHECK(decode<ip_address>(hex("02180004c0a80001")) == netdemo::ipv4(192, 168, 0, 1, 24));
   ip_address v6{true, {0x20, 0x01, 0x0d, 0xb8}, 128};
   v6.bytes[15] = 1;
-  CHECK(to_hex(encode(v6)) == "03800010" "20010db8000000000000000000000001");
+  CHECK(to_hex(encode(v6)) ==
+        "03800010"
+        "20010db8000000000000000000000001");
   check_round_trip(v6);
   check_round_trip(std::vector<ip_address>{netdemo::ipv4(10, 0, 0, 1), v6});
 
   CHECK(decode_error<ip_address>(hex("021800")) == "truncated inet value");
   CHECK(decode_error<ip_address>(hex("04180004c0a80001")) == "unknown inet address family");
-  CHECK(decode_error<ip_address>(hex("02180010c0a80001")) == "inet address length does not match its family");
-  CHECK(decode_error<ip_address>(hex("02180004c0a800")) == "inet address length does not match its family");
+  CHECK(decode_error<ip_address>(hex("02180010c0a80001")) ==
+        "inet address length does not match its family");
+  CHECK(decode_error<ip_address>(hex("02180004c0a800")) ==
+        "inet address length does not match its family");
   CHECK(decode_error<ip_address>(hex("02210004c0a80001")) == "inet prefix longer than the address");
 
   CHECK(render(netdemo::ipv4(192, 168, 0, 1, 24)) == R"("192.168.0.1/24")");

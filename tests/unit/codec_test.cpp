@@ -38,9 +38,12 @@ using codec_test::try_decode;
 // A binary array value built field by field.
 using array_builder = codec_test::wire;
 
-timestamp ts(std::chrono::sys_days d, std::chrono::microseconds tod = 0us) { return timestamp{d} + tod; }
+timestamp ts(std::chrono::sys_days d, std::chrono::microseconds tod = 0us) {
+  return timestamp{d} + tod;
+}
 
-array_builder text_array_1d(std::int64_t count, std::int64_t lower = 1, std::int64_t oid = 25, std::int64_t flags = 0) {
+array_builder text_array_1d(std::int64_t count, std::int64_t lower = 1, std::int64_t oid = 25,
+                            std::int64_t flags = 0) {
   array_builder a;
   a.i32(1).i32(flags).i32(oid).i32(count).i32(lower);
   return a;
@@ -86,7 +89,9 @@ struct typedao::customize::codec<throwing_decode> {
   static constexpr oid_t oid = 1;
   static constexpr std::string_view sql_type = "x";
   static void encode(const throwing_decode&, param_writer&) {}
-  static const char* decode(const char*, std::size_t, throwing_decode&) { return nullptr; }  // not noexcept
+  static const char* decode(const char*, std::size_t, throwing_decode&) {
+    return nullptr;
+  }  // not noexcept
   static void render(const throwing_decode&, std::string&) {}
 };
 
@@ -131,7 +136,8 @@ TEST_CASE("is_optional and unwrap_optional_t", "[codec]") {
   STATIC_REQUIRE_FALSE(is_optional<std::vector<int>>::value);
   STATIC_REQUIRE(std::is_same_v<unwrap_optional_t<std::optional<std::string>>, std::string>);
   STATIC_REQUIRE(std::is_same_v<unwrap_optional_t<std::string>, std::string>);
-  STATIC_REQUIRE(std::is_same_v<unwrap_optional_t<std::optional<std::optional<int>>>, std::optional<int>>);
+  STATIC_REQUIRE(
+      std::is_same_v<unwrap_optional_t<std::optional<std::optional<int>>>, std::optional<int>>);
 }
 
 TEST_CASE("oids and SQL type names", "[codec]") {
@@ -183,7 +189,8 @@ TEST_CASE("int16 codec", "[codec][int]") {
   CHECK(encode(std::numeric_limits<std::int16_t>::max()) == hex("7f ff"));
   CHECK(decode<std::int16_t>(hex("80 00")) == std::numeric_limits<std::int16_t>::min());
   CHECK(decode<std::int16_t>(hex("12 34")) == 0x1234);
-  for (int v : {-32768, -32767, -256, -1, 0, 1, 255, 256, 32767}) check_round_trip(static_cast<std::int16_t>(v));
+  for (int v : {-32768, -32767, -256, -1, 0, 1, 255, 256, 32767})
+    check_round_trip(static_cast<std::int16_t>(v));
   CHECK(decode_error<std::int16_t>(hex("00")) == "expected 2 bytes");
   CHECK(decode_error<std::int16_t>(hex("00 00 00 00")) == "expected 2 bytes");
   CHECK(decode_error<std::int16_t>("") == "expected 2 bytes");
@@ -198,11 +205,13 @@ TEST_CASE("int32 codec", "[codec][int]") {
   CHECK(encode(std::numeric_limits<std::int32_t>::max()) == hex("7f ff ff ff"));
   CHECK(decode<std::int32_t>(hex("00 00 00 50")) == 80);
   CHECK(decode<std::int32_t>(hex("ff ff ff ff")) == -1);
-  for (std::int32_t v : {INT32_MIN, INT32_MIN + 1, -65536, -1, 0, 1, 65535, INT32_MAX - 1, INT32_MAX})
+  for (std::int32_t v :
+       {INT32_MIN, INT32_MIN + 1, -65536, -1, 0, 1, 65535, INT32_MAX - 1, INT32_MAX})
     check_round_trip(v);
   CHECK(decode_error<std::int32_t>(hex("00 00 50")) == "expected 4 bytes");
   CHECK(decode_error<std::int32_t>(hex("00 00 00 00 50")) == "expected 4 bytes");
-  CHECK(decode_error<std::int32_t>(hex("00 00 00 00 00 00 00 50")) == "expected 4 bytes");  // an int8 column
+  CHECK(decode_error<std::int32_t>(hex("00 00 00 00 00 00 00 50")) ==
+        "expected 4 bytes");  // an int8 column
   CHECK(decode_error<std::int32_t>("") == "expected 4 bytes");
   CHECK(render(std::int32_t{8080}) == "8080");
   CHECK(render(std::int32_t{0}) == "0");
@@ -215,8 +224,8 @@ TEST_CASE("int64 codec", "[codec][int]") {
   CHECK(encode(std::numeric_limits<std::int64_t>::min()) == hex("80 00 00 00 00 00 00 00"));
   CHECK(encode(std::numeric_limits<std::int64_t>::max()) == hex("7f ff ff ff ff ff ff ff"));
   CHECK(decode<std::int64_t>(hex("80 00 00 00 00 00 00 01")) == INT64_MIN + 1);
-  for (std::int64_t v : {INT64_MIN, INT64_MIN + 1, std::int64_t{INT32_MIN} - 1, std::int64_t{-1}, std::int64_t{0},
-                         std::int64_t{INT32_MAX} + 1, INT64_MAX})
+  for (std::int64_t v : {INT64_MIN, INT64_MIN + 1, std::int64_t{INT32_MIN} - 1, std::int64_t{-1},
+                         std::int64_t{0}, std::int64_t{INT32_MAX} + 1, INT64_MAX})
     check_round_trip(v);
   CHECK(decode_error<std::int64_t>(hex("00 00 00 50")) == "expected 8 bytes");
   CHECK(decode_error<std::int64_t>(hex("00 00 00 00 00 00 00 00 00")) == "expected 8 bytes");
@@ -249,7 +258,8 @@ TEST_CASE("float codec", "[codec][float]") {
   CHECK(std::isnan(decode<float>(encode(std::numeric_limits<float>::quiet_NaN()))));
   CHECK(std::signbit(decode<float>(hex("80 00 00 00"))));
   for (float v : {std::numeric_limits<float>::min(), std::numeric_limits<float>::max(),
-                  std::numeric_limits<float>::lowest(), std::numeric_limits<float>::denorm_min(), 0.1f, -3.25f})
+                  std::numeric_limits<float>::lowest(), std::numeric_limits<float>::denorm_min(),
+                  0.1f, -3.25f})
     check_round_trip(v);
   CHECK(decode_error<float>(hex("00 00 00")) == "expected 4 bytes");
   CHECK(decode_error<float>(hex("00 00 00 00 00 00 00 00")) == "expected 4 bytes");
@@ -332,7 +342,8 @@ TEST_CASE("text render: Lua string literal", "[codec][text][render]") {
   CHECK(render("a\nb"s) == R"("a\nb")");
   CHECK(render("tab\there"s) == R"("tab\009here")");
   CHECK(render("cr\r"s) == R"("cr\013")");
-  CHECK(render("nul\0" "1"s) == R"("nul\0001")");  // three digits: the '1' stays a '1'
+  CHECK(render("nul\0"
+               "1"s) == R"("nul\0001")");  // three digits: the '1' stays a '1'
   CHECK(render("\x1b[0m"s) == R"("\027[0m")");
   CHECK(render("del\x7f"s) == R"("del\127")");
   CHECK(render("caf\xc3\xa9"s) == "\"caf\xc3\xa9\"");  // UTF-8 passes through
@@ -350,7 +361,8 @@ TEST_CASE("uuid codec", "[codec][uuid]") {
   check_round_trip(typedao::generate_uuid());
   CHECK(decode_error<uuid>(std::string(15, '\0')) == "expected 16 bytes");
   CHECK(decode_error<uuid>(std::string(17, '\0')) == "expected 16 bytes");
-  CHECK(decode_error<uuid>("01234567-89ab-cdef-fedc-ba9876543210") == "expected 16 bytes");  // text format
+  CHECK(decode_error<uuid>("01234567-89ab-cdef-fedc-ba9876543210") ==
+        "expected 16 bytes");  // text format
   CHECK(render(u) == R"("01234567-89ab-cdef-fedc-ba9876543210")");
 }
 
@@ -368,10 +380,11 @@ TEST_CASE("timestamp codec: microseconds since 2000-01-01 UTC", "[codec][timesta
   CHECK(encode(t) == hex("00 02 ba 61 fe a3 32 40"));
   CHECK(decode<timestamp>(hex("00 02 ba 61 fe a3 32 40")) == t);
   CHECK(decode<timestamp>(std::string(8, '\0')) == pg_epoch);
-  for (timestamp v : {pg_epoch, t, timestamp{}, ts(sys_days{year{1} / January / 1}),
-                      ts(sys_days{year{-4713} / November / 24}),   // PostgreSQL's lowest date
-                      ts(sys_days{year{9999} / December / 31}, 86399999999us),
-                      timestamp::max() - 1us, timestamp::min() + 1us + microseconds{946684800000000}})
+  for (timestamp v :
+       {pg_epoch, t, timestamp{}, ts(sys_days{year{1} / January / 1}),
+        ts(sys_days{year{-4713} / November / 24}),  // PostgreSQL's lowest date
+        ts(sys_days{year{9999} / December / 31}, 86399999999us), timestamp::max() - 1us,
+        timestamp::min() + 1us + microseconds{946684800000000}})
     check_round_trip(v);
 }
 
@@ -403,7 +416,8 @@ TEST_CASE("timestamp codec: values outside the other side's range", "[codec][tim
   };
   CHECK(decode<timestamp>(pg(INT64_MAX - epoch - 1)) == timestamp::max() - 1us);
   CHECK(decode_error<timestamp>(pg(INT64_MAX - epoch)) == "timestamp out of range");
-  CHECK(decode_error<timestamp>(pg(9223371331200000000 - 1)) == "timestamp out of range");  // 294276-12-31
+  CHECK(decode_error<timestamp>(pg(9223371331200000000 - 1)) ==
+        "timestamp out of range");  // 294276-12-31
   CHECK(decode_error<timestamp>(pg(INT64_MAX - 1)) == "timestamp out of range");
   CHECK(decode<timestamp>(pg(INT64_MIN + 1)) == timestamp{microseconds{INT64_MIN + 1 + epoch}});
   CHECK(decode_error<timestamp>(hex("00 00 00 00")) == "expected 8 bytes");
@@ -413,14 +427,17 @@ TEST_CASE("timestamp codec: values outside the other side's range", "[codec][tim
 
 TEST_CASE("timestamp render: quoted ISO 8601 UTC with microseconds", "[codec][timestamp][render]") {
   using namespace std::chrono;
-  CHECK(render(ts(sys_days{year{2024} / May / 1}, 12h + 123456us)) == R"("2024-05-01T12:00:00.123456Z")");
+  CHECK(render(ts(sys_days{year{2024} / May / 1}, 12h + 123456us)) ==
+        R"("2024-05-01T12:00:00.123456Z")");
   CHECK(render(timestamp{}) == R"("1970-01-01T00:00:00.000000Z")");
   CHECK(render(timestamp{} - 1us) == R"("1969-12-31T23:59:59.999999Z")");
-  CHECK(render(ts(sys_days{year{2000} / February / 29}, 23h + 59min + 59s)) == R"("2000-02-29T23:59:59.000000Z")");
+  CHECK(render(ts(sys_days{year{2000} / February / 29}, 23h + 59min + 59s)) ==
+        R"("2000-02-29T23:59:59.000000Z")");
   CHECK(render(ts(sys_days{year{1} / January / 1})) == R"("0001-01-01T00:00:00.000000Z")");
   CHECK(render(ts(sys_days{year{0} / March / 1})) == R"("0000-03-01T00:00:00.000000Z")");
   CHECK(render(ts(sys_days{year{-4713} / November / 24})) == R"("-4713-11-24T00:00:00.000000Z")");
-  CHECK(render(ts(sys_days{year{9999} / December / 31}, 86399999999us)) == R"("9999-12-31T23:59:59.999999Z")");
+  CHECK(render(ts(sys_days{year{9999} / December / 31}, 86399999999us)) ==
+        R"("9999-12-31T23:59:59.999999Z")");
   CHECK(render(timestamp::max() - 1us) == R"("294247-01-10T04:00:54.775806Z")");
   CHECK(render(timestamp::min() + 1us) == R"("-290308-12-21T19:59:05.224193Z")");
 }
@@ -461,12 +478,19 @@ TEST_CASE("text[] round trips", "[codec][array]") {
 
 TEST_CASE("text[] decoding accepts what the server may send", "[codec][array]") {
   SECTION("ndim 0") { CHECK(decode<strings>(hex("00000000 00000000 00000019")).empty()); }
-  SECTION("ndim 0 with varchar elements") { CHECK(decode<strings>(hex("00000000 00000000 00000413")).empty()); }
+  SECTION("ndim 0 with varchar elements") {
+    CHECK(decode<strings>(hex("00000000 00000000 00000413")).empty());
+  }
   SECTION("ndim 1 with zero elements") { CHECK(decode<strings>(text_array_1d(0).b).empty()); }
-  SECTION("varchar[] elements") { CHECK(decode<strings>(text_array_1d(2, 1, 1043).elem("x").elem("yz").b) == strings{"x", "yz"}); }
-  SECTION("the has-null flag set without NULLs") { CHECK(decode<strings>(text_array_1d(1, 1, 25, 1).elem("q").b) == strings{"q"}); }
+  SECTION("varchar[] elements") {
+    CHECK(decode<strings>(text_array_1d(2, 1, 1043).elem("x").elem("yz").b) == strings{"x", "yz"});
+  }
+  SECTION("the has-null flag set without NULLs") {
+    CHECK(decode<strings>(text_array_1d(1, 1, 25, 1).elem("q").b) == strings{"q"});
+  }
   SECTION("any lower bound is ignored") {
-    for (std::int64_t lb : {std::int64_t{0}, std::int64_t{-5}, std::int64_t{2}, std::int64_t{INT32_MIN}, std::int64_t{INT32_MAX}}) {
+    for (std::int64_t lb : {std::int64_t{0}, std::int64_t{-5}, std::int64_t{2},
+                            std::int64_t{INT32_MIN}, std::int64_t{INT32_MAX}}) {
       INFO("lower bound " << lb);
       CHECK(decode<strings>(text_array_1d(2, lb).elem("a").elem("b").b) == strings{"a", "b"});
     }
@@ -486,29 +510,36 @@ TEST_CASE("text[] decoding rejects malformed input", "[codec][array]") {
   const std::string header = hex("00000001 00000000 00000019");
   SECTION("truncated header") {
     CHECK(decode_error<strings>("") == "truncated array header");
-    for (std::size_t n = 1; n < 12; ++n) CHECK(decode_error<strings>(header.substr(0, n)) == "truncated array header");
+    for (std::size_t n = 1; n < 12; ++n)
+      CHECK(decode_error<strings>(header.substr(0, n)) == "truncated array header");
   }
   SECTION("truncated dimension header") {
     const std::string full = text_array_1d(0).b;
-    for (std::size_t n = 12; n < 20; ++n) CHECK(decode_error<strings>(full.substr(0, n)) == "truncated array header");
+    for (std::size_t n = 12; n < 20; ++n)
+      CHECK(decode_error<strings>(full.substr(0, n)) == "truncated array header");
   }
   SECTION("more than one dimension") {
     array_builder a;
     a.i32(2).i32(0).i32(25).i32(1).i32(1).i32(1).i32(1).elem("x");
     CHECK(decode_error<strings>(a.b) == "expected a one-dimensional array");
-    CHECK(decode_error<strings>(hex("00000006 00000000 00000019")) == "expected a one-dimensional array");
+    CHECK(decode_error<strings>(hex("00000006 00000000 00000019")) ==
+          "expected a one-dimensional array");
   }
   SECTION("negative dimension count") {
-    CHECK(decode_error<strings>(hex("ffffffff 00000000 00000019")) == "negative array dimension count");
+    CHECK(decode_error<strings>(hex("ffffffff 00000000 00000019")) ==
+          "negative array dimension count");
   }
   SECTION("invalid flags") {
     CHECK(decode_error<strings>(text_array_1d(1, 1, 25, 2).elem("x").b) == "invalid array flags");
     CHECK(decode_error<strings>(text_array_1d(1, 1, 25, -1).elem("x").b) == "invalid array flags");
   }
   SECTION("wrong element oid") {
-    CHECK(decode_error<strings>(text_array_1d(1, 1, 23).i32(4).i32(7).b) == "expected text or varchar array elements");
-    CHECK(decode_error<strings>(hex("00000000 00000000 00000017")) == "expected text or varchar array elements");
-    CHECK(decode_error<strings>(text_array_1d(1, 1, 19).elem("name").b) == "expected text or varchar array elements");
+    CHECK(decode_error<strings>(text_array_1d(1, 1, 23).i32(4).i32(7).b) ==
+          "expected text or varchar array elements");
+    CHECK(decode_error<strings>(hex("00000000 00000000 00000017")) ==
+          "expected text or varchar array elements");
+    CHECK(decode_error<strings>(text_array_1d(1, 1, 19).elem("name").b) ==
+          "expected text or varchar array elements");
   }
   SECTION("negative array length") {
     CHECK(decode_error<strings>(text_array_1d(-1).b) == "negative array length");
@@ -526,21 +557,29 @@ TEST_CASE("text[] decoding rejects malformed input", "[codec][array]") {
   }
   SECTION("negative element length") {
     CHECK(decode_error<strings>(text_array_1d(1).i32(-2).b) == "negative array element length");
-    CHECK(decode_error<strings>(text_array_1d(1).i32(INT32_MIN).b) == "negative array element length");
+    CHECK(decode_error<strings>(text_array_1d(1).i32(INT32_MIN).b) ==
+          "negative array element length");
   }
   SECTION("element length beyond the buffer") {
-    CHECK(decode_error<strings>(text_array_1d(1).i32(2).raw("a").b) == "array element length exceeds the buffer");
-    CHECK(decode_error<strings>(text_array_1d(1).i32(INT32_MAX).raw("abc").b) == "array element length exceeds the buffer");
-    CHECK(decode_error<strings>(text_array_1d(2).elem("a").i32(5).raw("abcd").b) == "array element length exceeds the buffer");
+    CHECK(decode_error<strings>(text_array_1d(1).i32(2).raw("a").b) ==
+          "array element length exceeds the buffer");
+    CHECK(decode_error<strings>(text_array_1d(1).i32(INT32_MAX).raw("abc").b) ==
+          "array element length exceeds the buffer");
+    CHECK(decode_error<strings>(text_array_1d(2).elem("a").i32(5).raw("abcd").b) ==
+          "array element length exceeds the buffer");
   }
   SECTION("truncated element length") {
     // Two elements announced, the first one eats the bytes of the second's length.
-    CHECK(decode_error<strings>(text_array_1d(2).i32(4).raw("abcd").raw("\0\0"s).b) == "truncated array element");
-    CHECK(decode_error<strings>(text_array_1d(2).i32(1).raw("a").raw("\0\0\0"s).b) == "truncated array element");
+    CHECK(decode_error<strings>(text_array_1d(2).i32(4).raw("abcd").raw("\0\0"s).b) ==
+          "truncated array element");
+    CHECK(decode_error<strings>(text_array_1d(2).i32(1).raw("a").raw("\0\0\0"s).b) ==
+          "truncated array element");
   }
   SECTION("trailing bytes") {
-    CHECK(decode_error<strings>(text_array_1d(1).elem("a").raw("x").b) == "trailing bytes after array");
-    CHECK(decode_error<strings>(hex("00000000 00000000 00000019 00")) == "trailing bytes after array");
+    CHECK(decode_error<strings>(text_array_1d(1).elem("a").raw("x").b) ==
+          "trailing bytes after array");
+    CHECK(decode_error<strings>(hex("00000000 00000000 00000019 00")) ==
+          "trailing bytes after array");
     CHECK(decode_error<strings>(text_array_1d(0).i32(0).b) == "trailing bytes after array");
   }
 }
@@ -553,9 +592,15 @@ TEST_CASE("text[] decoding survives random and mutated input", "[codec][array]")
     const int edits = 1 + static_cast<int>(rng() % 4);
     for (int e = 0; e < edits; ++e) {
       switch (rng() % 3) {
-        case 0: b[rng() % b.size()] = static_cast<char>(rng()); break;
-        case 1: b.resize(rng() % (b.size() + 1)); break;
-        default: b.push_back(static_cast<char>(rng())); break;
+        case 0:
+          b[rng() % b.size()] = static_cast<char>(rng());
+          break;
+        case 1:
+          b.resize(rng() % (b.size() + 1));
+          break;
+        default:
+          b.push_back(static_cast<char>(rng()));
+          break;
       }
       if (b.empty()) b.push_back('\0');
     }
@@ -564,7 +609,8 @@ TEST_CASE("text[] decoding survives random and mutated input", "[codec][array]")
   }
   for (int iter = 0; iter < 20000; ++iter) {
     std::string b(rng() % 64, '\0');
-    for (auto& c : b) c = static_cast<char>(rng() % 4 == 0 ? rng() : 0);  // mostly zeros: plausible headers
+    for (auto& c : b)
+      c = static_cast<char>(rng() % 4 == 0 ? rng() : 0);  // mostly zeros: plausible headers
     strings out;
     (void)try_decode(b, out);
   }
@@ -584,7 +630,8 @@ TEST_CASE("text[] render", "[codec][array][render]") {
 TEST_CASE("several codecs share one param_set, spilling to the heap", "[codec][params]") {
   param_set<5> ps;
   const std::string host = "httpbin.org";
-  const strings tags{std::string(400, 't'), std::string(400, 'u')};  // larger than the inline buffer
+  const strings tags{std::string(400, 't'),
+                     std::string(400, 'u')};  // larger than the inline buffer
   const uuid id = typedao::generate_uuid();
   {
     auto w = ps.writer(0);
@@ -611,13 +658,16 @@ TEST_CASE("several codecs share one param_set, spilling to the heap", "[codec][p
   CHECK(ps.values()[1] == host.data());
   CHECK(ps.values()[4] == nullptr);
   uuid id2{};
-  REQUIRE(codec<uuid>::decode(ps.values()[0], static_cast<std::size_t>(ps.lengths()[0]), id2) == nullptr);
+  REQUIRE(codec<uuid>::decode(ps.values()[0], static_cast<std::size_t>(ps.lengths()[0]), id2) ==
+          nullptr);
   CHECK(id2 == id);
   std::int32_t port = 0;
-  REQUIRE(codec<std::int32_t>::decode(ps.values()[2], static_cast<std::size_t>(ps.lengths()[2]), port) == nullptr);
+  REQUIRE(codec<std::int32_t>::decode(ps.values()[2], static_cast<std::size_t>(ps.lengths()[2]),
+                                      port) == nullptr);
   CHECK(port == 8080);
   strings tags2;
-  REQUIRE(codec<strings>::decode(ps.values()[3], static_cast<std::size_t>(ps.lengths()[3]), tags2) == nullptr);
+  REQUIRE(codec<strings>::decode(ps.values()[3], static_cast<std::size_t>(ps.lengths()[3]),
+                                 tags2) == nullptr);
   CHECK(tags2 == tags);
   for (int i = 0; i < 5; ++i) CHECK(ps.formats()[i] == 1);
 }

@@ -22,9 +22,12 @@ inline std::string hex(std::string_view h) {
   int hi = -1;
   for (char c : h) {
     int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else continue;
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else
+      continue;
     if (hi < 0) {
       hi = v;
     } else {
@@ -120,7 +123,8 @@ struct wire {
 };
 
 /// A one-dimensional array header: ndim 1, flags, element oid, count, lower bound.
-inline wire array_1d(std::int64_t oid, std::int64_t count, std::int64_t lower = 1, std::int64_t flags = 0) {
+inline wire array_1d(std::int64_t oid, std::int64_t count, std::int64_t lower = 1,
+                     std::int64_t flags = 0) {
   wire a;
   a.i32(1).i32(flags).i32(oid).i32(count).i32(lower);
   return a;

@@ -226,8 +226,8 @@ TEST_CASE("numeric: canonical text", "[codec][numeric]") {
   CHECK(canon("+inf") == "Infinity");
   CHECK(canon("-INFINITY") == "-Infinity");
   CHECK(canon("-inf") == "-Infinity");
-  for (std::string_view bad : {"", "-", "+", ".", "1..2", "1.2.3", "e5", "1e", "1e+", "1e5.5", " 1", "1 ", "0x10",
-                               "1_000", "-nan", "+NaN", "infinit", "1,5", "١٢"}) {
+  for (std::string_view bad : {"", "-", "+", ".", "1..2", "1.2.3", "e5", "1e", "1e+", "1e5.5", " 1",
+                               "1 ", "0x10", "1_000", "-nan", "+NaN", "infinit", "1,5", "١٢"}) {
     INFO("input: " << bad);
     CHECK_FALSE(numeric::parse(bad).has_value());
   }
@@ -317,8 +317,8 @@ TEST_CASE("numeric decoding: non-canonical but valid input", "[codec][numeric]")
   CHECK(decode<numeric>(wire{}.i16(2).i16(0).i16(0).i16(4).i16(1).i16(0).b).str() == "1.0000");
   // The display scale hides digits: truncated, as numeric_recv does.
   CHECK(decode<numeric>(hex("0002 0000 0000 0001 0001 1234")).str() == "1.4");  // 1.4660
-  CHECK(decode<numeric>(hex("0002 0000 4000 0000 0000 1234")).str() == "0");  // never "-0"
-  CHECK(decode<numeric>(hex("0001 ffff 4000 0002 0001")).str() == "0.00");    // -0.0001 at scale 2
+  CHECK(decode<numeric>(hex("0002 0000 4000 0000 0000 1234")).str() == "0");    // never "-0"
+  CHECK(decode<numeric>(hex("0001 ffff 4000 0002 0001")).str() == "0.00");  // -0.0001 at scale 2
   CHECK(decode<numeric>(hex("0001 fffe 0000 0008 0001")).str() == "0.00000001");
   // Weight far above the digits: zeros are filled in.
   CHECK(decode<numeric>(hex("0001 0003 0000 0000 0007")).str() == "7000000000000");
@@ -329,27 +329,37 @@ TEST_CASE("numeric decoding: non-canonical but valid input", "[codec][numeric]")
 }
 
 TEST_CASE("numeric decoding rejects malformed input", "[codec][numeric]") {
-  for (std::size_t n = 0; n < 8; ++n) CHECK(decode_error<numeric>(std::string(n, '\0')) == "truncated numeric header");
-  CHECK(decode_error<numeric>(hex("0001 0000 0000 0000")) == "numeric length does not match its digit count");
-  CHECK(decode_error<numeric>(hex("0001 0000 0000 0000 00")) == "numeric length does not match its digit count");
-  CHECK(decode_error<numeric>(hex("0000 0000 0000 0000 0001")) == "numeric length does not match its digit count");
-  CHECK(decode_error<numeric>(hex("ffff 0000 0000 0000 0001")) == "numeric length does not match its digit count");
-  CHECK(decode_error<numeric>(hex("0001 0000 0000 0000 0001 00")) == "numeric length does not match its digit count");
+  for (std::size_t n = 0; n < 8; ++n)
+    CHECK(decode_error<numeric>(std::string(n, '\0')) == "truncated numeric header");
+  CHECK(decode_error<numeric>(hex("0001 0000 0000 0000")) ==
+        "numeric length does not match its digit count");
+  CHECK(decode_error<numeric>(hex("0001 0000 0000 0000 00")) ==
+        "numeric length does not match its digit count");
+  CHECK(decode_error<numeric>(hex("0000 0000 0000 0000 0001")) ==
+        "numeric length does not match its digit count");
+  CHECK(decode_error<numeric>(hex("ffff 0000 0000 0000 0001")) ==
+        "numeric length does not match its digit count");
+  CHECK(decode_error<numeric>(hex("0001 0000 0000 0000 0001 00")) ==
+        "numeric length does not match its digit count");
   for (const char* sign : {"0001", "8000", "2000", "c001", "e000", "ffff"})
     CHECK(decode_error<numeric>(hex("0000 0000"s + sign + "0000")) == "invalid numeric sign");
   CHECK(decode_error<numeric>(hex("0000 0000 0000 4000")) == "invalid numeric scale");
   CHECK(decode_error<numeric>(hex("0000 0000 0000 ffff")) == "invalid numeric scale");
   CHECK(decode_error<numeric>(hex("0000 0000 d000 4000")) == "invalid numeric scale");
-  CHECK(decode_error<numeric>(hex("0001 0000 0000 0000 2710")) == "invalid numeric digit");  // 10000
+  CHECK(decode_error<numeric>(hex("0001 0000 0000 0000 2710")) ==
+        "invalid numeric digit");  // 10000
   CHECK(decode_error<numeric>(hex("0002 0000 0000 0000 0001 ffff")) == "invalid numeric digit");
-  CHECK(decode_error<numeric>(hex("0001 0000 c000 0000 0001")) == "digits in a NaN or infinite numeric");
-  CHECK(decode_error<numeric>(hex("0001 0000 d000 0000 0001")) == "digits in a NaN or infinite numeric");
+  CHECK(decode_error<numeric>(hex("0001 0000 c000 0000 0001")) ==
+        "digits in a NaN or infinite numeric");
+  CHECK(decode_error<numeric>(hex("0001 0000 d000 0000 0001")) ==
+        "digits in a NaN or infinite numeric");
 }
 
 TEST_CASE("numeric round trips", "[codec][numeric]") {
-  for (const char* text : {"0", "0.000", "1", "-1", "0.1", "-0.1", "9999", "10000", "10001", "0.0001", "0.00001",
-                           "123456789012345678901234567890.123456789012345678901234567890", "-1e100", "1e-100",
-                           "3.14159265358979323846264338327950288", "NaN", "Infinity", "-Infinity"}) {
+  for (const char* text :
+       {"0", "0.000", "1", "-1", "0.1", "-0.1", "9999", "10000", "10001", "0.0001", "0.00001",
+        "123456789012345678901234567890.123456789012345678901234567890", "-1e100", "1e-100",
+        "3.14159265358979323846264338327950288", "NaN", "Infinity", "-Infinity"}) {
     INFO(text);
     check_round_trip(numeric(text));
   }
@@ -362,7 +372,8 @@ TEST_CASE("numeric round trips", "[codec][numeric]") {
     for (unsigned k = rng() % 30; k-- > 0;) s.push_back(static_cast<char>('0' + rng() % 10));
     if (rng() % 2) {
       s.push_back('.');
-      for (unsigned k = rng() % 30; k-- > 0;) s.push_back(static_cast<char>('0' + (rng() % 3 ? rng() % 10 : 0)));
+      for (unsigned k = rng() % 30; k-- > 0;)
+        s.push_back(static_cast<char>('0' + (rng() % 3 ? rng() % 10 : 0)));
     }
     if (s.find_first_of("0123456789") == std::string::npos) s += "0";
     if (rng() % 4 == 0) s += "e" + std::to_string(static_cast<int>(rng() % 60) - 30);
@@ -394,7 +405,8 @@ TEST_CASE("enum codec: text holding the enumerator's name", "[codec][enum]") {
   CHECK(decode_error<protocol>("") == R"(unknown enumerator "")");
   CHECK(decode_error<protocol>("http ") == R"(unknown enumerator "http ")");
   CHECK(decode_error<protocol>("ht\0tp"s) == R"(unknown enumerator "ht\000tp")");
-  CHECK(decode_error<protocol>(std::string(100, 'x')) == "unknown enumerator \"" + std::string(64, 'x') + "\"...");
+  CHECK(decode_error<protocol>(std::string(100, 'x')) ==
+        "unknown enumerator \"" + std::string(64, 'x') + "\"...");
   protocol p{};
   REQUIRE(codec<protocol>::decode(nullptr, 0, p) != nullptr);
   CHECK(render(protocol::grpc) == R"("grpc")");
@@ -404,7 +416,8 @@ TEST_CASE("enum codec: text holding the enumerator's name", "[codec][enum]") {
 
 TEST_CASE("enum codec: values that are no enumerator", "[codec][enum]") {
   CHECK_THROWS_AS(encode(static_cast<protocol>(42)), std::invalid_argument);
-  CHECK(check_reports(static_cast<protocol>(42)) == std::vector<std::string>{": expected one of: http, https, grpc"});
+  CHECK(check_reports(static_cast<protocol>(42)) ==
+        std::vector<std::string>{": expected one of: http, https, grpc"});
   CHECK(check_reports(protocol::http).empty());
   // Two names for one value: the first is written, both are read.
   CHECK(encode(types_test::aliased::one) == "first");
@@ -424,23 +437,30 @@ TEST_CASE("array encoding matches array_send", "[codec][array]") {
   // SELECT encode(array_send(ARRAY[...]::T[]), 'hex') on PostgreSQL 15.
   CHECK(to_hex(encode(std::vector<std::int32_t>{1, -2})) ==
         "0000000100000000000000170000000200000001000000040000000100000004fffffffe");
-  CHECK(to_hex(encode(std::vector<bool>{true, false})) == "000000010000000000000010000000020000000100000001010000000100");
-  CHECK(to_hex(encode(std::vector<std::int16_t>{7})) == "0000000100000000000000150000000100000001000000020007");
+  CHECK(to_hex(encode(std::vector<bool>{true, false})) ==
+        "000000010000000000000010000000020000000100000001010000000100");
+  CHECK(to_hex(encode(std::vector<std::int16_t>{7})) ==
+        "0000000100000000000000150000000100000001000000020007");
   CHECK(to_hex(encode(std::vector<std::int64_t>{-1})) ==
         "000000010000000000000014000000010000000100000008ffffffffffffffff");
-  CHECK(to_hex(encode(std::vector<float>{1.5f})) == "0000000100000000000002bc0000000100000001000000043fc00000");
-  CHECK(to_hex(encode(std::vector<double>{0.1})) == "0000000100000000000002bd0000000100000001000000083fb999999999999a");
+  CHECK(to_hex(encode(std::vector<float>{1.5f})) ==
+        "0000000100000000000002bc0000000100000001000000043fc00000");
+  CHECK(to_hex(encode(std::vector<double>{0.1})) ==
+        "0000000100000000000002bd0000000100000001000000083fb999999999999a");
   CHECK(to_hex(encode(std::vector<bytes>{{std::byte{1}, std::byte{0xff}}, {}})) ==
         "00000001000000000000001100000002000000010000000201ff00000000");
-  CHECK(to_hex(encode(std::vector<typedao::uuid>{*typedao::parse_uuid("01234567-89ab-cdef-fedc-ba9876543210")})) ==
+  CHECK(to_hex(encode(std::vector<typedao::uuid>{
+            *typedao::parse_uuid("01234567-89ab-cdef-fedc-ba9876543210")})) ==
         "000000010000000000000b860000000100000001000000100123456789abcdeffedcba9876543210");
   CHECK(to_hex(encode(std::vector<date>{date{std::chrono::year{2000} / 1 / 2}})) ==
         "00000001000000000000043a00000001000000010000000400000001");
   CHECK(to_hex(encode(std::vector<typedao::timestamp>{
-            typedao::timestamp{std::chrono::sys_days{std::chrono::year{2000} / 1 / 1}} + std::chrono::microseconds{1}})) ==
+            typedao::timestamp{std::chrono::sys_days{std::chrono::year{2000} / 1 / 1}} +
+            std::chrono::microseconds{1}})) ==
         "0000000100000000000004a00000000100000001000000080000000000000001");
   CHECK(to_hex(encode(std::vector<numeric>{numeric("1.5"), numeric::nan()})) ==
-        "0000000100000000000006a400000002000000010000000c0002000000000001000113880000000800000000c0000000");
+        "0000000100000000000006a400000002000000010000000c0002000000000001000113880000000800000000c0"
+        "000000");
   CHECK(to_hex(encode(std::vector<std::int32_t>{})) == "000000000000000000000017");
   CHECK(encode(std::vector<protocol>{protocol::http, protocol::grpc}) ==
         array_1d(25, 2).elem("http").elem("grpc").b);
@@ -454,12 +474,15 @@ TEST_CASE("arrays round-trip every element type", "[codec][array]") {
   check_round_trip(std::vector<std::int32_t>{INT32_MIN, -1, 0, INT32_MAX});
   check_round_trip(std::vector<std::int64_t>{INT64_MIN, INT64_MAX});
   check_round_trip(std::vector<float>{std::numeric_limits<float>::infinity(), -0.0f, 1e-45f});
-  check_round_trip(std::vector<double>{-std::numeric_limits<double>::infinity(), 5e-324, 1.7976931348623157e308});
+  check_round_trip(std::vector<double>{-std::numeric_limits<double>::infinity(), 5e-324,
+                                       1.7976931348623157e308});
   check_round_trip(std::vector<bytes>{{}, {std::byte{0}}, bytes(1000, std::byte{0xAB})});
   check_round_trip(std::vector<typedao::uuid>{typedao::generate_uuid(), typedao::uuid{}});
-  check_round_trip(std::vector<typedao::timestamp>{typedao::timestamp::max(), typedao::timestamp::min(), typedao::timestamp{}});
+  check_round_trip(std::vector<typedao::timestamp>{
+      typedao::timestamp::max(), typedao::timestamp::min(), typedao::timestamp{}});
   check_round_trip(std::vector<date>{date::max(), date::min(), date{year{1} / 1 / 1}});
-  check_round_trip(std::vector<numeric>{numeric("0"), numeric("-1.25"), numeric::nan(), numeric::infinity()});
+  check_round_trip(
+      std::vector<numeric>{numeric("0"), numeric("-1.25"), numeric::nan(), numeric::infinity()});
   check_round_trip(std::vector<protocol>{protocol::grpc, protocol::grpc, protocol::http});
   const auto nans = decode<std::vector<double>>(encode(std::vector<double>{std::nan(""), 1.0}));
   REQUIRE(nans.size() == 2);
@@ -471,27 +494,39 @@ TEST_CASE("arrays round-trip every element type", "[codec][array]") {
 
 TEST_CASE("arrays: decoding checks element types and lengths", "[codec][array]") {
   using ints = std::vector<std::int32_t>;
-  CHECK(decode<ints>(array_1d(23, 2, -3).i32(4).i32(7).i32(4).i32(-1).b) == ints{7, -1});  // any lower bound
-  CHECK(decode<ints>(array_1d(23, 1, 1, 1).i32(4).i32(9).b) == ints{9});                  // has-null flag, no NULL
-  CHECK(decode_error<ints>(array_1d(20, 1).i32(8).raw(std::string(8, '\0')).b) == "expected integer array elements");
+  CHECK(decode<ints>(array_1d(23, 2, -3).i32(4).i32(7).i32(4).i32(-1).b) ==
+        ints{7, -1});                                                     // any lower bound
+  CHECK(decode<ints>(array_1d(23, 1, 1, 1).i32(4).i32(9).b) == ints{9});  // has-null flag, no NULL
+  CHECK(decode_error<ints>(array_1d(20, 1).i32(8).raw(std::string(8, '\0')).b) ==
+        "expected integer array elements");
   CHECK(decode_error<ints>(hex("00000000 00000000 00000019")) == "expected integer array elements");
-  CHECK(decode_error<ints>(array_1d(23, 1).i32(8).raw(std::string(8, '\0')).b) == "expected 4 bytes");
+  CHECK(decode_error<ints>(array_1d(23, 1).i32(8).raw(std::string(8, '\0')).b) ==
+        "expected 4 bytes");
   CHECK(decode_error<ints>(array_1d(23, 1).i32(2).raw("ab").b) == "expected 4 bytes");
-  CHECK(decode_error<ints>(array_1d(23, 2, 1, 1).i32(4).i32(1).i32(-1).b) == "NULL element in an integer[] mapped to std::vector");
-  CHECK(decode_error<std::vector<bool>>(array_1d(16, 1, 1, 1).i32(-1).b) == "NULL element in a boolean[] mapped to std::vector");
-  CHECK(decode_error<std::set<std::string>>(array_1d(25, 1, 1, 1).i32(-1).b) == "NULL element in a text[] mapped to std::set<std::string>");
+  CHECK(decode_error<ints>(array_1d(23, 2, 1, 1).i32(4).i32(1).i32(-1).b) ==
+        "NULL element in an integer[] mapped to std::vector");
+  CHECK(decode_error<std::vector<bool>>(array_1d(16, 1, 1, 1).i32(-1).b) ==
+        "NULL element in a boolean[] mapped to std::vector");
+  CHECK(decode_error<std::set<std::string>>(array_1d(25, 1, 1, 1).i32(-1).b) ==
+        "NULL element in a text[] mapped to std::set<std::string>");
   CHECK(decode_error<std::vector<std::string>>(array_1d(25, 1, 1, 1).i32(-1).b) ==
         "NULL element in a text[] mapped to std::vector<std::string>");
-  CHECK(decode_error<std::vector<double>>(array_1d(700, 0).b) == "expected double precision array elements");
-  CHECK(decode_error<std::vector<typedao::timestamp>>(array_1d(1184, 1).i32(8).raw(hex("7ffffffffffffffe")).b) ==
-        "timestamp out of range");
+  CHECK(decode_error<std::vector<double>>(array_1d(700, 0).b) ==
+        "expected double precision array elements");
+  CHECK(decode_error<std::vector<typedao::timestamp>>(
+            array_1d(1184, 1).i32(8).raw(hex("7ffffffffffffffe")).b) == "timestamp out of range");
   CHECK(decode_error<std::vector<protocol>>(array_1d(25, 2).elem("http").elem("gopher").b) ==
         R"(unknown enumerator "gopher")");
-  CHECK(decode<std::vector<protocol>>(array_1d(1043, 1).elem("https").b) == std::vector<protocol>{protocol::https});
-  CHECK(decode_error<std::vector<numeric>>(array_1d(1700, 1).i32(4).raw(hex("0001 0000")).b) == "truncated numeric header");
-  CHECK(decode_error<std::vector<bool>>(array_1d(16, 3).i32(1).raw("\1").b) == "array length exceeds the buffer");
-  CHECK(decode_error<std::vector<bool>>(array_1d(16, 1).i32(1).raw("\1").raw("x").b) == "trailing bytes after array");
-  CHECK(decode_error<std::vector<bytes>>(array_1d(17, 1).i32(5).raw("abc").b) == "array element length exceeds the buffer");
+  CHECK(decode<std::vector<protocol>>(array_1d(1043, 1).elem("https").b) ==
+        std::vector<protocol>{protocol::https});
+  CHECK(decode_error<std::vector<numeric>>(array_1d(1700, 1).i32(4).raw(hex("0001 0000")).b) ==
+        "truncated numeric header");
+  CHECK(decode_error<std::vector<bool>>(array_1d(16, 3).i32(1).raw("\1").b) ==
+        "array length exceeds the buffer");
+  CHECK(decode_error<std::vector<bool>>(array_1d(16, 1).i32(1).raw("\1").raw("x").b) ==
+        "trailing bytes after array");
+  CHECK(decode_error<std::vector<bytes>>(array_1d(17, 1).i32(5).raw("abc").b) ==
+        "array element length exceeds the buffer");
 }
 
 TEST_CASE("arrays: render", "[codec][array][render]") {
@@ -517,7 +552,8 @@ TEST_CASE("sets: sorted, unique, the same array type", "[codec][set]") {
   // Duplicates stored by someone else collapse, as in Kong's sets.
   CHECK(decode<std::set<std::string>>(array_1d(25, 4).elem("b").elem("a").elem("b").elem("a").b) ==
         std::set<std::string>{"a", "b"});
-  CHECK(decode<std::set<protocol>>(array_1d(25, 2).elem("grpc").elem("grpc").b) == std::set<protocol>{protocol::grpc});
+  CHECK(decode<std::set<protocol>>(array_1d(25, 2).elem("grpc").elem("grpc").b) ==
+        std::set<protocol>{protocol::grpc});
   std::set<std::int32_t> out{99};
   REQUIRE(try_decode(encode(std::set<std::int32_t>{1}), out) == nullptr);
   CHECK(out == std::set<std::int32_t>{1});  // replaced, not merged
@@ -535,9 +571,15 @@ TEST_CASE("arrays and sets survive mutated input", "[codec][array]") {
     std::string b = seeds[iter % 4];
     for (int e = 1 + static_cast<int>(rng() % 3); e-- > 0;) {
       switch (rng() % 3) {
-        case 0: b[rng() % b.size()] = static_cast<char>(rng()); break;
-        case 1: b.resize(rng() % (b.size() + 1)); break;
-        default: b.push_back(static_cast<char>(rng())); break;
+        case 0:
+          b[rng() % b.size()] = static_cast<char>(rng());
+          break;
+        case 1:
+          b.resize(rng() % (b.size() + 1));
+          break;
+        default:
+          b.push_back(static_cast<char>(rng()));
+          break;
       }
       if (b.empty()) b.push_back('\0');
     }

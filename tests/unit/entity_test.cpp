@@ -29,8 +29,11 @@ struct Service {
   std::int16_t priority = 0;
   float ratio = 0;
 };
-BOOST_DESCRIBE_STRUCT(Service, (), (id, created_at, updated_at, name, host, port, retries, enabled, weight, priority, ratio))
-TYPEDAO_ENTITY(Service, "services", typedao::unique(&Service::name), typedao::unique(&Service::host))
+BOOST_DESCRIBE_STRUCT(Service, (),
+                      (id, created_at, updated_at, name, host, port, retries, enabled, weight,
+                       priority, ratio))
+TYPEDAO_ENTITY(Service, "services", typedao::unique(&Service::name),
+               typedao::unique(&Service::host))
 
 struct Plugin {
   typedao::uuid id;
@@ -50,7 +53,8 @@ struct Membership {
   std::string group;
 };
 BOOST_DESCRIBE_STRUCT(Membership, (), (role, user, group))
-TYPEDAO_ENTITY(Membership, "memberships", typedao::primary_key(&Membership::group, &Membership::user))
+TYPEDAO_ENTITY(Membership, "memberships",
+               typedao::primary_key(&Membership::group, &Membership::user))
 
 struct Grant {
   std::string id;
@@ -63,7 +67,7 @@ TYPEDAO_ENTITY(Grant, "grants")
 // created_at / updated_at roles only for a typedao::timestamp member of exactly that name.
 struct Audit {
   std::int64_t id = 0;
-  std::string created_at;                      // not a timestamp: a plain column
+  std::string created_at;                        // not a timestamp: a plain column
   std::optional<typedao::timestamp> updated_at;  // nullable: a plain column
   typedao::timestamp seen_at;
 };
@@ -117,11 +121,16 @@ TEST_CASE("entity: column names, SQL types, oids and nullability", "[unit][entit
     bool nullable;
   };
   constexpr expected want[] = {
-      {"id", "uuid", 2950, false},       {"created_at", "timestamptz", 1184, false},
-      {"updated_at", "timestamptz", 1184, false}, {"name", "text", 25, true},
-      {"host", "text", 25, false},       {"port", "integer", 23, false},
-      {"retries", "bigint", 20, true},   {"enabled", "boolean", 16, false},
-      {"weight", "double precision", 701, false}, {"priority", "smallint", 21, false},
+      {"id", "uuid", 2950, false},
+      {"created_at", "timestamptz", 1184, false},
+      {"updated_at", "timestamptz", 1184, false},
+      {"name", "text", 25, true},
+      {"host", "text", 25, false},
+      {"port", "integer", 23, false},
+      {"retries", "bigint", 20, true},
+      {"enabled", "boolean", 16, false},
+      {"weight", "double precision", 701, false},
+      {"priority", "smallint", 21, false},
       {"ratio", "real", 700, false},
   };
   STATIC_REQUIRE(std::size(want) == M::column_count);
@@ -161,11 +170,12 @@ TEST_CASE("entity: created_at and updated_at roles", "[unit][entity]") {
 
 TEST_CASE("entity: unique flags", "[unit][entity]") {
   using M = model<Service>;
-  STATIC_REQUIRE(M::unique[3]);  // name
-  STATIC_REQUIRE(M::unique[4]);  // host
+  STATIC_REQUIRE(M::unique[3]);        // name
+  STATIC_REQUIRE(M::unique[4]);        // host
   STATIC_REQUIRE_FALSE(M::unique[0]);  // the key is not "unique" (it is the key)
   STATIC_REQUIRE_FALSE(M::unique[5]);
-  for (std::size_t i = 0; i < model<Plugin>::member_count; ++i) CHECK_FALSE(model<Plugin>::unique[i]);
+  for (std::size_t i = 0; i < model<Plugin>::member_count; ++i)
+    CHECK_FALSE(model<Plugin>::unique[i]);
 }
 
 TEST_CASE("entity: primary key members and columns", "[unit][entity]") {
@@ -252,7 +262,8 @@ TEST_CASE("entity: key_t and key_of for single and composite keys", "[unit][enti
 TEST_CASE("entity: foreign<> converts from the parent and from its key", "[unit][entity]") {
   STATIC_REQUIRE(std::is_same_v<typedao::foreign<Service>::parent_type, Service>);
   STATIC_REQUIRE(std::is_same_v<typedao::foreign<Service>::key_type, typedao::uuid>);
-  STATIC_REQUIRE(std::is_same_v<typedao::foreign<Membership>::key_type, std::tuple<std::string, std::int64_t>>);
+  STATIC_REQUIRE(std::is_same_v<typedao::foreign<Membership>::key_type,
+                                std::tuple<std::string, std::int64_t>>);
   // The key type may be spelled out when it matches.
   STATIC_REQUIRE(std::is_same_v<typedao::foreign<Service, typedao::uuid>::key_type, typedao::uuid>);
   STATIC_REQUIRE(std::is_convertible_v<const Service&, typedao::foreign<Service>>);

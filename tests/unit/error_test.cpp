@@ -66,7 +66,8 @@ TEST_CASE("error codes: Kong's numbers, constants and names for all 21", "[unit]
   }
   // Both tables are usable at compile time.
   STATIC_REQUIRE(typedao::constant_name(error_code::unique_violation) == "UNIQUE_VIOLATION");
-  STATIC_REQUIRE(typedao::error_name(error_code::unique_violation) == "unique constraint violation");
+  STATIC_REQUIRE(typedao::error_name(error_code::unique_violation) ==
+                 "unique constraint violation");
 }
 
 TEST_CASE("error codes: outside Kong's range there is no name", "[unit][error]") {
@@ -92,7 +93,8 @@ TEST_CASE("error: defaults, to_string, sqlstate and field lookup", "[unit][error
   CHECK(e.to_string() == "[postgres] connection to server was lost");
   CHECK(e.sqlstate() == "08006");
 
-  error u = detail::make_error(error_code::unique_violation, "UNIQUE violation detected on '{name=\"httpbin\"}'",
+  error u = detail::make_error(error_code::unique_violation,
+                               "UNIQUE violation detected on '{name=\"httpbin\"}'",
                                {{"name", "\"httpbin\""}});
   CHECK(u.code == error_code::unique_violation);
   CHECK(u.to_string() == "[postgres] UNIQUE violation detected on '{name=\"httpbin\"}'");
@@ -108,8 +110,10 @@ TEST_CASE("error: result<T>::value() throws typedao::exception with the error", 
   typedao::result<int> ok = 42;
   CHECK(ok.value() == 42);
 
-  typedao::result<int> bad = detail::make_error(error_code::not_found, "could not find the entity with '{name=\"x\"}'");
-  REQUIRE_FALSE(bad.has_value());  // not REQUIRE_FALSE(bad): result<T> is not printable, typedao::error has no operator<<
+  typedao::result<int> bad =
+      detail::make_error(error_code::not_found, "could not find the entity with '{name=\"x\"}'");
+  REQUIRE_FALSE(bad.has_value());  // not REQUIRE_FALSE(bad): result<T> is not printable,
+                                   // typedao::error has no operator<<
   CHECK(bad.error().code == error_code::not_found);
   try {
     (void)bad.value();
@@ -152,8 +156,10 @@ TEST_CASE("schema_violation: one error, several errors, Kong's order", "[unit][e
         "schema violation (service.id: missing primary key)");
 
   // Several: counted, "; "-separated, sorted by field as Kong sorts its errors table.
-  error two = detail::schema_violation({{"name", "must not contain NUL bytes"}, {"host", "required field missing"}});
-  CHECK(two.message == "2 schema violations (host: required field missing; name: must not contain NUL bytes)");
+  error two = detail::schema_violation(
+      {{"name", "must not contain NUL bytes"}, {"host", "required field missing"}});
+  CHECK(two.message ==
+        "2 schema violations (host: required field missing; name: must not contain NUL bytes)");
   REQUIRE(two.fields.size() == 2);
   CHECK(two.fields[0].field == "host");
   CHECK(two.fields[1].field == "name");
@@ -161,24 +167,28 @@ TEST_CASE("schema_violation: one error, several errors, Kong's order", "[unit][e
   CHECK(two.field("name")->value == "must not contain NUL bytes");
 
   // Entity-level messages come first and carry no "field: " prefix; array indices sort as numbers.
-  error many = detail::schema_violation({{"tags.10", "bad tag"},
-                                         {"port", "value should be between 0 and 65535"},
-                                         {"@entity", "at least one of these fields must be non-empty: 'host', 'url'"},
-                                         {"tags.2", "bad tag"}});
+  error many = detail::schema_violation(
+      {{"tags.10", "bad tag"},
+       {"port", "value should be between 0 and 65535"},
+       {"@entity", "at least one of these fields must be non-empty: 'host', 'url'"},
+       {"tags.2", "bad tag"}});
   CHECK(many.message ==
         "4 schema violations (at least one of these fields must be non-empty: 'host', 'url'; "
         "port: value should be between 0 and 65535; tags.2: bad tag; tags.10: bad tag)");
 
-  error entity_only = detail::schema_violation({{"@entity", "only one of these fields may be set: 'a', 'b'"}});
+  error entity_only =
+      detail::schema_violation({{"@entity", "only one of these fields may be set: 'a', 'b'"}});
   CHECK(entity_only.message == "schema violation (only one of these fields may be set: 'a', 'b')");
 }
 
 TEST_CASE("schema_violation_in_order: declaration order, entity-level first", "[unit][error]") {
-  error e = detail::schema_violation_in_order(
-      {{"name", "required field missing"}, {"@entity", "custom check failed"}, {"host", "required field missing"}});
+  error e = detail::schema_violation_in_order({{"name", "required field missing"},
+                                               {"@entity", "custom check failed"},
+                                               {"host", "required field missing"}});
   CHECK(e.code == error_code::schema_violation);
   CHECK(e.message ==
-        "3 schema violations (custom check failed; name: required field missing; host: required field missing)");
+        "3 schema violations (custom check failed; name: required field missing; host: required "
+        "field missing)");
   REQUIRE(e.fields.size() == 3);
   CHECK(e.fields[0].field == "@entity");
   CHECK(e.fields[1].field == "name");

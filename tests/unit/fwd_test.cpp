@@ -18,7 +18,8 @@ struct holder {
 
 namespace fwd_user {
 typedao::result<int> parse(const char* s) {
-  if (s == nullptr || *s == '\0') return typedao::detail::make_error(typedao::error_code::invalid_size, "empty");
+  if (s == nullptr || *s == '\0')
+    return typedao::detail::make_error(typedao::error_code::invalid_size, "empty");
   return static_cast<int>(*s - '0');
 }
 }  // namespace fwd_user

@@ -56,7 +56,8 @@ const std::string another_entity = "token was issued for another entity, filter 
 
 bool url_safe(std::string_view s) {
   for (char c : s) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -73,8 +74,12 @@ std::string be64(std::uint64_t v) {
   for (int i = 7; i >= 0; --i) s += static_cast<char>((v >> (8 * i)) & 0xff);
   return s;
 }
-std::string header(std::uint64_t f, unsigned count) { return "t1" + be64(f) + static_cast<char>(count); }
-std::string column(std::string_view bytes) { return be32(static_cast<std::uint32_t>(bytes.size())) + std::string(bytes); }
+std::string header(std::uint64_t f, unsigned count) {
+  return "t1" + be64(f) + static_cast<char>(count);
+}
+std::string column(std::string_view bytes) {
+  return be32(static_cast<std::uint32_t>(bytes.size())) + std::string(bytes);
+}
 
 template <class T>
 std::string why(std::string_view token, std::uint64_t f = fp) {
@@ -97,7 +102,8 @@ TEST_CASE("offset token: uuid key round trip", "[unit][offset]") {
   // The payload is exactly the documented layout.
   auto raw = base64url_decode(token);
   REQUIRE(raw);
-  CHECK(*raw == header(fp, 1) + column(std::string_view(reinterpret_cast<const char*>(id.data), 16)));
+  CHECK(*raw ==
+        header(fp, 1) + column(std::string_view(reinterpret_cast<const char*>(id.data), 16)));
 }
 
 TEST_CASE("offset token: the alphabet is URL-safe even where standard base64 would use + and /",
@@ -121,8 +127,9 @@ TEST_CASE("offset token: the alphabet is URL-safe even where standard base64 wou
 }
 
 TEST_CASE("offset token: integer key round trip (negative, zero, extremes)", "[unit][offset]") {
-  for (std::int64_t v : {std::int64_t{0}, std::int64_t{1}, std::int64_t{-1}, std::int64_t{1} << 40,
-                         std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()}) {
+  for (std::int64_t v :
+       {std::int64_t{0}, std::int64_t{1}, std::int64_t{-1}, std::int64_t{1} << 40,
+        std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()}) {
     INFO(v);
     auto token = make_offset_token<IntRow>(fp, v);
     CHECK(url_safe(token));
@@ -133,8 +140,8 @@ TEST_CASE("offset token: integer key round trip (negative, zero, extremes)", "[u
 }
 
 TEST_CASE("offset token: string key round trip (empty, UTF-8, separators)", "[unit][offset]") {
-  for (std::string v : {std::string(), std::string("a"), std::string("héllo wörld"), std::string("a,b/c:d"),
-                        std::string(300, 'x')}) {
+  for (std::string v : {std::string(), std::string("a"), std::string("héllo wörld"),
+                        std::string("a,b/c:d"), std::string(300, 'x')}) {
     INFO(v);
     auto token = make_offset_token<StrRow>(fp, v);
     CHECK(url_safe(token));
@@ -168,11 +175,11 @@ TEST_CASE("offset token: the same key and fingerprint always give the same token
 
 TEST_CASE("offset token: bad base64 encoding", "[unit][offset]") {
   CHECK(why<IntRow>("!!!") == "bad base64 encoding");
-  CHECK(why<IntRow>("abc=") == "bad base64 encoding");       // padding is not accepted
-  CHECK(why<IntRow>("ab+/") == "bad base64 encoding");       // standard alphabet is not accepted
-  CHECK(why<IntRow>("abcde") == "bad base64 encoding");      // length 1 mod 4 is impossible
-  CHECK(why<IntRow>("ab cd") == "bad base64 encoding");      // whitespace
-  CHECK(why<IntRow>("AB") == "bad base64 encoding");         // non-zero unused trailing bits
+  CHECK(why<IntRow>("abc=") == "bad base64 encoding");   // padding is not accepted
+  CHECK(why<IntRow>("ab+/") == "bad base64 encoding");   // standard alphabet is not accepted
+  CHECK(why<IntRow>("abcde") == "bad base64 encoding");  // length 1 mod 4 is impossible
+  CHECK(why<IntRow>("ab cd") == "bad base64 encoding");  // whitespace
+  CHECK(why<IntRow>("AB") == "bad base64 encoding");     // non-zero unused trailing bits
   CHECK(why<IntRow>(std::string("AA\0A", 4)) == "bad base64 encoding");
   // A valid token with one character changed to something outside the alphabet.
   auto token = make_offset_token<IntRow>(fp, 5);
@@ -186,23 +193,30 @@ TEST_CASE("offset token: bad token (structure)", "[unit][offset]") {
   REQUIRE(why<IntRow>(base64url_encode(header(fp, 1) + key)) == "<accepted>");
 
   CHECK(why<IntRow>("") == "bad token");  // decodes to nothing (the DAO treats "" as "no offset")
-  CHECK(why<IntRow>(base64url_encode("t1")) == "bad token");                            // too short
-  CHECK(why<IntRow>(base64url_encode(header(fp, 1).substr(0, 10))) == "bad token");     // no count byte
-  CHECK(why<IntRow>(base64url_encode("t2" + header(fp, 1).substr(2) + key)) == "bad token");  // version
-  CHECK(why<IntRow>(base64url_encode("x1" + header(fp, 1).substr(2) + key)) == "bad token");  // magic
-  CHECK(why<IntRow>(base64url_encode(header(fp, 2) + key + key)) == "bad token");       // column count
-  CHECK(why<IntRow>(base64url_encode(header(fp, 0))) == "bad token");                   // no column
-  CHECK(why<IntRow>(base64url_encode(header(fp, 1))) == "bad token");                   // count but no column
-  CHECK(why<IntRow>(base64url_encode(header(fp, 1) + be32(8).substr(0, 3))) == "bad token");  // short length
-  CHECK(why<IntRow>(base64url_encode(header(fp, 1) + be32(8) + "\0\0\0"s)) == "bad token");  // short value
-  CHECK(why<IntRow>(base64url_encode(header(fp, 1) + be32(0xffffffffu))) == "bad token");    // NULL column
-  CHECK(why<IntRow>(base64url_encode(header(fp, 1) + key + "x")) == "bad token");       // trailing bytes
+  CHECK(why<IntRow>(base64url_encode("t1")) == "bad token");  // too short
+  CHECK(why<IntRow>(base64url_encode(header(fp, 1).substr(0, 10))) ==
+        "bad token");  // no count byte
+  CHECK(why<IntRow>(base64url_encode("t2" + header(fp, 1).substr(2) + key)) ==
+        "bad token");  // version
+  CHECK(why<IntRow>(base64url_encode("x1" + header(fp, 1).substr(2) + key)) ==
+        "bad token");                                                              // magic
+  CHECK(why<IntRow>(base64url_encode(header(fp, 2) + key + key)) == "bad token");  // column count
+  CHECK(why<IntRow>(base64url_encode(header(fp, 0))) == "bad token");              // no column
+  CHECK(why<IntRow>(base64url_encode(header(fp, 1))) == "bad token");  // count but no column
+  CHECK(why<IntRow>(base64url_encode(header(fp, 1) + be32(8).substr(0, 3))) ==
+        "bad token");  // short length
+  CHECK(why<IntRow>(base64url_encode(header(fp, 1) + be32(8) + "\0\0\0"s)) ==
+        "bad token");  // short value
+  CHECK(why<IntRow>(base64url_encode(header(fp, 1) + be32(0xffffffffu))) ==
+        "bad token");                                                              // NULL column
+  CHECK(why<IntRow>(base64url_encode(header(fp, 1) + key + "x")) == "bad token");  // trailing bytes
 
   // Every truncation of a real token is refused (never accepted, never a crash).
   for (auto* tok : {"uuid", "comp"}) {
-    std::string token = std::string_view(tok) == "uuid"
-                            ? make_offset_token<UidRow>(fp, typedao::generate_uuid())
-                            : make_offset_token<CompRow>(fp, std::tuple<std::string, std::int32_t>{"acme", 3});
+    std::string token =
+        std::string_view(tok) == "uuid"
+            ? make_offset_token<UidRow>(fp, typedao::generate_uuid())
+            : make_offset_token<CompRow>(fp, std::tuple<std::string, std::int32_t>{"acme", 3});
     for (std::size_t n = 0; n < token.size(); ++n) {
       INFO(tok << " truncated to " << n << " of " << token.size());
       auto cut = token.substr(0, n);
@@ -213,7 +227,8 @@ TEST_CASE("offset token: bad token (structure)", "[unit][offset]") {
   }
 }
 
-TEST_CASE("offset token: issued for another entity, filter or foreign key (fingerprint)", "[unit][offset]") {
+TEST_CASE("offset token: issued for another entity, filter or foreign key (fingerprint)",
+          "[unit][offset]") {
   auto token = make_offset_token<IntRow>(fp, 5);
   CHECK(why<IntRow>(token, fp) == "<accepted>");
   CHECK(why<IntRow>(token, fp ^ 1) == another_entity);
@@ -223,7 +238,8 @@ TEST_CASE("offset token: issued for another entity, filter or foreign key (finge
   auto uid_token = make_offset_token<UidRow>(fp ^ 0x10, typedao::generate_uuid());
   CHECK(why<IntRow>(uid_token, fp) == another_entity);
   // ...and one with another key width is not even a token for this entity.
-  auto comp_token = make_offset_token<CompRow>(fp, std::tuple<std::string, std::int32_t>{"acme", 1});
+  auto comp_token =
+      make_offset_token<CompRow>(fp, std::tuple<std::string, std::int32_t>{"acme", 1});
   CHECK(why<IntRow>(comp_token, fp) == "bad token");
   CHECK(why<CompRow>(token, fp) == "bad token");
 
@@ -253,7 +269,8 @@ TEST_CASE("offset token: fingerprint separates field boundaries and values", "[u
 TEST_CASE("offset token: bad key in token (well-formed token, undecodable key)", "[unit][offset]") {
   // A uuid column that is not 16 bytes.
   CHECK(why<UidRow>(base64url_encode(header(fp, 1) + column("abc"))) == "bad key in token");
-  CHECK(why<UidRow>(base64url_encode(header(fp, 1) + column(std::string(17, 'x')))) == "bad key in token");
+  CHECK(why<UidRow>(base64url_encode(header(fp, 1) + column(std::string(17, 'x')))) ==
+        "bad key in token");
   // An int8 column that is not 8 bytes.
   CHECK(why<IntRow>(base64url_encode(header(fp, 1) + column("1234"))) == "bad key in token");
   CHECK(why<IntRow>(base64url_encode(header(fp, 1) + column(""))) == "bad key in token");
@@ -270,7 +287,8 @@ TEST_CASE("offset token: a string key that is not valid text is a bad key", "[un
   // The server would refuse these bytes as text (DATABASE_ERROR later); the token must be
   // refused up front as INVALID_OFFSET.
   CHECK(why<StrRow>(base64url_encode(header(fp, 1) + column("\xff\xfe"))) == "bad key in token");
-  CHECK(why<StrRow>(base64url_encode(header(fp, 1) + column(std::string("a\0b", 3)))) == "bad key in token");
-  CHECK(why<CompRow>(base64url_encode(header(fp, 2) + column("\xc0\xaf") + column(std::string("\0\0\0\1", 4)))) ==
+  CHECK(why<StrRow>(base64url_encode(header(fp, 1) + column(std::string("a\0b", 3)))) ==
         "bad key in token");
+  CHECK(why<CompRow>(base64url_encode(header(fp, 2) + column("\xc0\xaf") +
+                                      column(std::string("\0\0\0\1", 4)))) == "bad key in token");
 }

@@ -13,8 +13,8 @@
 #include <vector>
 
 using typedao::field_detail;
-using typedao::pagination;
 using typedao::page_options;
+using typedao::pagination;
 using typedao::detail::check_page_options;
 using typedao::detail::check_ttl;
 using typedao::detail::option_errors;
@@ -24,7 +24,8 @@ namespace {
 const std::string bad_tag = "must only contain printable ascii (except `,` and `/`) or valid utf-8";
 }
 
-TEST_CASE("valid_tag: printable ASCII except comma and slash, or valid UTF-8, not empty", "[unit][options]") {
+TEST_CASE("valid_tag: printable ASCII except comma and slash, or valid UTF-8, not empty",
+          "[unit][options]") {
   CHECK(valid_tag("a"));
   CHECK(valid_tag("prod"));
   CHECK(valid_tag("with space"));
@@ -42,13 +43,13 @@ TEST_CASE("valid_tag: printable ASCII except comma and slash, or valid UTF-8, no
   CHECK_FALSE(valid_tag("tab\there"));
   CHECK_FALSE(valid_tag("new\nline"));
   CHECK_FALSE(valid_tag("\x1f"));
-  CHECK_FALSE(valid_tag("\x7f"));                       // DEL
-  CHECK_FALSE(valid_tag(std::string("a\0b", 3)));       // NUL
-  CHECK_FALSE(valid_tag("\xff"));                       // invalid UTF-8
-  CHECK_FALSE(valid_tag("\xc3"));                       // truncated sequence
-  CHECK_FALSE(valid_tag("\xc0\xaf"));                   // overlong '/'
-  CHECK_FALSE(valid_tag("\xed\xa0\x80"));               // surrogate
-  CHECK_FALSE(valid_tag("ok\xe2\x82"));                 // valid prefix, truncated tail
+  CHECK_FALSE(valid_tag("\x7f"));                  // DEL
+  CHECK_FALSE(valid_tag(std::string("a\0b", 3)));  // NUL
+  CHECK_FALSE(valid_tag("\xff"));                  // invalid UTF-8
+  CHECK_FALSE(valid_tag("\xc3"));                  // truncated sequence
+  CHECK_FALSE(valid_tag("\xc0\xaf"));              // overlong '/'
+  CHECK_FALSE(valid_tag("\xed\xa0\x80"));          // surrogate
+  CHECK_FALSE(valid_tag("ok\xe2\x82"));            // valid prefix, truncated tail
 }
 
 TEST_CASE("option_errors: one violation is 'invalid option (key: message)'", "[unit][options]") {
@@ -62,28 +63,34 @@ TEST_CASE("option_errors: one violation is 'invalid option (key: message)'", "[u
   CHECK(e.constant() == "INVALID_OPTIONS");
   CHECK(e.name() == "invalid options");
   CHECK(e.message == "invalid option (ttl: must be an integer between 0 and 100000000)");
-  CHECK(e.to_string() == "[postgres] invalid option (ttl: must be an integer between 0 and 100000000)");
-  CHECK(e.fields == std::vector<field_detail>{{"ttl", "must be an integer between 0 and 100000000"}});
+  CHECK(e.to_string() ==
+        "[postgres] invalid option (ttl: must be an integer between 0 and 100000000)");
+  CHECK(e.fields ==
+        std::vector<field_detail>{{"ttl", "must be an integer between 0 and 100000000"}});
 }
 
-TEST_CASE("option_errors: several violations are counted, keys sorted, joined by semicolons", "[unit][options]") {
+TEST_CASE("option_errors: several violations are counted, keys sorted, joined by semicolons",
+          "[unit][options]") {
   option_errors oe;
   oe.add("tags", "cannot query more than 5 tags");
   oe.add("pagination.page_size", "must be an integer between 1 and 50000");
   auto e = std::move(oe).error();
   CHECK(e.code == typedao::error_code::invalid_options);
   CHECK(e.message ==
-        "2 option violations (pagination.page_size: must be an integer between 1 and 50000; tags: cannot query "
+        "2 option violations (pagination.page_size: must be an integer between 1 and 50000; tags: "
+        "cannot query "
         "more than 5 tags)");
-  CHECK(e.fields == std::vector<field_detail>{{"pagination.page_size", "must be an integer between 1 and 50000"},
-                                              {"tags", "cannot query more than 5 tags"}});
+  CHECK(e.fields == std::vector<field_detail>{
+                        {"pagination.page_size", "must be an integer between 1 and 50000"},
+                        {"tags", "cannot query more than 5 tags"}});
 
   option_errors three;
   three.add("ttl", "x");
   three.add("pagination.max_page_size", "y");
   three.add("pagination.page_size", "z");
   auto e3 = std::move(three).error();
-  CHECK(e3.message == "3 option violations (pagination.max_page_size: y; pagination.page_size: z; ttl: x)");
+  CHECK(e3.message ==
+        "3 option violations (pagination.max_page_size: y; pagination.page_size: z; ttl: x)");
   REQUIRE(e3.fields.size() == 3);
   CHECK(e3.fields[0].field == "pagination.max_page_size");
   CHECK(e3.fields[1].field == "pagination.page_size");
@@ -110,7 +117,8 @@ TEST_CASE("check_ttl: range, 0 allowed, non-TTL entities refused", "[unit][optio
   CHECK(typedao::max_ttl == 100000000);
 }
 
-TEST_CASE("check_page_options: per-call limits, tag checks, all reported together", "[unit][options]") {
+TEST_CASE("check_page_options: per-call limits, tag checks, all reported together",
+          "[unit][options]") {
   struct out {
     pagination limits;
     std::string message;
@@ -154,17 +162,21 @@ TEST_CASE("check_page_options: per-call limits, tag checks, all reported togethe
           "invalid option (pagination.max_page_size: must be an integer greater than 0)");
   }
   SECTION("tags") {
-    CHECK(run({.tags = {"a", "b", "c", "d", "e"}, .match = typedao::tags_match::all}).message == "<ok>");
+    CHECK(run({.tags = {"a", "b", "c", "d", "e"}, .match = typedao::tags_match::all}).message ==
+          "<ok>");
     CHECK(run({.tags = {"a", "b", "c", "d", "e", "f"}}).message ==
           "invalid option (tags: cannot query more than 5 tags)");
     CHECK(run({.tags = {"ok", "a,b"}}).message == "invalid option (tags: " + bad_tag + ")");
     CHECK(run({.tags = {""}}).message == "invalid option (tags: " + bad_tag + ")");
-    CHECK(run({.tags = {"a", "/", ","}}).message == "invalid option (tags: " + bad_tag + ")");  // reported once
-    CHECK(run({.tags = {"x"}}, false).message == "invalid option (tags: cannot be used with 'things')");
+    CHECK(run({.tags = {"a", "/", ","}}).message ==
+          "invalid option (tags: " + bad_tag + ")");  // reported once
+    CHECK(run({.tags = {"x"}}, false).message ==
+          "invalid option (tags: cannot be used with 'things')");
   }
   SECTION("several tags need an explicit all/any (Kong's tags_cond has no default)") {
-    const std::string cond = "invalid option (tags_cond: must be a either 'and' or 'or' when more than one tag is "
-                             "specified)";
+    const std::string cond =
+        "invalid option (tags_cond: must be a either 'and' or 'or' when more than one tag is "
+        "specified)";
     CHECK(run({.tags = {"a", "b"}}).message == cond);
     CHECK(run({.tags = {"a", "b", "c", "d", "e"}}).message == cond);
     CHECK(run({.tags = {"a"}}).message == "<ok>");  // one tag: all and any agree
@@ -172,23 +184,29 @@ TEST_CASE("check_page_options: per-call limits, tag checks, all reported togethe
     CHECK(run({.tags = {"a", "b"}, .match = typedao::tags_match::all}).message == "<ok>");
     // With another problem: both, keys sorted.
     CHECK(run({.tags = {"a", "b"}, .page_size = 0}).message ==
-          "2 option violations (pagination.page_size: must be an integer between 1 and 50000; tags_cond: must be a "
+          "2 option violations (pagination.page_size: must be an integer between 1 and 50000; "
+          "tags_cond: must be a "
           "either 'and' or 'or' when more than one tag is specified)");
   }
   SECTION("several problems: one error, keys sorted") {
     option_errors oe;
     check_page_options({.tags = {"a/b"}, .page_size = 0}, {}, true, "things", oe);
     auto e = std::move(oe).error();
-    CHECK(e.message == "2 option violations (pagination.page_size: must be an integer between 1 and 50000; tags: " +
-                           bad_tag + ")");
-    CHECK(e.fields == std::vector<field_detail>{{"pagination.page_size", "must be an integer between 1 and 50000"},
-                                                {"tags", bad_tag}});
+    CHECK(e.message ==
+          "2 option violations (pagination.page_size: must be an integer between 1 and 50000; "
+          "tags: " +
+              bad_tag + ")");
+    CHECK(e.fields == std::vector<field_detail>{
+                          {"pagination.page_size", "must be an integer between 1 and 50000"},
+                          {"tags", bad_tag}});
 
     option_errors oe3;
-    check_page_options({.tags = {"x"}, .page_size = 1, .max_page_size = 0}, {}, false, "things", oe3);
+    check_page_options({.tags = {"x"}, .page_size = 1, .max_page_size = 0}, {}, false, "things",
+                       oe3);
     check_ttl(5, false, "things", oe3);
     CHECK(std::move(oe3).error().message ==
-          "3 option violations (pagination.max_page_size: must be an integer greater than 0; tags: cannot be used "
+          "3 option violations (pagination.max_page_size: must be an integer greater than 0; tags: "
+          "cannot be used "
           "with 'things'; ttl: cannot be used with 'things')");
   }
 }

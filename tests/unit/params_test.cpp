@@ -9,12 +9,14 @@
 #include <string>
 #include <string_view>
 
-using typedao::detail::param_set;
 using typedao::param_writer;
+using typedao::detail::param_set;
 
 namespace {
 
-std::string_view value_of(const param_set<1>& ps) { return {ps.values()[0], static_cast<std::size_t>(ps.lengths()[0])}; }
+std::string_view value_of(const param_set<1>& ps) {
+  return {ps.values()[0], static_cast<std::size_t>(ps.lengths()[0])};
+}
 
 template <class Int>
 std::string be(Int v) {

@@ -73,7 +73,8 @@ TEST_CASE("result: error() is a reference, not a copy", "[result]") {
 }
 
 TEST_CASE("result: value() throws typedao::exception holding the error", "[result]") {
-  result<int> e = make(typedao::error_code::unique_violation, "UNIQUE violation detected on '{name=\"a\"}'");
+  result<int> e =
+      make(typedao::error_code::unique_violation, "UNIQUE violation detected on '{name=\"a\"}'");
   try {
     (void)e.value();
     FAIL("value() did not throw");

@@ -136,23 +136,23 @@ TEST_CASE("parse_uuid rejects everything else without throwing", "[types][uuid]"
   const std::string_view bad[] = {
       ""sv,
       "0"sv,
-      "01234567-89ab-cdef-fedc-ba987654321"sv,                  // 35 chars
-      "01234567-89ab-cdef-fedc-ba98765432100"sv,                // 37 chars
-      "{01234567-89ab-cdef-fedc-ba9876543210}"sv,               // braces
-      "0123456789abcdeffedcba9876543210"sv,                     // no hyphens
-      "urn:uuid:01234567-89ab-cdef-fedc-ba9876543210"sv,        // URN
-      "01234567-89ab-cdef-fedc-ba987654321g"sv,                 // non-hex
-      "01234567-89ab-cdef-fedc-ba98765432 0"sv,                 // space
+      "01234567-89ab-cdef-fedc-ba987654321"sv,            // 35 chars
+      "01234567-89ab-cdef-fedc-ba98765432100"sv,          // 37 chars
+      "{01234567-89ab-cdef-fedc-ba9876543210}"sv,         // braces
+      "0123456789abcdeffedcba9876543210"sv,               // no hyphens
+      "urn:uuid:01234567-89ab-cdef-fedc-ba9876543210"sv,  // URN
+      "01234567-89ab-cdef-fedc-ba987654321g"sv,           // non-hex
+      "01234567-89ab-cdef-fedc-ba98765432 0"sv,           // space
       " 1234567-89ab-cdef-fedc-ba9876543210"sv,
-      "01234567-89ab-cdef-fedc-ba9876543210 "sv,                // trailing space (37)
-      "0123456-789ab-cdef-fedc-ba9876543210"sv,                 // hyphen misplaced
-      "01234567_89ab_cdef_fedc_ba9876543210"sv,                 // wrong separator
-      "01234567-89ab-cdef-fedcba-98765432100"sv,                // hyphen missing, one extra
-      "01234567-89ab-cdef--edc-ba9876543210"sv,                 // hyphen as a digit
+      "01234567-89ab-cdef-fedc-ba9876543210 "sv,  // trailing space (37)
+      "0123456-789ab-cdef-fedc-ba9876543210"sv,   // hyphen misplaced
+      "01234567_89ab_cdef_fedc_ba9876543210"sv,   // wrong separator
+      "01234567-89ab-cdef-fedcba-98765432100"sv,  // hyphen missing, one extra
+      "01234567-89ab-cdef--edc-ba9876543210"sv,   // hyphen as a digit
       "+1234567-89ab-cdef-fedc-ba9876543210"sv,
       "0x234567-89ab-cdef-fedc-ba9876543210"sv,
-      "01234567-89ab-cdef-fedc-ba98765432\0000"sv,              // embedded NUL
-      "01234567-89ab-cdef-fedc-ba98765432\xc3\xa9"sv,           // non-ASCII
+      "01234567-89ab-cdef-fedc-ba98765432\0000"sv,     // embedded NUL
+      "01234567-89ab-cdef-fedc-ba98765432\xc3\xa9"sv,  // non-ASCII
   };
   for (auto s : bad) {
     INFO(std::string(s));

@@ -18,11 +18,16 @@ bool reference_valid(std::string_view s) {
     const auto c = static_cast<unsigned char>(s[i]);
     std::size_t len;
     std::uint32_t cp;
-    if (c < 0x80) len = 1, cp = c;
-    else if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-    else return false;
+    if (c < 0x80)
+      len = 1, cp = c;
+    else if ((c & 0xE0) == 0xC0)
+      len = 2, cp = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0)
+      len = 3, cp = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0)
+      len = 4, cp = c & 0x07;
+    else
+      return false;
     if (s.size() - i < len) return false;
     for (std::size_t k = 1; k < len; ++k) {
       const auto b = static_cast<unsigned char>(s[i + k]);
@@ -30,8 +35,8 @@ bool reference_valid(std::string_view s) {
       cp = (cp << 6) | (b & 0x3F);
     }
     const std::uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_for_len[len]) return false;             // overlong
-    if (cp >= 0xD800 && cp <= 0xDFFF) return false;      // surrogate
+    if (cp < min_for_len[len]) return false;         // overlong
+    if (cp >= 0xD800 && cp <= 0xDFFF) return false;  // surrogate
     if (cp > 0x10FFFF) return false;
     i += len;
   }
@@ -63,41 +68,41 @@ std::string cp_to_utf8_unchecked(std::uint32_t cp) {
 TEST_CASE("utf8_valid accepts well-formed text", "[utf8]") {
   CHECK(utf8_valid(""sv));
   CHECK(utf8_valid("hello, world"sv));
-  CHECK(utf8_valid("caf\xc3\xa9"sv));                       // é
-  CHECK(utf8_valid("\xe2\x82\xac"sv));                      // €
-  CHECK(utf8_valid("\xf0\x9f\x98\x80"sv));                  // 😀
-  CHECK(utf8_valid("\xc2\x80"sv));                          // U+0080
-  CHECK(utf8_valid("\xdf\xbf"sv));                          // U+07FF
-  CHECK(utf8_valid("\xe0\xa0\x80"sv));                      // U+0800
-  CHECK(utf8_valid("\xed\x9f\xbf"sv));                      // U+D7FF
-  CHECK(utf8_valid("\xee\x80\x80"sv));                      // U+E000
-  CHECK(utf8_valid("\xef\xbf\xbf"sv));                      // U+FFFF
-  CHECK(utf8_valid("\xf0\x90\x80\x80"sv));                  // U+10000
-  CHECK(utf8_valid("\xf4\x8f\xbf\xbf"sv));                  // U+10FFFF
-  CHECK(utf8_valid("a\0b"sv));                              // NUL is UTF-8; the DAO rejects it itself
+  CHECK(utf8_valid("caf\xc3\xa9"sv));       // é
+  CHECK(utf8_valid("\xe2\x82\xac"sv));      // €
+  CHECK(utf8_valid("\xf0\x9f\x98\x80"sv));  // 😀
+  CHECK(utf8_valid("\xc2\x80"sv));          // U+0080
+  CHECK(utf8_valid("\xdf\xbf"sv));          // U+07FF
+  CHECK(utf8_valid("\xe0\xa0\x80"sv));      // U+0800
+  CHECK(utf8_valid("\xed\x9f\xbf"sv));      // U+D7FF
+  CHECK(utf8_valid("\xee\x80\x80"sv));      // U+E000
+  CHECK(utf8_valid("\xef\xbf\xbf"sv));      // U+FFFF
+  CHECK(utf8_valid("\xf0\x90\x80\x80"sv));  // U+10000
+  CHECK(utf8_valid("\xf4\x8f\xbf\xbf"sv));  // U+10FFFF
+  CHECK(utf8_valid("a\0b"sv));              // NUL is UTF-8; the DAO rejects it itself
   CHECK(utf8_valid("\x7f"sv));
 }
 
 TEST_CASE("utf8_valid rejects ill-formed text", "[utf8]") {
   const std::string_view bad[] = {
-      "\x80"sv,                  // lone continuation byte
+      "\x80"sv,  // lone continuation byte
       "\xbf"sv,
-      "\xc0\x80"sv,              // overlong NUL
-      "\xc1\xbf"sv,              // overlong U+007F
-      "\xe0\x80\x80"sv,          // overlong
-      "\xe0\x9f\xbf"sv,          // overlong U+07FF
-      "\xf0\x80\x80\x80"sv,      // overlong
-      "\xf0\x8f\xbf\xbf"sv,      // overlong U+FFFF
-      "\xed\xa0\x80"sv,          // U+D800
-      "\xed\xbf\xbf"sv,          // U+DFFF
+      "\xc0\x80"sv,                  // overlong NUL
+      "\xc1\xbf"sv,                  // overlong U+007F
+      "\xe0\x80\x80"sv,              // overlong
+      "\xe0\x9f\xbf"sv,              // overlong U+07FF
+      "\xf0\x80\x80\x80"sv,          // overlong
+      "\xf0\x8f\xbf\xbf"sv,          // overlong U+FFFF
+      "\xed\xa0\x80"sv,              // U+D800
+      "\xed\xbf\xbf"sv,              // U+DFFF
       "\xed\xa0\x80\xed\xb0\x80"sv,  // CESU-8 surrogate pair
-      "\xf4\x90\x80\x80"sv,      // U+110000
+      "\xf4\x90\x80\x80"sv,          // U+110000
       "\xf5\x80\x80\x80"sv,
       "\xf8\x88\x80\x80\x80"sv,  // 5-byte form
       "\xfc\x84\x80\x80\x80\x80"sv,
       "\xfe"sv,
       "\xff"sv,
-      "\xc3"sv,                  // truncated at the end
+      "\xc3"sv,  // truncated at the end
       "\xe2\x82"sv,
       "\xf0\x9f\x98"sv,
       "\xe2\x82z"sv,             // truncated before ASCII
@@ -144,14 +149,16 @@ TEST_CASE("utf8_valid matches a reference decoder on every 1-3 byte string", "[u
       if (utf8_valid({buf, 2}) != reference_valid({buf, 2})) FAIL("bytes " << a << ' ' << b);
       for (unsigned c = 0; c < 256; ++c) {
         buf[2] = static_cast<char>(c);
-        if (utf8_valid({buf, 3}) != reference_valid({buf, 3})) FAIL("bytes " << a << ' ' << b << ' ' << c);
+        if (utf8_valid({buf, 3}) != reference_valid({buf, 3}))
+          FAIL("bytes " << a << ' ' << b << ' ' << c);
       }
     }
   }
   SUCCEED();
 }
 
-TEST_CASE("utf8_valid matches a reference decoder on 4-byte strings with a non-ASCII lead", "[utf8]") {
+TEST_CASE("utf8_valid matches a reference decoder on 4-byte strings with a non-ASCII lead",
+          "[utf8]") {
   char buf[4];
   for (unsigned a = 0xE0; a < 256; ++a) {
     buf[0] = static_cast<char>(a);

@@ -28,13 +28,15 @@ struct Child {
   std::string name;
 };
 BOOST_DESCRIBE_STRUCT(Child, (), (id, parent, token, name))
-TYPEDAO_ENTITY(Child, "uuid_io_children", typedao::cache_key(&Child::parent, &Child::token, &Child::name))
+TYPEDAO_ENTITY(Child, "uuid_io_children",
+               typedao::cache_key(&Child::parent, &Child::token, &Child::name))
 
 }  // namespace uuid_io_test
 
 using namespace uuid_io_test;
 
-TEST_CASE("uuid_io.hpp included first: cache_key and rendering use typedao's to_string", "[uuid][cache_key]") {
+TEST_CASE("uuid_io.hpp included first: cache_key and rendering use typedao's to_string",
+          "[uuid][cache_key]") {
   const auto p = *typedao::parse_uuid("0b7f5b2c-5d1a-4f4e-9a53-2b8d1e7c9a10");
   const auto t = *typedao::parse_uuid("ffffffff-0000-4000-8000-00000000000a");
   Child c;
@@ -43,7 +45,8 @@ TEST_CASE("uuid_io.hpp included first: cache_key and rendering use typedao's to_
   c.name = "n:1";
   using child_dao = typedao::dao<Child, typedao::pg::connection>;
   CHECK(child_dao::cache_key(c) ==
-        "uuid_io_children:0b7f5b2c-5d1a-4f4e-9a53-2b8d1e7c9a10:ffffffff-0000-4000-8000-00000000000a:n%3A1:::");
+        "uuid_io_children:0b7f5b2c-5d1a-4f4e-9a53-2b8d1e7c9a10:ffffffff-0000-4000-8000-"
+        "00000000000a:n%3A1:::");
   // Both spellings agree, and the user's unqualified call still reaches Boost's.
   CHECK(typedao::to_string(p) == boost::uuids::to_string(p));
   // Messages render uuids through the codec.

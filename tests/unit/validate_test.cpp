@@ -79,27 +79,29 @@ struct Fields {
   std::string not_match_s;
 };
 BOOST_DESCRIBE_STRUCT(Fields, (),
-                      (id, eq_s, eq_i, eq_b, ne_s, ne_i, one_of_s, one_of_i, not_one_of_s, not_one_of_i, gt_i, gt_d,
-                       between_i, between_d, between_small, len_eq_s, len_min_s, len_max_s, len_min_v, len_eq_v,
-                       len_max_set, starts_with_s, contains_v, contains_set, custom_s, custom_fn, match_s,
-                       not_match_s))
-TYPEDAO_ENTITY(Fields, "fields", typedao::eq(&Fields::eq_s, "fixed"), typedao::eq(&Fields::eq_i, 5),
-               typedao::eq(&Fields::eq_b, true), typedao::ne(&Fields::ne_s, "bad"), typedao::ne(&Fields::ne_i, 0),
-               typedao::one_of(&Fields::one_of_s, "http", "https"), typedao::one_of(&Fields::one_of_i, 1, 2, 3),
-               typedao::not_one_of(&Fields::not_one_of_s, "admin", "root"),
-               typedao::not_one_of(&Fields::not_one_of_i, -1, 99), typedao::gt(&Fields::gt_i, 0),
-               typedao::gt(&Fields::gt_d, 0.5), typedao::between(&Fields::between_i, 0, 65535),
-               typedao::between(&Fields::between_d, 0.0, 1.0), typedao::between(&Fields::between_small, -10, 10),
-               typedao::len_eq(&Fields::len_eq_s, 3), typedao::len_min(&Fields::len_min_s, 1),
-               typedao::len_max(&Fields::len_max_s, 5), typedao::len_min(&Fields::len_min_v, 1),
-               typedao::len_eq(&Fields::len_eq_v, 0), typedao::len_max(&Fields::len_max_set, 2),
-               typedao::starts_with(&Fields::starts_with_s, "/"), typedao::contains(&Fields::contains_v, "http"),
-               typedao::contains(&Fields::contains_set, 443),
-               typedao::custom(
-                   &Fields::custom_s, [](const std::string& s) { return s.find(' ') == std::string::npos; },
-                   "must not contain spaces"),
-               typedao::custom(&Fields::custom_fn, even, "must be even"),
-               typedao::match(&Fields::match_s, "[a-z]+"), typedao::not_match(&Fields::not_match_s, "[0-9]"))
+                      (id, eq_s, eq_i, eq_b, ne_s, ne_i, one_of_s, one_of_i, not_one_of_s,
+                       not_one_of_i, gt_i, gt_d, between_i, between_d, between_small, len_eq_s,
+                       len_min_s, len_max_s, len_min_v, len_eq_v, len_max_set, starts_with_s,
+                       contains_v, contains_set, custom_s, custom_fn, match_s, not_match_s))
+TYPEDAO_ENTITY(
+    Fields, "fields", typedao::eq(&Fields::eq_s, "fixed"), typedao::eq(&Fields::eq_i, 5),
+    typedao::eq(&Fields::eq_b, true), typedao::ne(&Fields::ne_s, "bad"),
+    typedao::ne(&Fields::ne_i, 0), typedao::one_of(&Fields::one_of_s, "http", "https"),
+    typedao::one_of(&Fields::one_of_i, 1, 2, 3),
+    typedao::not_one_of(&Fields::not_one_of_s, "admin", "root"),
+    typedao::not_one_of(&Fields::not_one_of_i, -1, 99), typedao::gt(&Fields::gt_i, 0),
+    typedao::gt(&Fields::gt_d, 0.5), typedao::between(&Fields::between_i, 0, 65535),
+    typedao::between(&Fields::between_d, 0.0, 1.0),
+    typedao::between(&Fields::between_small, -10, 10), typedao::len_eq(&Fields::len_eq_s, 3),
+    typedao::len_min(&Fields::len_min_s, 1), typedao::len_max(&Fields::len_max_s, 5),
+    typedao::len_min(&Fields::len_min_v, 1), typedao::len_eq(&Fields::len_eq_v, 0),
+    typedao::len_max(&Fields::len_max_set, 2), typedao::starts_with(&Fields::starts_with_s, "/"),
+    typedao::contains(&Fields::contains_v, "http"), typedao::contains(&Fields::contains_set, 443),
+    typedao::custom(
+        &Fields::custom_s, [](const std::string& s) { return s.find(' ') == std::string::npos; },
+        "must not contain spaces"),
+    typedao::custom(&Fields::custom_fn, even, "must be even"),
+    typedao::match(&Fields::match_s, "[a-z]+"), typedao::not_match(&Fields::not_match_s, "[0-9]"))
 
 // A Fields value every rule accepts. (A std::vector<std::string> member with a non-empty default
 // member initialiser makes g++ 12 crash inside Boost.PFR's field count, hence no defaults there.)
@@ -124,7 +126,8 @@ struct Listener {
 };
 BOOST_DESCRIBE_STRUCT(Listener, (), (id, proto, mode, fallback))
 TYPEDAO_ENTITY(Listener, "listeners", typedao::one_of(&Listener::proto, proto_t::tcp, proto_t::tls),
-               typedao::not_one_of(&Listener::mode, listen_mode::legacy), typedao::eq(&Listener::fallback, proto_t::tcp))
+               typedao::not_one_of(&Listener::mode, listen_mode::legacy),
+               typedao::eq(&Listener::fallback, proto_t::tcp))
 
 }  // namespace
 }  // namespace typedao_ut_validate
@@ -134,7 +137,8 @@ using namespace typedao_ut_validate;
 TEST_CASE("validate: a value every rule accepts passes", "[unit][validate]") {
   CHECK(problems(ok()) == "");
   CHECK(typedao::detail::validate(ok()).empty());
-  CHECK(problems(Fields{}) == "len_min_v: length must be at least 1 | contains_v: expected to contain: http");
+  CHECK(problems(Fields{}) ==
+        "len_min_v: length must be at least 1 | contains_v: expected to contain: http");
 }
 
 TEST_CASE("validate: eq / ne", "[unit][validate]") {
@@ -193,7 +197,8 @@ TEST_CASE("validate: one_of / not_one_of", "[unit][validate]") {
   CHECK(problems(f) == "");
 }
 
-TEST_CASE("validate: one_of / not_one_of / eq on a described enum name the enumerators", "[unit][validate]") {
+TEST_CASE("validate: one_of / not_one_of / eq on a described enum name the enumerators",
+          "[unit][validate]") {
   Listener l;
   CHECK(problems(l) == "");
   l.proto = proto_t::udp;
@@ -305,7 +310,8 @@ TEST_CASE("validate: starts_with, contains", "[unit][validate]") {
   CHECK(problems(f) == "contains_set: expected to contain: 443");
 }
 
-TEST_CASE("validate: custom predicates (lambda and function) report their message", "[unit][validate]") {
+TEST_CASE("validate: custom predicates (lambda and function) report their message",
+          "[unit][validate]") {
   Fields f = ok();
   f.custom_s = "a b";
   CHECK(problems(f) == "custom_s: must not contain spaces");
@@ -339,7 +345,8 @@ TEST_CASE("validate: every failing member is reported, in declaration order", "[
   f.len_max_set = {1, 2, 3};
   f.one_of_s = "ftp";
   CHECK(problems(f) ==
-        "eq_i: value must be 5 | one_of_s: expected one of: http, https | len_max_set: length must be at most 2 | "
+        "eq_i: value must be 5 | one_of_s: expected one of: http, https | len_max_set: length must "
+        "be at most 2 | "
         "not_match_s: invalid value: 9");
 }
 
@@ -350,7 +357,8 @@ TEST_CASE("rule functions: check_field_rule and the rule descriptors", "[unit][v
   STATIC_REQUIRE(r.rule.low == 0);
   STATIC_REQUIRE(r.rule.high == 65535);
   CHECK_FALSE(check_field_rule(std::int32_t{80}, r.rule));
-  CHECK(check_field_rule(std::int32_t{-1}, r.rule) == std::optional<std::string>("value should be between 0 and 65535"));
+  CHECK(check_field_rule(std::int32_t{-1}, r.rule) ==
+        std::optional<std::string>("value should be between 0 and 65535"));
   // NULL passes every rule but required.
   CHECK_FALSE(check_field_rule(std::optional<std::int32_t>{}, r.rule));
   CHECK(check_field_rule(std::optional<std::int32_t>{70000}, r.rule).value_or("") ==
@@ -358,13 +366,16 @@ TEST_CASE("rule functions: check_field_rule and the rule descriptors", "[unit][v
 
   constexpr auto req = typedao::required(&Fields::ne_s);
   CHECK(check_field_rule(std::string(), req.rule).value_or("") == "required field missing");
-  CHECK(check_field_rule(std::optional<std::string>{}, req.rule).value_or("") == "required field missing");
-  CHECK(check_field_rule(std::optional<std::string>{""}, req.rule).value_or("") == "required field missing");
+  CHECK(check_field_rule(std::optional<std::string>{}, req.rule).value_or("") ==
+        "required field missing");
+  CHECK(check_field_rule(std::optional<std::string>{""}, req.rule).value_or("") ==
+        "required field missing");
   CHECK_FALSE(check_field_rule(std::string("x"), req.rule));
 
   constexpr auto o = typedao::one_of(&Fields::one_of_s, "http", "https");
   STATIC_REQUIRE(std::is_same_v<decltype(o.rule.values[0]), const std::string_view&>);
-  CHECK(typedao::detail::rule_message(std::string("ftp"), o.rule) == "expected one of: http, https");
+  CHECK(typedao::detail::rule_message(std::string("ftp"), o.rule) ==
+        "expected one of: http, https");
   CHECK(typedao::detail::rule_holds(std::string("https"), o.rule));
 }
 
@@ -385,10 +396,12 @@ struct Opt {
   std::optional<std::string> name;
 };
 BOOST_DESCRIBE_STRUCT(Opt, (), (id, req, proto, port, path, tags, none, odd, name))
-TYPEDAO_ENTITY(Opt, "opts", typedao::required(&Opt::req), typedao::one_of(&Opt::proto, "http", "https"),
+TYPEDAO_ENTITY(Opt, "opts", typedao::required(&Opt::req),
+               typedao::one_of(&Opt::proto, "http", "https"),
                typedao::between(&Opt::port, 0, 65535), typedao::starts_with(&Opt::path, "/"),
                typedao::len_min(&Opt::tags, 1), typedao::absent(&Opt::none),
-               typedao::custom(&Opt::odd, [](const std::int32_t& v) { return v % 2 != 0; }, "must be odd"),
+               typedao::custom(
+                   &Opt::odd, [](const std::int32_t& v) { return v % 2 != 0; }, "must be odd"),
                typedao::match(&Opt::name, "[a-z]+"))
 
 struct Empty {
@@ -428,9 +441,16 @@ TEST_CASE("validate: an engaged optional is checked like the plain value", "[uni
   o.odd = 2;
   o.name = "A";
   CHECK(problems(o) ==
-        "proto: expected one of: http, https | port: value should be between 0 and 65535 | path: should start with: / | "
-        "tags: length must be at least 1 | none: value must be null | odd: must be odd | name: invalid value: A");
-  o = {.req = "x", .proto = "http", .port = 0, .path = "/", .tags = std::vector<std::string>{"a"}, .odd = 1,
+        "proto: expected one of: http, https | port: value should be between 0 and 65535 | path: "
+        "should start with: / | "
+        "tags: length must be at least 1 | none: value must be null | odd: must be odd | name: "
+        "invalid value: A");
+  o = {.req = "x",
+       .proto = "http",
+       .port = 0,
+       .path = "/",
+       .tags = std::vector<std::string>{"a"},
+       .odd = 1,
        .name = "a"};
   CHECK(problems(o) == "");
   // absent(): "" and {} count as absent, like nullopt.
@@ -462,7 +482,8 @@ TEST_CASE("validate: empty strings are allowed unless the member declares requir
   CHECK(problems(e) == "");
 }
 
-// ---- one message per member ----------------------------------------------------------------------
+// ---- one message per member
+// ----------------------------------------------------------------------
 
 namespace typedao_ut_validate {
 namespace {
@@ -475,12 +496,14 @@ struct Multi {
 BOOST_DESCRIBE_STRUCT(Multi, (), (id, path, port))
 TYPEDAO_ENTITY(Multi, "multis", typedao::required(&Multi::path), typedao::len_min(&Multi::path, 2),
                typedao::starts_with(&Multi::path, "/"), typedao::len_max(&Multi::path, 5),
-               typedao::gt(&Multi::port, 0), typedao::between(&Multi::port, 1, 1000), typedao::ne(&Multi::port, 500))
+               typedao::gt(&Multi::port, 0), typedao::between(&Multi::port, 1, 1000),
+               typedao::ne(&Multi::port, 500))
 
 }  // namespace
 }  // namespace typedao_ut_validate
 
-TEST_CASE("validate: one message per member, the first failing rule in declaration order", "[unit][validate]") {
+TEST_CASE("validate: one message per member, the first failing rule in declaration order",
+          "[unit][validate]") {
   Multi m;
   CHECK(problems(m) == "");
   m.path = "";
@@ -515,7 +538,8 @@ TEST_CASE("check_value: text[] elements are reported by 1-based index", "[unit][
   CHECK(show(errs) == "tags.2: expected a valid UTF-8 string | tags.4: must not contain NUL bytes");
 
   errs.clear();
-  std::optional<std::set<std::string>> s = std::set<std::string>{"\xc3", "a"};  // sorted: "a", "\xc3"
+  std::optional<std::set<std::string>> s =
+      std::set<std::string>{"\xc3", "a"};  // sorted: "a", "\xc3"
   typedao::detail::check_value(s, std::string("protocols"), errs);
   CHECK(show(errs) == "protocols.2: expected a valid UTF-8 string");
 
@@ -524,7 +548,8 @@ TEST_CASE("check_value: text[] elements are reported by 1-based index", "[unit][
   CHECK(errs.empty());
 }
 
-// ---- entity rules ----------------------------------------------------------------------------------
+// ---- entity rules
+// ----------------------------------------------------------------------------------
 
 namespace typedao_ut_validate {
 namespace {
@@ -536,7 +561,8 @@ struct AtLeast {
   std::vector<std::string> hosts;
 };
 BOOST_DESCRIBE_STRUCT(AtLeast, (), (id, name, path, hosts))
-TYPEDAO_ENTITY(AtLeast, "at_leasts", typedao::at_least_one_of(&AtLeast::name, &AtLeast::path, &AtLeast::hosts))
+TYPEDAO_ENTITY(AtLeast, "at_leasts",
+               typedao::at_least_one_of(&AtLeast::name, &AtLeast::path, &AtLeast::hosts))
 
 struct OnlyOne {
   typedao::uuid id;
@@ -578,8 +604,10 @@ struct Cond {
 };
 BOOST_DESCRIBE_STRUCT(Cond, (), (id, protocol, path, port))
 TYPEDAO_ENTITY(Cond, "conds", typedao::one_of(&Cond::protocol, "http", "https", "tcp"),
-               typedao::conditional(typedao::one_of(&Cond::protocol, "tcp"), typedao::absent(&Cond::path)),
-               typedao::conditional(typedao::eq(&Cond::protocol, "https"), typedao::eq(&Cond::port, 443)))
+               typedao::conditional(typedao::one_of(&Cond::protocol, "tcp"),
+                                    typedao::absent(&Cond::path)),
+               typedao::conditional(typedao::eq(&Cond::protocol, "https"),
+                                    typedao::eq(&Cond::port, 443)))
 
 struct Range {
   typedao::uuid id;
@@ -587,7 +615,9 @@ struct Range {
   std::int32_t high = 10;
 };
 BOOST_DESCRIBE_STRUCT(Range, (), (id, low, high))
-TYPEDAO_ENTITY(Range, "ranges", typedao::check([](const Range& r) { return r.low <= r.high; }, "low must not exceed high"))
+TYPEDAO_ENTITY(Range, "ranges",
+               typedao::check([](const Range& r) { return r.low <= r.high; },
+                              "low must not exceed high"))
 
 struct Skip {
   typedao::uuid id;
@@ -600,19 +630,23 @@ struct Skip {
 BOOST_DESCRIBE_STRUCT(Skip, (), (id, mode, a, b, low, high))
 TYPEDAO_ENTITY(Skip, "skips", typedao::len_max(&Skip::a, 3), typedao::len_max(&Skip::b, 3),
                typedao::one_of(&Skip::mode, "a", "b", "x"), typedao::between(&Skip::high, 0, 100),
-               typedao::mutually_exclusive(&Skip::a, &Skip::b), typedao::distinct(&Skip::a, &Skip::b),
+               typedao::mutually_exclusive(&Skip::a, &Skip::b),
+               typedao::distinct(&Skip::a, &Skip::b),
                typedao::conditional(typedao::eq(&Skip::mode, "x"), typedao::absent(&Skip::b)),
-               typedao::check([](const Skip& s) { return s.low <= s.high; }, "low must not exceed high"))
+               typedao::check([](const Skip& s) { return s.low <= s.high; },
+                              "low must not exceed high"))
 
 }  // namespace
 }  // namespace typedao_ut_validate
 
-TEST_CASE("entity rule: at_least_one_of (nullopt, \"\" and {} are empty)", "[unit][validate][entity_rules]") {
+TEST_CASE("entity rule: at_least_one_of (nullopt, \"\" and {} are empty)",
+          "[unit][validate][entity_rules]") {
   AtLeast e;
   CHECK(show(typedao::detail::validate(e)) ==
         "@entity: at least one of these fields must be non-empty: 'name', 'path', 'hosts'");
   e.name = "";
-  CHECK(problems(e) == "@entity: at least one of these fields must be non-empty: 'name', 'path', 'hosts'");
+  CHECK(problems(e) ==
+        "@entity: at least one of these fields must be non-empty: 'name', 'path', 'hosts'");
   e.name = "n";
   CHECK(problems(e) == "");
   e = {};
@@ -661,7 +695,8 @@ TEST_CASE("entity rule: mutually_required (all or none) and mutually_exclusive (
   CHECK(problems(p) == "@entity: only one or none of these fields must be set: 'x', 'y', 'z'");
 }
 
-TEST_CASE("entity rule: distinct with two and three members (every pair)", "[unit][validate][entity_rules]") {
+TEST_CASE("entity rule: distinct with two and three members (every pair)",
+          "[unit][validate][entity_rules]") {
   Distinct d;
   CHECK(problems(d) == "");
   d.b = "a";
@@ -681,7 +716,8 @@ TEST_CASE("entity rule: distinct with two and three members (every pair)", "[uni
         "@entity: values of these fields must be distinct: 'p', 'q', 'r'");
 }
 
-TEST_CASE("entity rule: distinct compares only the values that are set", "[unit][validate][entity_rules]") {
+TEST_CASE("entity rule: distinct compares only the values that are set",
+          "[unit][validate][entity_rules]") {
   Distinct d;
   d.a = "";
   d.b = "";  // two empty strings do not clash
@@ -696,13 +732,16 @@ TEST_CASE("entity rule: distinct compares only the values that are set", "[unit]
         "@entity: values of these fields must be distinct: 'a', 'b'");
 }
 
-TEST_CASE("entity rule: conditional reports the entity message and the member's", "[unit][validate][entity_rules]") {
+TEST_CASE("entity rule: conditional reports the entity message and the member's",
+          "[unit][validate][entity_rules]") {
   Cond c;
   CHECK(problems(c) == "");
   c.path = "/x";  // http with a path: fine
   CHECK(problems(c) == "");
   c.protocol = "tcp";
-  CHECK(problems(c) == "@entity: failed conditional validation given value of field 'protocol' | path: value must be null");
+  CHECK(problems(c) ==
+        "@entity: failed conditional validation given value of field 'protocol' | path: value must "
+        "be null");
   c.path.reset();
   CHECK(problems(c) == "");
   c.path = "";
@@ -710,14 +749,17 @@ TEST_CASE("entity rule: conditional reports the entity message and the member's"
 
   c = {};
   c.protocol = "https";  // port 80
-  CHECK(problems(c) == "@entity: failed conditional validation given value of field 'protocol' | port: value must be 443");
+  CHECK(problems(c) ==
+        "@entity: failed conditional validation given value of field 'protocol' | port: value must "
+        "be 443");
   c.port = 443;
   CHECK(problems(c) == "");
   c.protocol = "http";  // the condition does not hold: port 443 with http is fine
   CHECK(problems(c) == "");
 }
 
-TEST_CASE("entity rule: check() with a custom predicate and message", "[unit][validate][entity_rules]") {
+TEST_CASE("entity rule: check() with a custom predicate and message",
+          "[unit][validate][entity_rules]") {
   Range r;
   CHECK(problems(r) == "");
   r.low = 11;
@@ -726,9 +768,11 @@ TEST_CASE("entity rule: check() with a custom predicate and message", "[unit][va
   CHECK(problems(r) == "");
 }
 
-// ---- entity rules skipped over invalid members ------------------------------------------------------
+// ---- entity rules skipped over invalid members
+// ------------------------------------------------------
 
-TEST_CASE("entity rules are skipped when one of their members already failed", "[unit][validate][entity_rules]") {
+TEST_CASE("entity rules are skipped when one of their members already failed",
+          "[unit][validate][entity_rules]") {
   Skip s;
   s.a = "x";
   s.b = "x";
@@ -745,13 +789,16 @@ TEST_CASE("entity rules are skipped when one of their members already failed", "
   CHECK(problems(s) == "mode: expected one of: a, b, x");
   // ... holds and fails ...
   s.mode = "x";
-  CHECK(problems(s) == "@entity: failed conditional validation given value of field 'mode' | b: value must be null");
+  CHECK(
+      problems(s) ==
+      "@entity: failed conditional validation given value of field 'mode' | b: value must be null");
   // ... and skipped when the then-member failed its own rule (as Kong's entity checks).
   s.b = "toolong";
   CHECK(problems(s) == "b: length must be at most 3");
 }
 
-TEST_CASE("a custom entity check() is skipped when any member already failed", "[unit][validate][entity_rules]") {
+TEST_CASE("a custom entity check() is skipped when any member already failed",
+          "[unit][validate][entity_rules]") {
   Skip s;
   s.low = 50;
   s.high = 20;
@@ -775,23 +822,27 @@ struct Order {
   std::vector<std::string> tags;
 };
 BOOST_DESCRIBE_STRUCT(Order, (), (id, protocol, path, port, name, host, tags))
-TYPEDAO_ENTITY(Order, "orders", typedao::between(&Order::port, 0, 65535), typedao::len_max(&Order::tags, 2),
+TYPEDAO_ENTITY(Order, "orders", typedao::between(&Order::port, 0, 65535),
+               typedao::len_max(&Order::tags, 2),
                typedao::one_of(&Order::protocol, "http", "https", "tcp"),
-               typedao::conditional(typedao::one_of(&Order::protocol, "tcp"), typedao::absent(&Order::path)),
+               typedao::conditional(typedao::one_of(&Order::protocol, "tcp"),
+                                    typedao::absent(&Order::path)),
                typedao::at_least_one_of(&Order::name, &Order::host))
 
 }  // namespace
 }  // namespace typedao_ut_validate
 
-TEST_CASE("order: entity-level messages first (in declaration order), then members in declaration order",
-          "[unit][validate][order]") {
+TEST_CASE(
+    "order: entity-level messages first (in declaration order), then members in declaration order",
+    "[unit][validate][order]") {
   Order o{.protocol = "tcp", .path = "/x", .port = 70000, .tags = {"a", "b", "c"}};
   auto errs = typedao::detail::validate(o);
   // The conditional's member error (path) goes before port, which comes later in the struct.
   CHECK(show(errs) ==
         "@entity: failed conditional validation given value of field 'protocol' | "
         "@entity: at least one of these fields must be non-empty: 'name', 'host' | "
-        "path: value must be null | port: value should be between 0 and 65535 | tags: length must be at most 2");
+        "path: value must be null | port: value should be between 0 and 65535 | tags: length must "
+        "be at most 2");
   auto e = typedao::detail::schema_violation_in_order(errs);
   CHECK(e.code == typedao::error_code::schema_violation);
   CHECK(e.constant() == "SCHEMA_VIOLATION");
@@ -805,20 +856,25 @@ TEST_CASE("order: entity-level messages first (in declaration order), then membe
   CHECK(e.field("port")->value == "value should be between 0 and 65535");
 }
 
-TEST_CASE("schema_violation_in_order: one error, several errors, entity-level first", "[unit][validate][order]") {
+TEST_CASE("schema_violation_in_order: one error, several errors, entity-level first",
+          "[unit][validate][order]") {
   using typedao::detail::schema_violation_in_order;
   auto one = schema_violation_in_order({{"host", "required field missing"}});
   CHECK(one.message == "schema violation (host: required field missing)");
   CHECK(one.to_string() == "[postgres] schema violation (host: required field missing)");
   CHECK(one.fields == std::vector<field_detail>{{"host", "required field missing"}});
 
-  auto ent = schema_violation_in_order({{"@entity", "at least one of these fields must be non-empty: 'a', 'b'"}});
-  CHECK(ent.message == "schema violation (at least one of these fields must be non-empty: 'a', 'b')");
+  auto ent = schema_violation_in_order(
+      {{"@entity", "at least one of these fields must be non-empty: 'a', 'b'"}});
+  CHECK(ent.message ==
+        "schema violation (at least one of these fields must be non-empty: 'a', 'b')");
 
-  auto three = schema_violation_in_order(
-      {{"b.c", "expected a valid UTF-8 string"}, {"@entity", "low must not exceed high"}, {"a", "value must be 1"}});
+  auto three = schema_violation_in_order({{"b.c", "expected a valid UTF-8 string"},
+                                          {"@entity", "low must not exceed high"},
+                                          {"a", "value must be 1"}});
   CHECK(three.message ==
-        "3 schema violations (low must not exceed high; b.c: expected a valid UTF-8 string; a: value must be 1)");
+        "3 schema violations (low must not exceed high; b.c: expected a valid UTF-8 string; a: "
+        "value must be 1)");
   CHECK(three.fields == std::vector<field_detail>{{"@entity", "low must not exceed high"},
                                                   {"b.c", "expected a valid UTF-8 string"},
                                                   {"a", "value must be 1"}});
@@ -833,7 +889,8 @@ struct WithMap {
   std::map<std::string, std::string> labels;
 };
 BOOST_DESCRIBE_STRUCT(WithMap, (), (id, labels))
-TYPEDAO_ENTITY(WithMap, "with_maps", typedao::len_min(&WithMap::labels, 1), typedao::len_max(&WithMap::labels, 2))
+TYPEDAO_ENTITY(WithMap, "with_maps", typedao::len_min(&WithMap::labels, 1),
+               typedao::len_max(&WithMap::labels, 2))
 
 }  // namespace
 }  // namespace typedao_ut_validate
@@ -848,7 +905,8 @@ TEST_CASE("validate: len_min / len_max on a map count its entries", "[unit][vali
 }
 #endif
 
-// ---- rules on the elements of arrays and sets (Kong's `elements = { ... }`) ----------------------
+// ---- rules on the elements of arrays and sets (Kong's `elements = { ... }`)
+// ----------------------
 
 namespace typedao_ut_validate {
 namespace {
@@ -870,17 +928,18 @@ struct Gateway {
   std::vector<std::string> methods;
 };
 BOOST_DESCRIBE_STRUCT(Gateway, (), (id, protocols, hosts, ports, paths, tags, methods))
-TYPEDAO_ENTITY(Gateway, "gateways", typedao::one_of(&Gateway::protocols, "http", "https", "grpc"),
-               typedao::not_one_of(&Gateway::hosts, "localhost"), typedao::starts_with(&Gateway::hosts, "h"),
-               typedao::between(&Gateway::ports, 1, 65535),
-               typedao::match(&Gateway::paths, "/[a-z0-9/]*"),
-               typedao::elements(typedao::len_max(&Gateway::tags, 3)), typedao::len_max(&Gateway::tags, 4),
-               typedao::elements(typedao::custom(&Gateway::methods, lower_case, "must be lower case")))
+TYPEDAO_ENTITY(
+    Gateway, "gateways", typedao::one_of(&Gateway::protocols, "http", "https", "grpc"),
+    typedao::not_one_of(&Gateway::hosts, "localhost"), typedao::starts_with(&Gateway::hosts, "h"),
+    typedao::between(&Gateway::ports, 1, 65535), typedao::match(&Gateway::paths, "/[a-z0-9/]*"),
+    typedao::elements(typedao::len_max(&Gateway::tags, 3)), typedao::len_max(&Gateway::tags, 4),
+    typedao::elements(typedao::custom(&Gateway::methods, lower_case, "must be lower case")))
 
 }  // namespace
 }  // namespace typedao_ut_validate
 
-TEST_CASE("validate: element rules apply to each element, reported by 1-based position", "[unit][validate][elements]") {
+TEST_CASE("validate: element rules apply to each element, reported by 1-based position",
+          "[unit][validate][elements]") {
   Gateway g;
   CHECK(problems(g) == "");
   g.protocols = {"http", "https"};
@@ -893,18 +952,23 @@ TEST_CASE("validate: element rules apply to each element, reported by 1-based po
 
   // A set is checked in its (sorted) order.
   g.protocols = {"ftp", "http", "ws"};
-  CHECK(problems(g) == "protocols.1: expected one of: http, https, grpc | protocols.3: expected one of: http, https, grpc");
+  CHECK(problems(g) ==
+        "protocols.1: expected one of: http, https, grpc | protocols.3: expected one of: http, "
+        "https, grpc");
   g.protocols = {"http"};
 
   // One rule's problems per member (the first failing rule), every failing element of it.
   g.hosts = {"h1", "localhost", "x", "localhost"};
-  CHECK(problems(g) == "hosts.2: must not be one of: localhost | hosts.4: must not be one of: localhost");
+  CHECK(problems(g) ==
+        "hosts.2: must not be one of: localhost | hosts.4: must not be one of: localhost");
   g.hosts = {"h1", "x"};
   CHECK(problems(g) == "hosts.2: should start with: h");
   g.hosts = {};
 
   g.ports = {0, 80, 70000};
-  CHECK(problems(g) == "ports.1: value should be between 1 and 65535 | ports.3: value should be between 1 and 65535");
+  CHECK(problems(g) ==
+        "ports.1: value should be between 1 and 65535 | ports.3: value should be between 1 and "
+        "65535");
   g.ports = {};
 
   g.paths = std::vector<std::string>{"/ok", "/Bad"};
@@ -922,13 +986,15 @@ TEST_CASE("validate: element rules apply to each element, reported by 1-based po
   CHECK(problems(g) == "methods.2: must be lower case");
 }
 
-TEST_CASE("validate: element rules in the SCHEMA_VIOLATION message, Kong's order", "[unit][validate][elements]") {
+TEST_CASE("validate: element rules in the SCHEMA_VIOLATION message, Kong's order",
+          "[unit][validate][elements]") {
   Gateway g;
   g.protocols = {"ftp", "http"};
   g.ports = {1, 2, 0};
   auto e = typedao::detail::schema_violation_of<Gateway>(typedao::detail::validate(g));
   CHECK(e.message ==
-        "2 schema violations (protocols.1: expected one of: http, https, grpc; ports.3: value should be between 1 "
+        "2 schema violations (protocols.1: expected one of: http, https, grpc; ports.3: value "
+        "should be between 1 "
         "and 65535)");
   CHECK(e.fields == std::vector<field_detail>{{"protocols.1", "expected one of: http, https, grpc"},
                                               {"ports.3", "value should be between 1 and 65535"}});

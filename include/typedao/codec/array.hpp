@@ -67,7 +67,8 @@ struct array_null_message_gen {
   constexpr void operator()(B& b) const {
     b.put("NULL element in a");
     const std::string_view name = customize::codec<T>::sql_type;
-    if (name.front() == 'a' || name.front() == 'e' || name.front() == 'i' || name.front() == 'o' || name.front() == 'u')
+    if (name.front() == 'a' || name.front() == 'e' || name.front() == 'i' || name.front() == 'o' ||
+        name.front() == 'u')
       b.put('n');
     b.put(' ');
     b.put(name);
@@ -79,7 +80,8 @@ struct array_null_message_gen {
 
 // Elements that are one contiguous run of bytes are written without a scratch buffer.
 template <class T>
-inline constexpr bool byte_range_element = std::is_same_v<T, std::string> || std::is_same_v<T, bytes>;
+inline constexpr bool byte_range_element =
+    std::is_same_v<T, std::string> || std::is_same_v<T, bytes>;
 
 // The binary array format (array_send / array_recv): int32 ndim, int32 has-null flag, element
 // oid, then per dimension int32 size and int32 lower bound, then per element int32 length (-1:

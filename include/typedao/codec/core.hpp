@@ -5,10 +5,10 @@
 // compile-time checks of a user codec, and helpers shared by the built-in codecs.
 // Include <typedao/codec.hpp>, not this header.
 
+#include <typedao/codec/params.hpp>
 #include <typedao/codec/render.hpp>
 #include <typedao/codec/traits.hpp>
 #include <typedao/codec/wire.hpp>
-#include <typedao/codec/params.hpp>
 
 #include <concepts>
 #include <cstddef>
@@ -32,14 +32,15 @@ struct codec;
 
 /// True when customize::codec<T> is complete and has every required member (see codec.hpp).
 template <class T>
-concept has_codec = requires(const T& cv, T& v, param_writer& w, const char* p,
-                             std::size_t n, std::string& s) {
-  typename std::integral_constant<oid_t, customize::codec<T>::oid>;
-  typename std::integral_constant<std::size_t, std::string_view{customize::codec<T>::sql_type}.size()>;
-  customize::codec<T>::encode(cv, w);
-  { customize::codec<T>::decode(p, n, v) } noexcept -> std::same_as<const char*>;
-  customize::codec<T>::render(cv, s);
-};
+concept has_codec =
+    requires(const T& cv, T& v, param_writer& w, const char* p, std::size_t n, std::string& s) {
+      typename std::integral_constant<oid_t, customize::codec<T>::oid>;
+      typename std::integral_constant<std::size_t,
+                                      std::string_view{customize::codec<T>::sql_type}.size()>;
+      customize::codec<T>::encode(cv, w);
+      { customize::codec<T>::decode(p, n, v) } noexcept -> std::same_as<const char*>;
+      customize::codec<T>::render(cv, s);
+    };
 
 /// True when T has a codec that also names the oid of its array type (`array_oid`), so
 /// std::vector<T> and std::set<T> are stored as one-dimensional PostgreSQL arrays.
@@ -48,9 +49,9 @@ concept has_array_codec = has_codec<T> && requires {
   typename std::integral_constant<oid_t, customize::codec<T>::array_oid>;
 };
 
-/// For codecs: a decode message built at run time, kept in a per-thread buffer, valid until the next
-/// call on this thread (the DAO copies it at once). Never throws: "out of memory" instead.
-/// A part may itself be an earlier dynamic message (a nested codec's): built aside, then swapped in.
+/// For codecs: a decode message built at run time, kept in a per-thread buffer, valid until the
+/// next call on this thread (the DAO copies it at once). Never throws: "out of memory" instead. A
+/// part may itself be an earlier dynamic message (a nested codec's): built aside, then swapped in.
 inline const char* dynamic_message(std::initializer_list<std::string_view> parts) noexcept {
   thread_local std::string buf;
   try {
@@ -74,9 +75,8 @@ struct check_reporter_archetype {
 
 // codec<T>::check(v, report): problems found before sending (optional).
 template <class T>
-concept has_codec_check = requires(const T& v, check_reporter_archetype r) {
-  customize::codec<T>::check(v, r);
-};
+concept has_codec_check =
+    requires(const T& v, check_reporter_archetype r) { customize::codec<T>::check(v, r); };
 
 // Up to `max` bytes of server data for a message, printed as a Lua string literal.
 inline std::string quote_for_message(std::string_view s, std::size_t max = 64) {
@@ -90,32 +90,42 @@ inline std::string quote_for_message(std::string_view s, std::size_t max = 64) {
 // One static_assert per member, so a broken user codec is told which member is wrong.
 template <class T>
 constexpr bool check_codec() {
-  static_assert(!std::is_enum_v<T> || requires { sizeof(customize::codec<T>); },
-                "typedao::codec: an enum is stored as text only when it is described. Add "
-                "BOOST_DESCRIBE_ENUM(Enum, enumerators...) next to it, or specialise "
-                "typedao::customize::codec<Enum>.");
-  static_assert(std::is_enum_v<T> || requires { sizeof(customize::codec<T>); },
-                "typedao::codec: no codec for this type. Specialise typedao::customize::codec<T>, "
-                "or use a built-in type (see docs/types.md; records, maps and JSON values need "
-                "#include <typedao/json.hpp>).");
+  static_assert(
+      !std::is_enum_v<T> || requires { sizeof(customize::codec<T>); },
+      "typedao::codec: an enum is stored as text only when it is described. Add "
+      "BOOST_DESCRIBE_ENUM(Enum, enumerators...) next to it, or specialise "
+      "typedao::customize::codec<Enum>.");
+  static_assert(
+      std::is_enum_v<T> || requires { sizeof(customize::codec<T>); },
+      "typedao::codec: no codec for this type. Specialise typedao::customize::codec<T>, "
+      "or use a built-in type (see docs/types.md; records, maps and JSON values need "
+      "#include <typedao/json.hpp>).");
   if constexpr (requires { sizeof(customize::codec<T>); }) {
-    static_assert(requires { typename std::integral_constant<oid_t, customize::codec<T>::oid>; },
-                  "typedao::codec: codec<T>::oid is missing or not a constant. Declare "
-                  "`static constexpr typedao::oid_t oid = ...;`.");
-    static_assert(requires {
-      typename std::integral_constant<std::size_t, std::string_view{customize::codec<T>::sql_type}.size()>;
-    }, "typedao::codec: codec<T>::sql_type is missing or not a constant. Declare "
-       "`static constexpr std::string_view sql_type = \"...\";`.");
-    static_assert(requires(const T& v, param_writer& w) { customize::codec<T>::encode(v, w); },
-                  "typedao::codec: codec<T>::encode is missing. Declare "
-                  "`static void encode(const T&, typedao::param_writer&);`.");
-    static_assert(requires(const char* p, std::size_t n, T& v) {
-      { customize::codec<T>::decode(p, n, v) } noexcept -> std::same_as<const char*>;
-    }, "typedao::codec: codec<T>::decode is missing or not noexcept. Declare "
-       "`static const char* decode(const char*, std::size_t, T&) noexcept;`.");
-    static_assert(requires(const T& v, std::string& s) { customize::codec<T>::render(v, s); },
-                  "typedao::codec: codec<T>::render is missing. Declare "
-                  "`static void render(const T&, std::string&);`.");
+    static_assert(
+        requires { typename std::integral_constant<oid_t, customize::codec<T>::oid>; },
+        "typedao::codec: codec<T>::oid is missing or not a constant. Declare "
+        "`static constexpr typedao::oid_t oid = ...;`.");
+    static_assert(
+        requires {
+          typename std::integral_constant<std::size_t,
+                                          std::string_view{customize::codec<T>::sql_type}.size()>;
+        },
+        "typedao::codec: codec<T>::sql_type is missing or not a constant. Declare "
+        "`static constexpr std::string_view sql_type = \"...\";`.");
+    static_assert(
+        requires(const T& v, param_writer& w) { customize::codec<T>::encode(v, w); },
+        "typedao::codec: codec<T>::encode is missing. Declare "
+        "`static void encode(const T&, typedao::param_writer&);`.");
+    static_assert(
+        requires(const char* p, std::size_t n, T& v) {
+          { customize::codec<T>::decode(p, n, v) } noexcept -> std::same_as<const char*>;
+        },
+        "typedao::codec: codec<T>::decode is missing or not noexcept. Declare "
+        "`static const char* decode(const char*, std::size_t, T&) noexcept;`.");
+    static_assert(
+        requires(const T& v, std::string& s) { customize::codec<T>::render(v, s); },
+        "typedao::codec: codec<T>::render is missing. Declare "
+        "`static void render(const T&, std::string&);`.");
   }
   return true;
 }
@@ -128,9 +138,12 @@ struct fixed_int_codec {
   static void encode(const Int& v, param_writer& w) { w.append_be(v); }
   static const char* decode(const char* data, std::size_t n, Int& out) noexcept {
     if (n != sizeof(Int)) {
-      if constexpr (sizeof(Int) == 2) return "expected 2 bytes";
-      else if constexpr (sizeof(Int) == 4) return "expected 4 bytes";
-      else return "expected 8 bytes";
+      if constexpr (sizeof(Int) == 2)
+        return "expected 2 bytes";
+      else if constexpr (sizeof(Int) == 4)
+        return "expected 4 bytes";
+      else
+        return "expected 8 bytes";
     }
     out = load_be<Int>(data);
     return nullptr;

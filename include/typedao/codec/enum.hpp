@@ -77,7 +77,8 @@ struct codec<E> {
 
   static void encode(const E& v, param_writer& w) {
     const char* name = detail::enumerator_name(v);
-    if (!name) throw std::invalid_argument("typedao: enum value is not one of its described enumerators");
+    if (!name)
+      throw std::invalid_argument("typedao: enum value is not one of its described enumerators");
     w.set_ref(name, std::strlen(name));
   }
 
@@ -95,7 +96,8 @@ struct codec<E> {
     if (const char* name = detail::enumerator_name(v)) {
       detail::render_quoted(name, out);
     } else {
-      detail::render_integer(+static_cast<std::underlying_type_t<E>>(v), out);  // char-sized: as a number
+      detail::render_integer(+static_cast<std::underlying_type_t<E>>(v),
+                             out);  // char-sized: as a number
     }
   }
 

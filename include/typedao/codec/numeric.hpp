@@ -182,12 +182,14 @@ inline std::optional<numeric> numeric::parse(std::string_view s) {
   };
   // The point sits before D[point]; the scale is the fraction digits left after the shift.
   const std::int64_t point = static_cast<std::int64_t>(int_len) + exp;
-  const std::int64_t scale = static_cast<std::int64_t>(frac_len) - exp > 0 ? static_cast<std::int64_t>(frac_len) - exp : 0;
+  const std::int64_t scale =
+      static_cast<std::int64_t>(frac_len) - exp > 0 ? static_cast<std::int64_t>(frac_len) - exp : 0;
   if (scale > static_cast<std::int64_t>(max_scale)) return std::nullopt;
   std::int64_t first_nonzero = 0;
   while (first_nonzero < n_digits && digit(first_nonzero) == '0') ++first_nonzero;
   const bool zero = first_nonzero == n_digits;
-  if (!zero && point - first_nonzero > static_cast<std::int64_t>(max_integer_digits)) return std::nullopt;
+  if (!zero && point - first_nonzero > static_cast<std::int64_t>(max_integer_digits))
+    return std::nullopt;
 
   std::string text;
   if (neg && !zero) text.push_back('-');
@@ -223,7 +225,8 @@ struct codec<numeric> {
 
   static void encode(const numeric& v, param_writer& w) {
     const std::string& t = v.text_;
-    auto header = [&](std::uint16_t ndigits, std::int16_t weight, std::uint16_t sign, std::uint16_t dscale) {
+    auto header = [&](std::uint16_t ndigits, std::int16_t weight, std::uint16_t sign,
+                      std::uint16_t dscale) {
       unsigned char h[8];
       const std::uint16_t words[4] = {ndigits, static_cast<std::uint16_t>(weight), sign, dscale};
       for (int k = 0; k < 4; ++k) {
@@ -240,7 +243,8 @@ struct codec<numeric> {
     const std::string_view body = std::string_view(t).substr(neg ? 1 : 0);
     const auto dot = body.find('.');
     const std::string_view ip = body.substr(0, dot);
-    const std::string_view fp = dot == std::string_view::npos ? std::string_view{} : body.substr(dot + 1);
+    const std::string_view fp =
+        dot == std::string_view::npos ? std::string_view{} : body.substr(dot + 1);
     const std::size_t int_groups = (ip.size() + 3) / 4;
     const std::size_t frac_groups = (fp.size() + 3) / 4;
     const std::size_t pad = int_groups * 4 - ip.size();
@@ -266,7 +270,8 @@ struct codec<numeric> {
     if (first == total) return header(0, 0, sign_pos, dscale);
     std::size_t last = total - 1;
     while (group(last) == 0) --last;
-    const auto weight = static_cast<std::int16_t>(static_cast<std::int64_t>(int_groups) - 1 - static_cast<std::int64_t>(first));
+    const auto weight = static_cast<std::int16_t>(static_cast<std::int64_t>(int_groups) - 1 -
+                                                  static_cast<std::int64_t>(first));
     header(static_cast<std::uint16_t>(last - first + 1), weight, neg ? sign_neg : sign_pos, dscale);
     for (std::size_t k = first; k <= last; ++k) w.append_be(group(k));
   }
@@ -279,7 +284,8 @@ struct codec<numeric> {
     const auto sign = load_be<std::uint16_t>(data + 4);
     const auto dscale = load_be<std::uint16_t>(data + 6);
     if (n - 8 != std::size_t{ndigits} * 2) return "numeric length does not match its digit count";
-    if (sign != sign_pos && sign != sign_neg && sign != sign_nan && sign != sign_pinf && sign != sign_ninf)
+    if (sign != sign_pos && sign != sign_neg && sign != sign_nan && sign != sign_pinf &&
+        sign != sign_ninf)
       return "invalid numeric sign";
     const char* digits = data + 8;
     try {
@@ -317,7 +323,8 @@ struct codec<numeric> {
           const unsigned g = group(std::int64_t{weight} + 1 + j);
           const std::size_t before = t.size();
           detail::put_digits(t, g, 4);
-          const std::size_t keep = std::min<std::size_t>(4, dscale - static_cast<std::size_t>(j) * 4);
+          const std::size_t keep =
+              std::min<std::size_t>(4, dscale - static_cast<std::size_t>(j) * 4);
           t.resize(before + keep);
         }
       }
@@ -330,10 +337,14 @@ struct codec<numeric> {
   }
 
   static void render(const numeric& v, std::string& out) {
-    if (v.is_nan()) out += "nan";
-    else if (v.str() == "Infinity") out += "inf";
-    else if (v.str() == "-Infinity") out += "-inf";
-    else out += v.str();
+    if (v.is_nan())
+      out += "nan";
+    else if (v.str() == "Infinity")
+      out += "inf";
+    else if (v.str() == "-Infinity")
+      out += "-inf";
+    else
+      out += v.str();
   }
 };
 

@@ -94,7 +94,8 @@ inline constexpr std::size_t param_not_owned = SIZE_MAX;
 /// yields an empty (zero-length, non-NULL) value.
 class param_writer {
  public:
-  param_writer(detail::param_buffer& buf, const char*& value, int& length, std::size_t& offset) noexcept
+  param_writer(detail::param_buffer& buf, const char*& value, int& length,
+               std::size_t& offset) noexcept
       : buf_(&buf), value_(&value), length_(&length), offset_(&offset) {}
 
   /// SQL NULL.
@@ -107,7 +108,8 @@ class param_writer {
   /// Zero copy: the n bytes at data must stay alive and unchanged until the statement ran.
   /// Throws std::length_error when n > INT_MAX (libpq lengths are int).
   void set_ref(const char* data, std::size_t n) {
-    if (n > detail::param_max_length) throw std::length_error("typedao: parameter longer than INT_MAX bytes");
+    if (n > detail::param_max_length)
+      throw std::length_error("typedao: parameter longer than INT_MAX bytes");
     *value_ = data != nullptr ? data : "";  // a null pointer would mean SQL NULL
     *length_ = static_cast<int>(n);
     *offset_ = detail::param_not_owned;
@@ -148,8 +150,9 @@ class param_writer {
   /// Appends an integral value in network byte order (big-endian).
   template <class Int>
   void append_be(Int v) {
-    static_assert(std::is_integral_v<Int> && !std::is_same_v<Int, bool>,
-                  "typedao::param_writer::append_be: needs an integer type. Convert the value first.");
+    static_assert(
+        std::is_integral_v<Int> && !std::is_same_v<Int, bool>,
+        "typedao::param_writer::append_be: needs an integer type. Convert the value first.");
     using U = std::make_unsigned_t<Int>;
     auto u = static_cast<U>(v);
     if constexpr (sizeof(U) > 1) u = detail::network_order(u);
@@ -187,7 +190,8 @@ class param_set {
   param_set(param_set&& o) noexcept
       : buf_(std::move(o.buf_)), values_(o.values_), lengths_(o.lengths_), offsets_(o.offsets_) {
     for (std::size_t i = 0; i < N; ++i)
-      if (offsets_[i] != param_not_owned && values_[i] != nullptr) values_[i] = buf_.data() + offsets_[i];
+      if (offsets_[i] != param_not_owned && values_[i] != nullptr)
+        values_[i] = buf_.data() + offsets_[i];
   }
   param_set& operator=(param_set&&) = delete;
 

@@ -7,9 +7,9 @@
 #include <typedao/detail/utf8.hpp>
 
 #include <charconv>
-#include <limits>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -63,7 +63,8 @@ inline std::string echoed(std::string_view s, std::size_t max = max_echoed_bytes
 }
 
 // A string as Kong's messages print it: a Lua string literal, "..." after it when cut.
-inline void render_quoted(std::string_view s, std::string& out, std::size_t max = max_echoed_bytes) {
+inline void render_quoted(std::string_view s, std::string& out,
+                          std::size_t max = max_echoed_bytes) {
   out.push_back('"');
   const bool cut = echo_escaped(s, out, max);
   out.push_back('"');

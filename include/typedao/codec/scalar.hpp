@@ -51,7 +51,8 @@ struct float_codec {
 // YYYY-MM-DD for days since the Unix epoch (years outside 0..9999: a '-' or more digits).
 // Beyond +-2^40 days (no calendar anyone stores) the day count is printed instead.
 inline void render_iso8601_date(std::int64_t days_since_unix_epoch, std::string& out) {
-  if (days_since_unix_epoch > (std::int64_t{1} << 40) || days_since_unix_epoch < -(std::int64_t{1} << 40)) {
+  if (days_since_unix_epoch > (std::int64_t{1} << 40) ||
+      days_since_unix_epoch < -(std::int64_t{1} << 40)) {
     render_integer(days_since_unix_epoch, out);
     out += " days after 1970-01-01";
     return;
@@ -137,8 +138,10 @@ struct codec<std::string> {
   static void encode(const std::string& v, param_writer& w) { w.set_ref(v.data(), v.size()); }
   static const char* decode(const char* data, std::size_t n, std::string& out) noexcept {
     try {
-      if (n == 0) out.clear();
-      else out.assign(data, n);
+      if (n == 0)
+        out.clear();
+      else
+        out.assign(data, n);
     } catch (...) {
       return "out of memory";
     }
@@ -215,7 +218,8 @@ struct codec<timestamp> {
   static constexpr std::int64_t to_pg(timestamp t) noexcept {
     const std::int64_t us = t.time_since_epoch().count();
     if (us == detail::pg_infinity || us == detail::pg_minus_infinity) return us;
-    if (us < detail::pg_minus_infinity + detail::pg_epoch_us + 1) return detail::pg_minus_infinity + 1;
+    if (us < detail::pg_minus_infinity + detail::pg_epoch_us + 1)
+      return detail::pg_minus_infinity + 1;
     return us - detail::pg_epoch_us;
   }
 

@@ -18,16 +18,23 @@ template <class U>
 inline U byteswap(U v) noexcept {
   static_assert(std::is_unsigned_v<U> && (sizeof(U) == 2 || sizeof(U) == 4 || sizeof(U) == 8));
 #if defined(__GNUC__) || defined(__clang__)
-  if constexpr (sizeof(U) == 2) return __builtin_bswap16(v);
-  else if constexpr (sizeof(U) == 4) return __builtin_bswap32(v);
-  else return __builtin_bswap64(v);
+  if constexpr (sizeof(U) == 2)
+    return __builtin_bswap16(v);
+  else if constexpr (sizeof(U) == 4)
+    return __builtin_bswap32(v);
+  else
+    return __builtin_bswap64(v);
 #elif defined(_MSC_VER)
-  if constexpr (sizeof(U) == 2) return _byteswap_ushort(v);
-  else if constexpr (sizeof(U) == 4) return _byteswap_ulong(v);
-  else return _byteswap_uint64(v);
+  if constexpr (sizeof(U) == 2)
+    return _byteswap_ushort(v);
+  else if constexpr (sizeof(U) == 4)
+    return _byteswap_ulong(v);
+  else
+    return _byteswap_uint64(v);
 #else
   U r = 0;
-  for (std::size_t i = 0; i < sizeof(U); ++i) r = static_cast<U>((r << 8) | ((v >> (8 * i)) & 0xFF));
+  for (std::size_t i = 0; i < sizeof(U); ++i)
+    r = static_cast<U>((r << 8) | ((v >> (8 * i)) & 0xFF));
   return r;
 #endif
 }
@@ -49,8 +56,10 @@ constexpr Int load_be(const char* p) noexcept {
   if (!std::is_constant_evaluated()) {
     U w;
     std::memcpy(&w, p, sizeof(U));
-    if constexpr (sizeof(U) == 1) return static_cast<Int>(w);
-    else return static_cast<Int>(network_order(w));
+    if constexpr (sizeof(U) == 1)
+      return static_cast<Int>(w);
+    else
+      return static_cast<Int>(network_order(w));
   }
   U u = 0;
   for (std::size_t i = 0; i < sizeof(Int); ++i)
@@ -59,8 +68,8 @@ constexpr Int load_be(const char* p) noexcept {
 }
 
 // PostgreSQL's binary array header (src/backend/utils/adt/arrayfuncs.c, array_recv).
-inline constexpr std::size_t array_header_size = 12;   // ndim, has-null flag, element oid
-inline constexpr std::size_t array_dim_size = 8;       // size, lower bound
+inline constexpr std::size_t array_header_size = 12;  // ndim, has-null flag, element oid
+inline constexpr std::size_t array_dim_size = 8;      // size, lower bound
 
 }  // namespace typedao::detail
 

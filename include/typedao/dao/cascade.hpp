@@ -4,8 +4,8 @@
 // Deleting with a report of what ON DELETE CASCADE removed, in one statement:
 //
 //   WITH "d" AS (DELETE FROM <t> WHERE <key> RETURNING <key>)
-//   SELECT 0 AS "e", <D0 key>, NULL::<D1 key type>... FROM <D0> WHERE (<fk>) IN (<keys of its parent>)
-//   UNION ALL SELECT 1, NULL..., <D1 key> FROM <D1> WHERE ...
+//   SELECT 0 AS "e", <D0 key>, NULL::<D1 key type>... FROM <D0> WHERE (<fk>) IN (<keys of its
+//   parent>) UNION ALL SELECT 1, NULL..., <D1 key> FROM <D1> WHERE ...
 //
 // Every SELECT of a statement sees the snapshot taken before the DELETE ran, so the descendants
 // are still visible to it while the database removes them. Descendants are the registered
@@ -32,9 +32,10 @@ struct removed {
   /// Keys of the removed descendants of one entity type.
   template <class E>
   const std::vector<key_t<E>>& of() const noexcept {
-    static_assert((std::is_same_v<E, Ds> || ...),
-                  "typedao::removed::of: the entity is not a cascade descendant of the removed entity. Ask "
-                  "for an entity whose foreign key has on_delete cascade.");
+    static_assert(
+        (std::is_same_v<E, Ds> || ...),
+        "typedao::removed::of: the entity is not a cascade descendant of the removed entity. Ask "
+        "for an entity whose foreign key has on_delete cascade.");
     return std::get<boost::mp11::mp_find<boost::mp11::mp_list<Ds...>, E>::value>(cascaded);
   }
   /// Number of descendants removed.
@@ -120,8 +121,9 @@ struct keys_sub {
       put_ident(b, model<E>::table);
       b.put(" WHERE ");
       bool first = true;
-      [&]<std::size_t... I>(std::index_sequence<I...>) { (put_edge<I>(b, first), ...); }(
-          std::make_index_sequence<model<E>::member_count>{});
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (put_edge<I>(b, first), ...);
+      }(std::make_index_sequence<model<E>::member_count>{});
     }
   }
   template <std::size_t I, class B>

@@ -18,24 +18,30 @@
 namespace typedao {
 
 /// An input range over every row of a query, one page in memory at a time. Elements are
-/// result<T>: a failed page yields one element holding the error, then the range ends.
+/// result<T>, handed out by reference from the page they were decoded into (no copy, no move per
+/// row): a failed page yields one element holding the error, then the range ends.
 template <class T>
 class each_range {
  public:
-  // Fetches the page after an offset: a type-erased callable (what std::function would be,
-  // without <functional>, whose include costs every user's compile).
+  // Fetches the page after an offset into `rows` (replacing what it held) and returns the next
+  // offset (none: last page): a type-erased callable (what std::function would be, without
+  // <functional>, whose include costs every user's compile).
   class fetch_fn {
     struct base {
       virtual ~base() = default;
       virtual base* clone() const = 0;
-      virtual result<typedao::page<T>> call(std::string_view offset) = 0;
+      virtual result<std::optional<std::string>> call(std::string_view offset,
+                                                      std::vector<result<T>>& rows) = 0;
     };
     template <class F>
     struct impl final : base {
       F f;
       explicit impl(F x) : f(std::move(x)) {}
       base* clone() const override { return new impl(*this); }
-      result<typedao::page<T>> call(std::string_view offset) override { return f(offset); }
+      result<std::optional<std::string>> call(std::string_view offset,
+                                              std::vector<result<T>>& rows) override {
+        return f(offset, rows);
+      }
     };
     base* p_ = nullptr;
 
@@ -50,7 +56,10 @@ class each_range {
       return *this;
     }
     ~fetch_fn() { delete p_; }
-    result<typedao::page<T>> operator()(std::string_view offset) { return p_->call(offset); }
+    result<std::optional<std::string>> operator()(std::string_view offset,
+                                                  std::vector<result<T>>& rows) {
+      return p_->call(offset, rows);
+    }
   };
 
   template <class F>
@@ -64,14 +73,16 @@ class each_range {
     using iterator_concept = std::input_iterator_tag;
     iterator() = default;
     explicit iterator(each_range* r) noexcept : r_(r) {}
-    value_type& operator*() const noexcept { return *r_->current_; }
-    value_type* operator->() const noexcept { return &*r_->current_; }
+    value_type& operator*() const noexcept { return r_->rows_[r_->next_ - 1]; }
+    value_type* operator->() const noexcept { return &r_->rows_[r_->next_ - 1]; }
     iterator& operator++() {
       r_->advance();
       return *this;
     }
     void operator++(int) { r_->advance(); }
-    friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept { return i.at_end(); }
+    friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept {
+      return i.at_end();
+    }
 
    private:
     bool at_end() const noexcept { return r_->done_; }
@@ -90,6 +101,7 @@ class each_range {
   std::size_t page_number() const noexcept { return page_no_; }
 
  private:
+  // Moves to the next element (next_ - 1 is the current one), fetching pages as needed.
   void advance() {
     if (failed_ || done_) {
       done_ = true;
@@ -100,27 +112,27 @@ class each_range {
         done_ = true;
         return;
       }
-      auto pg = fetch_(offset_ ? std::string_view(*offset_) : std::string_view{});
-      if (!pg) {
-        current_.emplace(std::move(pg).error());
+      auto next = fetch_(offset_ ? std::string_view(*offset_) : std::string_view{}, rows_);
+      if (!next) {
+        rows_.clear();
+        rows_.emplace_back(std::move(next).error());
+        next_ = 1;
         failed_ = true;
         return;
       }
       ++page_no_;
-      rows_ = std::move(pg->rows);
       next_ = 0;
-      offset_ = std::move(pg->offset);
+      offset_ = std::move(*next);
       last_ = !offset_;
     }
-    current_.emplace(std::move(rows_[next_++]));
+    ++next_;
   }
 
   fetch_fn fetch_;
-  std::vector<T> rows_;
+  std::vector<result<T>> rows_;
   std::size_t next_ = 0;
   std::size_t page_no_ = 0;
   std::optional<std::string> offset_;
-  std::optional<result<T>> current_;
   bool started_ = false, last_ = false, done_ = false, failed_ = false;
 };
 

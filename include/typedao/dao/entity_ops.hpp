@@ -39,14 +39,16 @@ struct entity_ops {
     std::string values[5];
     bool all_empty = true;
     [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((values[J] = text_of(e.*member_d<T, M::cache_key_members[J]>::pointer), all_empty = all_empty && values[J].empty()),
+      ((values[J] = text_of(e.*member_d<T, M::cache_key_members[J]>::pointer),
+        all_empty = all_empty && values[J].empty()),
        ...);
     }(std::make_index_sequence<M::cache_key_members.size()>{});
     if (all_empty) {
       for (auto& v : values) v.clear();
       [&]<std::size_t... J>(std::index_sequence<J...>) {
         ((values[J] = text_of(e.*member_d<T, M::pk_member_indices[J]>::pointer)), ...);
-      }(std::make_index_sequence<(M::pk_member_indices.size() < 5 ? M::pk_member_indices.size() : 5)>{});
+      }(std::make_index_sequence<(M::pk_member_indices.size() < 5 ? M::pk_member_indices.size()
+                                                                  : 5)>{});
     }
     std::string out(M::table);
     for (auto& v : values) {
@@ -70,14 +72,16 @@ struct entity_ops {
   static constexpr std::size_t foreign_member_index() {
     constexpr std::size_t F = checked_member_index<T, Fk>();
     static_assert(member_is_foreign<T, F>,
-                  "typedao::dao::page_for: the member is not a foreign<> member. Name a typedao::foreign<Parent> member.");
+                  "typedao::dao::page_for: the member is not a foreign<> member. Name a "
+                  "typedao::foreign<Parent> member.");
     return F;
   }
 
   template <std::size_t F, class V>
   static std::optional<error> foreign_problems(const V& parent) {
     std::vector<field_detail> errs;
-    check_value(parent, [] { return std::string(M::member_names[F]); }, errs);
+    check_value(
+        parent, [] { return std::string(M::member_names[F]); }, errs);
     if (errs.empty()) return std::nullopt;
     return invalid_foreign_key(std::move(errs));
   }
@@ -85,7 +89,8 @@ struct entity_ops {
   template <std::size_t U, class V>
   static std::optional<error> by_value_problem(const V& v) {
     std::vector<field_detail> errs;
-    check_value(v, [] { return std::string(M::member_names[U]); }, errs);
+    check_value(
+        v, [] { return std::string(M::member_names[U]); }, errs);
     if (errs.empty()) return std::nullopt;
     return invalid_unique(M::member_names[U], std::move(errs));
   }
@@ -98,8 +103,10 @@ struct entity_ops {
     return std::move(oe).error();
   }
 
-  // Problems with an entity's values, in member order. Key members may be nil on insert (generated).
-  static std::vector<field_detail> entity_problems(const T& e, bool skip_key = false, std::size_t skip_member = npos) {
+  // Problems with an entity's values, in member order. Key members may be nil on insert
+  // (generated).
+  static std::vector<field_detail> entity_problems(const T& e, bool skip_key = false,
+                                                   std::size_t skip_member = npos) {
     std::vector<field_detail> errs;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (
@@ -107,8 +114,10 @@ struct entity_ops {
             if (I == skip_member) return;
             if (skip_key && contains_index(M::pk_member_indices, I)) return;
             const std::size_t before = errs.size();
-            check_value(e.*member_d<T, I>::pointer, [] { return std::string(M::member_names[I]); }, errs);
-            if (errs.size() == before) validate_member_value<T, I>(e.*member_d<T, I>::pointer, errs);
+            check_value(
+                e.*member_d<T, I>::pointer, [] { return std::string(M::member_names[I]); }, errs);
+            if (errs.size() == before)
+              validate_member_value<T, I>(e.*member_d<T, I>::pointer, errs);
           }(),
           ...);
     }(std::make_index_sequence<M::member_count>{});
@@ -136,7 +145,8 @@ struct entity_ops {
       const std::string_view name = M::member_names[m];
       for (auto& x : errs) {
         std::string_view f = x.field;
-        if (f == name || (f.size() > name.size() && f.substr(0, name.size()) == name && f[name.size()] == '.'))
+        if (f == name ||
+            (f.size() > name.size() && f.substr(0, name.size()) == name && f[name.size()] == '.'))
           return true;
       }
       return false;
@@ -251,7 +261,8 @@ struct entity_ops {
     shown_value out;
     [&]<std::size_t... J>(std::index_sequence<J...>) {
       ((i == M::pk_member_indices[J]
-            ? (void)(out = show(key_part<std::integral_constant<std::size_t, M::pk_member_indices[J]>>(k)))
+            ? (void)(out = show(
+                         key_part<std::integral_constant<std::size_t, M::pk_member_indices[J]>>(k)))
             : (void)0),
        ...);
     }(std::make_index_sequence<M::pk_member_indices.size()>{});

@@ -6,8 +6,8 @@
 // return, and for a server error (error_table_v<T>: the entity's constraint names and members as
 // plain constant data, so one non-template function maps the errors of every entity and call).
 
-#include <typedao/entity.hpp>
 #include <typedao/connector.hpp>
+#include <typedao/entity.hpp>
 #include <typedao/error.hpp>
 #include <typedao/schema/validate.hpp>
 #include <typedao/schema/values.hpp>
@@ -51,7 +51,9 @@ struct value_renderer {
 // A renderer that calls f(i) (a shown_value); f must outlive it.
 template <class F>
 value_renderer render_with(const F& f) noexcept {
-  return {[](const void* c, std::size_t i) -> shown_value { return (*static_cast<const F*>(c))(i); }, &f};
+  return {
+      [](const void* c, std::size_t i) -> shown_value { return (*static_cast<const F*>(c))(i); },
+      &f};
 }
 
 // Appends member `name`'s plain parts to fields.
@@ -65,36 +67,39 @@ struct error_table_of {
   using M = model<T>;
   static constexpr std::size_t N = M::member_count;
 
-  static constexpr std::array<std::string_view, N> unique = []<std::size_t... I>(std::index_sequence<I...>) {
-    std::array<std::string_view, N> out{};
-    (
-        [&] {
-          if constexpr (M::unique[I]) out[I] = constraint_name_v<T, I, 'u'>;
-        }(),
-        ...);
-    return out;
-  }(std::make_index_sequence<N>{});
+  static constexpr std::array<std::string_view, N> unique =
+      []<std::size_t... I>(std::index_sequence<I...>) {
+        std::array<std::string_view, N> out{};
+        (
+            [&] {
+              if constexpr (M::unique[I]) out[I] = constraint_name_v<T, I, 'u'>;
+            }(),
+            ...);
+        return out;
+      }(std::make_index_sequence<N>{});
 
-  static constexpr std::array<std::string_view, N> fk = []<std::size_t... I>(std::index_sequence<I...>) {
-    std::array<std::string_view, N> out{};
-    (
-        [&] {
-          if constexpr (member_is_foreign<T, I>) out[I] = constraint_name_v<T, I, 'f'>;
-        }(),
-        ...);
-    return out;
-  }(std::make_index_sequence<N>{});
+  static constexpr std::array<std::string_view, N> fk =
+      []<std::size_t... I>(std::index_sequence<I...>) {
+        std::array<std::string_view, N> out{};
+        (
+            [&] {
+              if constexpr (member_is_foreign<T, I>) out[I] = constraint_name_v<T, I, 'f'>;
+            }(),
+            ...);
+        return out;
+      }(std::make_index_sequence<N>{});
 
-  static constexpr std::array<std::string_view, N> parents = []<std::size_t... I>(std::index_sequence<I...>) {
-    std::array<std::string_view, N> out{};
-    (
-        [&] {
-          if constexpr (member_is_foreign<T, I>)
-            out[I] = model<typename is_foreign<value_type_t<T, I>>::parent>::table;
-        }(),
-        ...);
-    return out;
-  }(std::make_index_sequence<N>{});
+  static constexpr std::array<std::string_view, N> parents =
+      []<std::size_t... I>(std::index_sequence<I...>) {
+        std::array<std::string_view, N> out{};
+        (
+            [&] {
+              if constexpr (member_is_foreign<T, I>)
+                out[I] = model<typename is_foreign<value_type_t<T, I>>::parent>::table;
+            }(),
+            ...);
+        return out;
+      }(std::make_index_sequence<N>{});
 
   static constexpr std::string_view cache_constraint = [] {
     if constexpr (M::has_cache_key_column)
@@ -128,11 +133,11 @@ inline error with_server(error mapped, error&& from) {
 }
 
 // SQLSTATE + constraint name -> Kong's error; values in the messages come from value_of.
-TYPEDAO_COLD inline error map_server_error(error e, const error_table& t,
-                                                              value_renderer value_of) {
+TYPEDAO_COLD inline error map_server_error(error e, const error_table& t, value_renderer value_of) {
   const std::string& st = e.server.sqlstate;
   const std::string& cn = e.server.constraint;
-  auto key_error = [&](error_code code, const char* prefix, const std::size_t* members, std::size_t n) {
+  auto key_error = [&](error_code code, const char* prefix, const std::size_t* members,
+                       std::size_t n) {
     std::vector<field_detail> shown, fields;
     shown.reserve(n);
     for (std::size_t j = 0; j < n; ++j) {
@@ -145,9 +150,11 @@ TYPEDAO_COLD inline error map_server_error(error e, const error_table& t,
   };
   if (st == "23505") {  // unique_violation
     if (cn == t.pk_constraint)
-      return key_error(error_code::primary_key_violation, "primary key violation on key '", t.pk_members, t.pk_count);
+      return key_error(error_code::primary_key_violation, "primary key violation on key '",
+                       t.pk_members, t.pk_count);
     if (!t.cache_constraint.empty() && cn == t.cache_constraint)
-      return key_error(error_code::unique_violation, "UNIQUE violation detected on '", t.cache_members, t.cache_count);
+      return key_error(error_code::unique_violation, "UNIQUE violation detected on '",
+                       t.cache_members, t.cache_count);
     for (std::size_t i = 0; i < t.member_count; ++i)
       if (!t.unique_constraints[i].empty() && cn == t.unique_constraints[i])
         return key_error(error_code::unique_violation, "UNIQUE violation detected on '", &i, 1);
@@ -171,13 +178,15 @@ TYPEDAO_COLD inline error map_server_error(error e, const error_table& t,
       return with_server(std::move(err), std::move(e));
     }
     std::string child = e.server.table;
-    auto err = make_error(error_code::foreign_key_violation,
-                          "an existing '" + child + "' entity references this '" + std::string(t.table) + "' entity",
-                          {{"@referenced_by", child}});
+    auto err = make_error(
+        error_code::foreign_key_violation,
+        "an existing '" + child + "' entity references this '" + std::string(t.table) + "' entity",
+        {{"@referenced_by", child}});
     err.entity = child;
     return with_server(std::move(err), std::move(e));
   } else if (st == "23502") {  // not_null_violation
-    return with_server(schema_violation({{e.server.column, "required field missing"}}), std::move(e));
+    return with_server(schema_violation({{e.server.column, "required field missing"}}),
+                       std::move(e));
   }
   return e;
 }
@@ -190,7 +199,6 @@ error schema_violation_of(std::vector<field_detail> errs) {
   order_problems<T>(errs);
   return schema_violation_in_order(std::move(errs));
 }
-
 
 TYPEDAO_COLD inline error invalid_primary_key(std::vector<field_detail> errs) {
   std::string msg = "invalid primary key: '" + render_table(errs) + "'";
@@ -205,7 +213,8 @@ TYPEDAO_COLD inline error invalid_primary_key(std::vector<field_detail> errs) {
 TYPEDAO_COLD inline error invalid_foreign_key(std::vector<field_detail> errs) {
   std::vector<field_detail> quoted = errs;
   for (auto& q : quoted) q.value = "\"" + q.value + "\"";
-  return make_error(error_code::invalid_foreign_key, "invalid foreign key: '" + render_table(std::move(quoted)) + "'",
+  return make_error(error_code::invalid_foreign_key,
+                    "invalid foreign key: '" + render_table(std::move(quoted)) + "'",
                     std::move(errs));
 }
 
@@ -218,7 +227,8 @@ TYPEDAO_COLD inline error invalid_unique(std::string_view member, std::vector<fi
 // NOT_FOUND for a primary key.
 template <class T>
 TYPEDAO_COLD error not_found_by_key(const key_t<T>& k) {
-  std::string msg = "could not find the entity with primary key '" + render_table(key_fields<T>(k)) + "'";
+  std::string msg =
+      "could not find the entity with primary key '" + render_table(key_fields<T>(k)) + "'";
   return make_error(error_code::not_found, std::move(msg), key_plain_fields<T>(k));
 }
 
@@ -226,9 +236,10 @@ TYPEDAO_COLD error not_found_by_key(const key_t<T>& k) {
 TYPEDAO_COLD inline error not_found_by_member(std::string_view member, shown_value shown) {
   std::vector<field_detail> fields;
   add_plain(fields, member, shown);
-  return make_error(error_code::not_found,
-                    "could not find the entity with '" + render_table({{std::string(member), shown.text}}) + "'",
-                    std::move(fields));
+  return make_error(
+      error_code::not_found,
+      "could not find the entity with '" + render_table({{std::string(member), shown.text}}) + "'",
+      std::move(fields));
 }
 
 // ---- results that are not what the statement returns ----------------------------------------
@@ -236,15 +247,16 @@ TYPEDAO_COLD inline error not_found_by_member(std::string_view member, shown_val
 // Why the result does not have the entity's shape (DATABASE_ERROR). One plain function for every
 // entity: only the loop that finds the column is per entity.
 TYPEDAO_COLD inline error shape_error_of(std::size_t want_count, int got_count,
-                                                            const column_info* col, oid_t got_oid) {
+                                         const column_info* col, oid_t got_oid) {
   if (got_count != static_cast<int>(want_count))
-    return make_error(error_code::database_error, "unexpected result shape: expected " + std::to_string(want_count) +
+    return make_error(error_code::database_error, "unexpected result shape: expected " +
+                                                      std::to_string(want_count) +
                                                       " columns, got " + std::to_string(got_count));
   if (col)
     return make_error(error_code::database_error,
-                      "column '" + std::string(col->name) + "' has type oid " + std::to_string(got_oid) +
-                          ", expected " + std::to_string(col->oid) + " (" + std::string(col->sql_type) +
-                          "); migrate the table");
+                      "column '" + std::string(col->name) + "' has type oid " +
+                          std::to_string(got_oid) + ", expected " + std::to_string(col->oid) +
+                          " (" + std::string(col->sql_type) + "); migrate the table");
   return make_error(error_code::database_error, "unexpected result shape");
 }
 
@@ -255,23 +267,24 @@ error shape_error(const R& rows) {
   if (got == static_cast<int>(MT::column_count))
     for (std::size_t c = 0; c < MT::column_count; ++c)
       if (rows.column_type(static_cast<int>(c)) != MT::columns[c].oid)
-        return shape_error_of(MT::column_count, got, &MT::columns[c], rows.column_type(static_cast<int>(c)));
+        return shape_error_of(MT::column_count, got, &MT::columns[c],
+                              rows.column_type(static_cast<int>(c)));
   return shape_error_of(MT::column_count, got, nullptr, 0);
 }
-
 
 // A write that returned no row although it always should (INSERT ... RETURNING): a rule or a
 // trigger on the table skipped it.
 TYPEDAO_COLD inline error no_row_error(std::string_view statement) {
-  return make_error(error_code::database_error,
-                    std::string(statement) + " returned no row (a rule or trigger on the table skipped it)");
+  return make_error(
+      error_code::database_error,
+      std::string(statement) + " returned no row (a rule or trigger on the table skipped it)");
 }
 
 // The DATABASE_ERROR for a failed decode_row_into.
 TYPEDAO_COLD inline error decode_error_of(std::string_view column, std::string_view table,
-                                                             const char* err) {
-  return make_error(error_code::database_error,
-                    "could not decode column '" + std::string(column) + "' of '" + std::string(table) + "': " + err);
+                                          const char* err) {
+  return make_error(error_code::database_error, "could not decode column '" + std::string(column) +
+                                                    "' of '" + std::string(table) + "': " + err);
 }
 
 template <class T>
@@ -279,7 +292,6 @@ error decode_error(std::size_t bad_member, const char* err) {
   using MT = model<T>;
   return decode_error_of(MT::columns[MT::member_first_column[bad_member]].name, MT::table, err);
 }
-
 
 }  // namespace typedao::detail
 

@@ -7,9 +7,9 @@
 //
 //   base64url( 't' '1' | fingerprint u64 BE | count u8 | (length u32 BE | binary key column)* )
 
-#include <typedao/detail/base64.hpp>
 #include <typedao/codec/params.hpp>
 #include <typedao/dao/rows.hpp>
+#include <typedao/detail/base64.hpp>
 #include <typedao/entity.hpp>
 
 #include <cstdint>

@@ -107,11 +107,14 @@ result<std::optional<T>> optional_row(const R& rows) {
 // One bigint in row 0 (count(*), ttl); `what` names it in errors. Empty: NULL.
 template <row_set R>
 result<std::optional<std::int64_t>> scalar_int8(const R& rows, const char* what) {
-  if (rows.row_count() != 1) return make_error(error_code::database_error, std::string(what) + " returned no row");
+  if (rows.row_count() != 1)
+    return make_error(error_code::database_error, std::string(what) + " returned no row");
   if (rows.is_null(0, 0)) return std::optional<std::int64_t>{};
   std::int64_t v = 0;
-  if (auto err = customize::codec<std::int64_t>::decode(rows.data(0, 0), static_cast<std::size_t>(rows.length(0, 0)), v))
-    return make_error(error_code::database_error, std::string("could not decode ") + what + ": " + err);
+  if (auto err = customize::codec<std::int64_t>::decode(
+          rows.data(0, 0), static_cast<std::size_t>(rows.length(0, 0)), v))
+    return make_error(error_code::database_error,
+                      std::string("could not decode ") + what + ": " + err);
   return std::optional<std::int64_t>{v};
 }
 

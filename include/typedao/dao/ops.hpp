@@ -8,8 +8,8 @@
 // Each builder returns result<operation<...>>: the error of a failed check (nothing is sent), or
 // the operation. The operation borrows the builder's arguments.
 
-#include <typedao/dao/entity_ops.hpp>
 #include <typedao/dao/changes.hpp>
+#include <typedao/dao/entity_ops.hpp>
 #include <typedao/dao/errors.hpp>
 #include <typedao/dao/offset_token.hpp>
 #include <typedao/dao/operation.hpp>
@@ -47,45 +47,63 @@ struct ops : entity_ops<T> {
   using base = entity_ops<T>;
   using M = model<T>;
   using key_type = key_t<T>;
-  using base::cache_key;
-  using base::foreign_member_index;
-  using base::foreign_problems;
   using base::by_value_problem;
-  using base::write_option_problems;
-  using base::entity_problems;
-  using base::key_rule_problems;
-  using base::member_failed;
+  using base::cache_key;
   using base::contains_pk;
-  using base::key_part;
   using base::emit_with_generated_key;
   using base::encode_entity;
   using base::encode_ttl;
-  using base::write_options_of;
-  using base::render_member;
-  using base::render_key_member;
-  using base::not_found_error_for;
+  using base::entity_problems;
+  using base::foreign_member_index;
+  using base::foreign_problems;
+  using base::key_part;
+  using base::key_rule_problems;
   using base::map_error;
+  using base::member_failed;
+  using base::not_found_error_for;
+  using base::render_key_member;
+  using base::render_member;
+  using base::write_option_problems;
+  using base::write_options_of;
   using removed_type = typename descendants<T, Registry>::removed_type;
 
   template <class Op>
   using checked = result<Op>;
+
+  // Where page() decodes its rows: a page<T> it returns ...
+  struct page_sink {
+    using value_type = typedao::page<T>;
+  };
+  // ... or a vector of result<T> owned by the caller (each()), the next offset returned.
+  struct each_sink {
+    using value_type = std::optional<std::string>;
+    std::vector<result<T>>* rows;
+  };
+
+  template <std::size_t F, tags_filter Tags, bool After>
+  static const statement& page_statement() {
+    return statement_of<page_gen<T, F, Tags, After>, page_param_types<T, F, Tags, After>>();
+  }
 
   // ---- the calls ------------------------------------------------------------------------------
 
   // INSERT ... RETURNING: the stored entity (generated uuid key, timestamps, defaults).
   static auto insert(const T& e, const write_options& o) {
     auto fin = [&e](auto&& r) -> result<T> {
-      if (!r) return map_error(std::move(r).error(), [&](std::size_t i) { return render_member(e, i); });
+      if (!r)
+        return map_error(std::move(r).error(), [&](std::size_t i) { return render_member(e, i); });
       return one_row<T>(*r, [] { return no_row_error("INSERT"); });
     };
     constexpr std::size_t N = insert_param_count<T>;
     using Op = operation<T, N, decltype(fin)>;
     if (auto oe = write_option_problems(o)) return checked<Op>(std::move(*oe));
-    if (auto errs = entity_problems(e); !errs.empty()) return checked<Op>(schema_violation_of<T>(std::move(errs)));
+    if (auto errs = entity_problems(e); !errs.empty())
+      return checked<Op>(schema_violation_of<T>(std::move(errs)));
     param_set<N> ps;
     uuid generated[M::pk_columns.size() ? M::pk_columns.size() : 1];
-    std::size_t k = encode_entity(
-        e, ps, [&](auto I, auto& emit) { return base::template emit_with_generated_key<decltype(I)>(e, generated, emit); });
+    std::size_t k = encode_entity(e, ps, [&](auto I, auto& emit) {
+      return base::template emit_with_generated_key<decltype(I)>(e, generated, emit);
+    });
     encode_ttl(ps, k, o);
     auto& st = statement_of<insert_gen<T>, insert_param_types<T>>();
     return checked<Op>(make_operation<T>(st, ps, std::move(fin)));
@@ -104,7 +122,8 @@ struct ops : entity_ops<T> {
     encode_value(kv, ps, p);
     const statement* st = nullptr;
     if constexpr (std::is_same_v<KeyCols, pk_cols<T>>)
-      st = M::has_ttl && skip_ttl ? &statement_of<select_gen<T, true>, Types>() : &statement_of<select_gen<T>, Types>();
+      st = M::has_ttl && skip_ttl ? &statement_of<select_gen<T, true>, Types>()
+                                  : &statement_of<select_gen<T>, Types>();
     else
       st = M::has_ttl && skip_ttl ? &statement_of<select_by_gen<T, KeyCols::member, true>, Types>()
                                   : &statement_of<select_by_gen<T, KeyCols::member>, Types>();
@@ -113,7 +132,8 @@ struct ops : entity_ops<T> {
 
   static auto select(const key_type& k, const read_options& o) {
     using Op = decltype(select_by_cols<pk_cols<T>>(k, false));
-    if (auto errs = key_problems<T>(k); !errs.empty()) return checked<Op>(invalid_primary_key(std::move(errs)));
+    if (auto errs = key_problems<T>(k); !errs.empty())
+      return checked<Op>(invalid_primary_key(std::move(errs)));
     return checked<Op>(select_by_cols<pk_cols<T>>(k, o.skip_ttl));
   }
 
@@ -135,8 +155,8 @@ struct ops : entity_ops<T> {
     param_set<Types::value.size()> ps;
     std::size_t p = 0;
     encode_value(kv, ps, p);
-    return make_operation<std::optional<T>>(statement_of<select_for_update_gen<T, KeyCols>, Types>(), ps,
-                                             std::move(fin));
+    return make_operation<std::optional<T>>(
+        statement_of<select_for_update_gen<T, KeyCols>, Types>(), ps, std::move(fin));
   }
 
   // Full replacement (PUT): INSERT ... ON CONFLICT (key) DO UPDATE. The key wins over the
@@ -152,8 +172,10 @@ struct ops : entity_ops<T> {
     };
     constexpr std::size_t N = insert_param_count<T>;
     using Op = operation<T, N, decltype(fin)>;
-    if (auto errs = key_problems<T>(k); !errs.empty()) return checked<Op>(invalid_primary_key(std::move(errs)));
-    if (auto errs = key_rule_problems(k); !errs.empty()) return checked<Op>(invalid_primary_key(std::move(errs)));
+    if (auto errs = key_problems<T>(k); !errs.empty())
+      return checked<Op>(invalid_primary_key(std::move(errs)));
+    if (auto errs = key_rule_problems(k); !errs.empty())
+      return checked<Op>(invalid_primary_key(std::move(errs)));
     if (auto oe = write_option_problems(o)) return checked<Op>(std::move(*oe));
     if (auto errs = entity_problems(e, true); !errs.empty())
       return checked<Op>(schema_violation_of<T>(std::move(errs)));
@@ -181,7 +203,8 @@ struct ops : entity_ops<T> {
           if (i == U) return show(v);
           return render_member(e, i);
         });
-      return one_row<T>(*r, [] { return make_error(error_code::not_found, "could not find the entity"); });
+      return one_row<T>(
+          *r, [] { return make_error(error_code::not_found, "could not find the entity"); });
     };
     constexpr std::size_t N = insert_param_count<T>;
     using Op = operation<T, N, decltype(fin)>;
@@ -222,7 +245,8 @@ struct ops : entity_ops<T> {
           if constexpr (is_set<A>::value) {
             constexpr std::size_t I = index_of_member<T>(A::member);
             const std::size_t before = errs.size();
-            check_value(args.value, [] { return std::string(M::member_names[I]); }, errs);
+            check_value(
+                args.value, [] { return std::string(M::member_names[I]); }, errs);
             if (errs.size() == before) validate_member_value<T, I>(args.value, errs);
           }
         }(),
@@ -244,7 +268,8 @@ struct ops : entity_ops<T> {
   // the changed members from args and the others through `other(i)`.
   template <class KeyCols, std::size_t... Is, class KeyV, class NotFound, class Other, class... A>
   static auto update(const KeyV& kv, NotFound& not_found, Other& other, const A&... args) {
-    auto fin = [&not_found, &other, changes = std::tuple<const A&...>(args...)](auto&& r) -> result<T> {
+    auto fin = [&not_found, &other,
+                changes = std::tuple<const A&...>(args...)](auto&& r) -> result<T> {
       if (!r)
         return map_error(std::move(r).error(), [&](std::size_t i) {
           shown_value out;
@@ -278,7 +303,8 @@ struct ops : entity_ops<T> {
         }(),
         ...);
     encode_ttl(ps, p, write_options_of(args...));
-    return make_operation<T>(statement_of<update_gen<T, KeyCols, Is...>, Types>(), ps, std::move(fin));
+    return make_operation<T>(statement_of<update_gen<T, KeyCols, Is...>, Types>(), ps,
+                             std::move(fin));
   }
 
   // DELETE by KeyCols = kv, in one statement that also reports the cascaded descendants.
@@ -301,8 +327,11 @@ struct ops : entity_ops<T> {
       st = skip_ttl ? &statement_of<delete_gen<T, KeyCols, true>, Types>()
                     : &statement_of<delete_gen<T, KeyCols>, Types>();
     else
-      st = skip_ttl ? &statement_of<typename cascade_statement<T, KeyCols, true, Registry>::type, Types>()
-                    : &statement_of<typename cascade_statement<T, KeyCols, false, Registry>::type, Types>();
+      st =
+          skip_ttl
+              ? &statement_of<typename cascade_statement<T, KeyCols, true, Registry>::type, Types>()
+              : &statement_of<typename cascade_statement<T, KeyCols, false, Registry>::type,
+                              Types>();
     return make_operation<removed_type>(*st, ps, std::move(fin));
   }
 
@@ -319,22 +348,25 @@ struct ops : entity_ops<T> {
     if constexpr (F == npos) {
       (void)parent;
       param_set<0> ps;
-      return make_operation<std::int64_t>(statement_of<count_gen<T, npos>, oid_list<>>(), ps, std::move(fin));
+      return make_operation<std::int64_t>(statement_of<count_gen<T, npos>, oid_list<>>(), ps,
+                                          std::move(fin));
     } else {
       using Types = key_param_types<T, member_cols<T, F>>;
       param_set<Types::value.size()> ps;
       std::size_t p = 0;
       encode_value(*parent, ps, p);
-      return make_operation<std::int64_t>(statement_of<count_gen<T, F>, Types>(), ps, std::move(fin));
+      return make_operation<std::int64_t>(statement_of<count_gen<T, F>, Types>(), ps,
+                                          std::move(fin));
     }
   }
 
   static auto truncate() {
     param_set<0> ps;
-    return make_operation<void>(statement_of<truncate_gen<T>, oid_list<>>(), ps, [](auto&& r) -> result<void> {
-      if (!r) return std::move(r).error();
-      return {};
-    });
+    return make_operation<void>(statement_of<truncate_gen<T>, oid_list<>>(), ps,
+                                [](auto&& r) -> result<void> {
+                                  if (!r) return std::move(r).error();
+                                  return {};
+                                });
   }
 
   // Seconds until the row expires (empty: never). NOT_FOUND when there is no unexpired row.
@@ -346,11 +378,13 @@ struct ops : entity_ops<T> {
     };
     using Types = key_param_types<T, pk_cols<T>>;
     using Op = operation<std::optional<std::int64_t>, Types::value.size(), decltype(fin)>;
-    if (auto errs = key_problems<T>(k); !errs.empty()) return checked<Op>(invalid_primary_key(std::move(errs)));
+    if (auto errs = key_problems<T>(k); !errs.empty())
+      return checked<Op>(invalid_primary_key(std::move(errs)));
     param_set<Types::value.size()> ps;
     std::size_t p = 0;
     encode_value(k, ps, p);
-    return checked<Op>(make_operation<std::optional<std::int64_t>>(statement_of<ttl_gen<T>, Types>(), ps, std::move(fin)));
+    return checked<Op>(make_operation<std::optional<std::int64_t>>(
+        statement_of<ttl_gen<T>, Types>(), ps, std::move(fin)));
   }
 
   // One batch of purge_expired: how many expired rows it deleted.
@@ -373,8 +407,9 @@ struct ops : entity_ops<T> {
     using Types = oid_list<text_oid>;
     using Op = operation<std::optional<T>, 1, decltype(fin)>;
     if (auto p = text_problem(key))
-      return checked<Op>(
-          make_error(error_code::invalid_unique, std::string("invalid unique cache_key: ") + p, {{"cache_key", p}}));
+      return checked<Op>(make_error(error_code::invalid_unique,
+                                    std::string("invalid unique cache_key: ") + p,
+                                    {{"cache_key", p}}));
     param_set<1> ps;
     ps.writer(0).append(key.data(), key.size());
     auto& st = M::has_ttl && o.skip_ttl ? statement_of<select_by_cache_key_gen<T, true>, Types>()
@@ -385,24 +420,24 @@ struct ops : entity_ops<T> {
   // One page by keyset: size + 1 rows after the offset's key, filtered by the foreign member F
   // (npos: none) and the tags. One operation type for every variant: the statement is chosen at
   // run time and the parameters are encoded in its order.
-  template <std::size_t F, class FkV>
-  static auto page(const FkV* fk, std::optional<std::int64_t> size, std::string_view offset, const page_options& o,
-                   const pagination& limits) {
+  template <std::size_t F, class FkV, class Sink = page_sink>
+  static auto page(const FkV* fk, std::optional<std::int64_t> size, std::string_view offset,
+                   const page_options& o, const pagination& limits, Sink sink = {}) {
     constexpr std::size_t fk_cols = F == npos ? 0 : fk_param_count<T, F>();
     constexpr std::size_t N = fk_cols + 1 + M::pk_columns.size() + 1;
-    auto fin2 = [](auto&& r, std::int64_t n, std::uint64_t fp) -> result<typedao::page<T>> { return page_rows(r, n, fp); };
-    using Fin = bound_page<decltype(fin2)>;
-    using Op = operation<typedao::page<T>, N, Fin>;
+    using Fin = page_finish<Sink>;
+    using Op = operation<typename Sink::value_type, N, Fin>;
     option_errors oe;
     auto lim = check_page_options(o, limits, M::has_tags, M::table, oe);
     if (!oe.empty()) return checked<Op>(std::move(oe).error());
     const std::int64_t n = size ? *size : lim.page_size;
     if (n < 1 || n > lim.max_page_size)
-      return checked<Op>(make_error(error_code::invalid_size,
-                                    "size must be an integer between 1 and " + std::to_string(lim.max_page_size)));
-    const auto mode = o.tags.empty()                                   ? tags_filter::none
+      return checked<Op>(
+          make_error(error_code::invalid_size,
+                     "size must be an integer between 1 and " + std::to_string(lim.max_page_size)));
+    const auto mode = o.tags.empty()                                         ? tags_filter::none
                       : o.match.value_or(tags_match::all) == tags_match::all ? tags_filter::all
-                                                                       : tags_filter::any;
+                                                                             : tags_filter::any;
     fingerprint fp;
     fp.add(M::table);
     fp.add_u64(F);
@@ -418,8 +453,8 @@ struct ops : entity_ops<T> {
     const bool has_after = !offset.empty();
     if (has_after) {
       if (auto why = parse_offset_token<T>(offset, fp.value(), after))
-        return checked<Op>(
-            make_error(error_code::invalid_offset, "'" + echoed(offset) + "' is not a valid offset: " + why));
+        return checked<Op>(make_error(error_code::invalid_offset,
+                                      "'" + echoed(offset) + "' is not a valid offset: " + why));
     }
     param_set<N> ps;
     std::size_t p = 0;
@@ -430,53 +465,62 @@ struct ops : entity_ops<T> {
     const statement* st = nullptr;
     using tf = tags_filter;
     if constexpr (M::has_tags) {
-      if (mode == tf::all) st = has_after ? &page_statement<F, tf::all, true>() : &page_statement<F, tf::all, false>();
-      if (mode == tf::any) st = has_after ? &page_statement<F, tf::any, true>() : &page_statement<F, tf::any, false>();
+      if (mode == tf::all)
+        st = has_after ? &page_statement<F, tf::all, true>() : &page_statement<F, tf::all, false>();
+      if (mode == tf::any)
+        st = has_after ? &page_statement<F, tf::any, true>() : &page_statement<F, tf::any, false>();
     }
-    if (st == nullptr) st = has_after ? &page_statement<F, tf::none, true>() : &page_statement<F, tf::none, false>();
-    return checked<Op>(make_operation<typedao::page<T>>(*st, ps, Fin{fin2, n, fp.value()}));
+    if (st == nullptr)
+      st = has_after ? &page_statement<F, tf::none, true>() : &page_statement<F, tf::none, false>();
+    return checked<Op>(
+        make_operation<typename Sink::value_type>(*st, ps, Fin{sink, n, fp.value()}));
   }
 
   // ---- results and errors -------------------------------------------------------------------
 
-  template <class Fn>
-  struct bound_page {
-    Fn fn;
+  template <class Sink>
+  struct page_finish {
+    Sink sink;
     std::int64_t n;
     std::uint64_t fp;
     template <class R>
-    result<typedao::page<T>> operator()(R&& r) const {
-      return fn(r, n, fp);
+    result<typename Sink::value_type> operator()(R&& r) const {
+      if (!r) return std::move(r).error();
+      if constexpr (std::is_same_v<Sink, page_sink>) {
+        result<typedao::page<T>> out;
+        if (auto e = decode_page(*r, out->rows); e) return std::move(*e);
+        const bool more = r->row_count() > n;
+        if (more) out->offset = make_offset_token<T>(fp, key_of(out->rows.back()));
+        return out;
+      } else {
+        sink.rows->clear();
+        if (auto e = decode_page(*r, *sink.rows); e) return std::move(*e);
+        if (r->row_count() > n)
+          return std::optional<std::string>(make_offset_token<T>(fp, key_of(*sink.rows->back())));
+        return std::optional<std::string>{};
+      }
+    }
+    // Rows [0, min(n, got)) decoded in place into `rows` (T or result<T> elements).
+    template <class R, class Rows>
+    std::optional<error> decode_page(const R& rows, Rows& out) const {
+      const int got = rows.row_count();
+      if (got == 0) return std::nullopt;
+      if (!shape_matches<T>(rows)) [[unlikely]]
+        return shape_error<T>(rows);
+      const int keep = got > n ? static_cast<int>(n) : got;
+      if (auto bad = decode_rows_into(rows, keep, out)) [[unlikely]]
+        return decode_error<T>(bad.member, bad.message);
+      return std::nullopt;
     }
   };
-
-  template <std::size_t F, tags_filter Tags, bool After>
-  static const statement& page_statement() {
-    return statement_of<page_gen<T, F, Tags, After>, page_param_types<T, F, Tags, After>>();
-  }
-
-  template <class R>
-  static result<typedao::page<T>> page_rows(R& r, std::int64_t n, std::uint64_t fp) {
-    if (!r) return std::move(r).error();
-    result<typedao::page<T>> out;
-    const int got = r->row_count();
-    if (got == 0) return out;
-    if (!shape_matches<T>(*r)) [[unlikely]]
-      return shape_error<T>(*r);
-    const int keep = got > n ? static_cast<int>(n) : got;
-    if (auto bad = decode_rows_into(*r, keep, out->rows)) [[unlikely]]
-      return decode_error<T>(bad.member, bad.message);
-    if (got > n) out->offset = make_offset_token<T>(fp, key_of(out->rows.back()));
-    return out;
-  }
 
   template <class R>
   static result<removed_type> cascade_report(const R& r) {
     removed_type out;
     for (int row = 0; row < r.row_count(); ++row) {
       std::int32_t e = -1;
-      if (r.is_null(row, 0) ||
-          customize::codec<std::int32_t>::decode(r.data(row, 0), static_cast<std::size_t>(r.length(row, 0)), e))
+      if (r.is_null(row, 0) || customize::codec<std::int32_t>::decode(
+                                   r.data(row, 0), static_cast<std::size_t>(r.length(row, 0)), e))
         return make_error(error_code::database_error, "could not decode the cascade report");
       const char* err = nullptr;
       int col = 1;
@@ -503,7 +547,6 @@ struct ops : entity_ops<T> {
     }
     return out;
   }
-
 };
 
 }  // namespace detail

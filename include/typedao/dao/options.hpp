@@ -35,7 +35,8 @@ class option_errors {
 
   TYPEDAO_COLD typedao::error error() && {
     sort_fields(errs_, field_name_less);
-    std::string msg = errs_.size() == 1 ? "invalid option (" : std::to_string(errs_.size()) + " option violations (";
+    std::string msg = errs_.size() == 1 ? "invalid option ("
+                                        : std::to_string(errs_.size()) + " option violations (";
     for (std::size_t i = 0; i < errs_.size(); ++i) {
       if (i) msg += "; ";
       msg += errs_[i].field;
@@ -50,15 +51,16 @@ class option_errors {
   std::vector<field_detail> errs_;
 };
 
-TYPEDAO_COLD inline void add_ttl_problem(bool ttl_entity, std::string_view table, option_errors& errs) {
+TYPEDAO_COLD inline void add_ttl_problem(bool ttl_entity, std::string_view table,
+                                         option_errors& errs) {
   if (!ttl_entity)
     errs.add("ttl", "cannot be used with '" + std::string(table) + "'");
   else
     errs.add("ttl", "must be an integer between 0 and " + std::to_string(max_ttl));
 }
 
-inline void check_ttl(const std::optional<std::int64_t>& ttl, bool ttl_entity, std::string_view table,
-                      option_errors& errs) {
+inline void check_ttl(const std::optional<std::int64_t>& ttl, bool ttl_entity,
+                      std::string_view table, option_errors& errs) {
   if (ttl && (!ttl_entity || *ttl < 0 || *ttl > max_ttl)) add_ttl_problem(ttl_entity, table, errs);
 }
 
@@ -74,7 +76,8 @@ inline pagination check_page_options(const page_options& o, const pagination& ba
   }
   if (o.page_size) {
     if (*o.page_size < 1 || *o.page_size > p.max_page_size)
-      errs.add("pagination.page_size", "must be an integer between 1 and " + std::to_string(p.max_page_size));
+      errs.add("pagination.page_size",
+               "must be an integer between 1 and " + std::to_string(p.max_page_size));
     else
       p.page_size = *o.page_size;
   }

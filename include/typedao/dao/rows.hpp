@@ -1,8 +1,8 @@
 #ifndef TYPEDAO_DAO_ROWS_HPP
 #define TYPEDAO_DAO_ROWS_HPP
 
-// Entity <-> statement columns: encoding members into parameters, decoding binary rows straight into
-// the struct (one decode API: decode_row_into for one row, decode_rows_into for a page).
+// Entity <-> statement columns: encoding members into parameters, decoding binary rows straight
+// into the struct (one decode API: decode_row_into for one row, decode_rows_into for a page).
 
 #include <typedao/codec.hpp>
 #include <typedao/codec/params.hpp>
@@ -56,7 +56,8 @@ TYPEDAO_INLINE const char* decode_value(const R& rows, int r, int& c, V& out) no
       std::size_t cols = 1;
       if constexpr (is_foreign<U>::value) cols = model<typename U::parent_type>::pk_column_count;
       bool all_null = true;
-      for (std::size_t i = 0; i < cols; ++i) all_null = all_null && rows.is_null(r, c + static_cast<int>(i));
+      for (std::size_t i = 0; i < cols; ++i)
+        all_null = all_null && rows.is_null(r, c + static_cast<int>(i));
       if (all_null) {
         out.reset();
         c += static_cast<int>(cols);
@@ -145,6 +146,18 @@ decode_failure decode_rows_into(const R& rows, int count, std::vector<T>& out) {
   out.reserve(out.size() + static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i)
     if ((f.message = decode_row_into(rows, i, out.emplace_back(), f.member))) [[unlikely]]
+      break;
+  return f;
+}
+
+// The same into result<T> elements (each() hands them out by reference: no move per row). A
+// default result<T> holds a value-initialised T, decoded in place.
+template <class T, class E, row_set R>
+decode_failure decode_rows_into(const R& rows, int count, std::vector<basic_result<T, E>>& out) {
+  decode_failure f;
+  out.reserve(out.size() + static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i)
+    if ((f.message = decode_row_into(rows, i, *out.emplace_back(), f.member))) [[unlikely]]
       break;
   return f;
 }

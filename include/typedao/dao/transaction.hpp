@@ -28,8 +28,9 @@ class transaction_guard {
   }
   ~transaction_guard() {
     if (open_)
-      (void)c_->execute_script(nested_ ? "ROLLBACK TO SAVEPOINT typedao_update; RELEASE SAVEPOINT typedao_update"
-                                       : "ROLLBACK");
+      (void)c_->execute_script(
+          nested_ ? "ROLLBACK TO SAVEPOINT typedao_update; RELEASE SAVEPOINT typedao_update"
+                  : "ROLLBACK");
   }
 
  private:

@@ -17,8 +17,10 @@ struct base64_form {
   const char* alphabet;  // 64 characters
   bool padded;
 };
-inline constexpr base64_form base64_standard{"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true};
-inline constexpr base64_form base64_url{"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false};
+inline constexpr base64_form base64_standard{
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true};
+inline constexpr base64_form base64_url{
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false};
 
 // `in` is any contiguous range of bytes (char or std::byte).
 template <class Bytes>

@@ -38,12 +38,16 @@ constexpr bool utf8_valid(std::string_view s) noexcept {
       len = 2;
     } else if (c >= 0xE0u && c <= 0xEFu) {
       len = 3;
-      if (c == 0xE0u) lo = 0xA0u;        // overlong
-      else if (c == 0xEDu) hi = 0x9Fu;   // surrogates D800-DFFF
+      if (c == 0xE0u)
+        lo = 0xA0u;  // overlong
+      else if (c == 0xEDu)
+        hi = 0x9Fu;  // surrogates D800-DFFF
     } else if (c >= 0xF0u && c <= 0xF4u) {
       len = 4;
-      if (c == 0xF0u) lo = 0x90u;        // overlong
-      else if (c == 0xF4u) hi = 0x8Fu;   // above U+10FFFF
+      if (c == 0xF0u)
+        lo = 0x90u;  // overlong
+      else if (c == 0xF4u)
+        hi = 0x8Fu;  // above U+10FFFF
     } else {
       return false;  // stray continuation byte, C0/C1 overlongs, F5-FF
     }

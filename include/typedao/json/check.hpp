@@ -16,11 +16,14 @@ struct json_checker {
   std::string path;  // ".a.2" relative to the column
 
   void text(std::string_view s) {
-    if (s.find('\0') != std::string_view::npos) report(path, "must not contain NUL bytes");
-    else if (!utf8_valid(s)) report(path, "expected a valid UTF-8 string");
+    if (s.find('\0') != std::string_view::npos)
+      report(path, "must not contain NUL bytes");
+    else if (!utf8_valid(s))
+      report(path, "expected a valid UTF-8 string");
   }
   void too_deep(std::size_t depth) {
-    if (depth == max_json_depth + 1) report(path, "nested too deeply (at most " + std::to_string(max_json_depth) + " levels)");
+    if (depth == max_json_depth + 1)
+      report(path, "nested too deeply (at most " + std::to_string(max_json_depth) + " levels)");
   }
   template <class F>
   void at(std::string_view key, F&& f) {
@@ -38,9 +41,12 @@ struct json_checker {
   void raw(const boost::json::value& v, std::size_t depth) {
     switch (v.kind()) {
       case boost::json::kind::double_:
-        if (!std::isfinite(v.get_double())) report(path, "expected a finite number (JSON has no NaN or infinity)");
+        if (!std::isfinite(v.get_double()))
+          report(path, "expected a finite number (JSON has no NaN or infinity)");
         break;
-      case boost::json::kind::string: text(std::string_view(v.get_string().data(), v.get_string().size())); break;
+      case boost::json::kind::string:
+        text(std::string_view(v.get_string().data(), v.get_string().size()));
+        break;
       case boost::json::kind::array: {
         if (depth > max_json_depth) return too_deep(depth);
         const auto& a = v.get_array();
@@ -57,7 +63,8 @@ struct json_checker {
           });
         }
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -100,9 +107,8 @@ struct json_checker {
       }
     } else if constexpr (json_record<T>) {
       if (depth > max_json_depth) return too_deep(depth);
-      boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>([&](auto d) {
-        at(std::string_view(d.name), [&] { value(v.*d.pointer, depth + 1); });
-      });
+      boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
+          [&](auto d) { at(std::string_view(d.name), [&] { value(v.*d.pointer, depth + 1); }); });
     }
   }
 };

@@ -14,7 +14,7 @@ template <class Int>
 const char* json_to_integer(const boost::json::value& in, Int& out, const json_path& path) {
   constexpr auto lo = std::numeric_limits<Int>::min();
   constexpr auto hi = std::numeric_limits<Int>::max();
-  constexpr const char* range = sizeof(Int) == 2 ? "integer out of range for smallint"
+  constexpr const char* range = sizeof(Int) == 2   ? "integer out of range for smallint"
                                 : sizeof(Int) == 4 ? "integer out of range for integer"
                                                    : "integer out of range for bigint";
   // Two's complement: the range is [lo, -lo), exactly representable as doubles.
@@ -47,14 +47,15 @@ const char* record_from_json(const boost::json::value& in, R& out, json_path& pa
   if (!in.is_object()) return json_expected(path, "an object", in);
   const auto& obj = in.get_object();
   const char* err = nullptr;
-  boost::mp11::mp_for_each<boost::describe::describe_members<R, boost::describe::mod_public>>([&](auto d) {
-    if (err) return;
-    const boost::json::value* m = obj.if_contains(d.name);
-    if (!m) return;  // missing: keeps the default
-    path.push(std::string_view(d.name));
-    err = from_json(*m, out.*d.pointer, path);
-    path.pop();
-  });
+  boost::mp11::mp_for_each<boost::describe::describe_members<R, boost::describe::mod_public>>(
+      [&](auto d) {
+        if (err) return;
+        const boost::json::value* m = obj.if_contains(d.name);
+        if (!m) return;  // missing: keeps the default
+        path.push(std::string_view(d.name));
+        err = from_json(*m, out.*d.pointer, path);
+        path.pop();
+      });
   return err;
 }
 
@@ -79,10 +80,14 @@ const char* from_json(const boost::json::value& in, T& out, json_path& path) {
     return json_to_integer(in, out, path);
   } else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
     double d;
-    if (in.is_double()) d = in.get_double();
-    else if (in.is_int64()) d = static_cast<double>(in.get_int64());
-    else if (in.is_uint64()) d = static_cast<double>(in.get_uint64());
-    else return json_expected(path, "a number", in);
+    if (in.is_double())
+      d = in.get_double();
+    else if (in.is_int64())
+      d = static_cast<double>(in.get_int64());
+    else if (in.is_uint64())
+      d = static_cast<double>(in.get_uint64());
+    else
+      return json_expected(path, "a number", in);
     if constexpr (std::is_same_v<T, float>) {
       if (std::abs(d) > static_cast<double>(std::numeric_limits<float>::max()))
         return path.fail("number out of range for real");
@@ -98,7 +103,8 @@ const char* from_json(const boost::json::value& in, T& out, json_path& path) {
     if (!in.is_string()) return json_expected(path, "a base64 string", in);
     const auto& s = in.get_string();
     out.clear();
-    if (!base64_decode(std::string_view(s.data(), s.size()), base64_standard, out)) return path.fail("expected base64 text");
+    if (!base64_decode(std::string_view(s.data(), s.size()), base64_standard, out))
+      return path.fail("expected base64 text");
     return nullptr;
   } else if constexpr (std::is_same_v<T, uuid>) {
     if (!in.is_string()) return json_expected(path, "a uuid string", in);
@@ -108,11 +114,15 @@ const char* from_json(const boost::json::value& in, T& out, json_path& path) {
     out = *u;
     return nullptr;
   } else if constexpr (std::is_same_v<T, timestamp> || std::is_same_v<T, date>) {
-    if (!in.is_string()) return json_expected(path, std::is_same_v<T, date> ? "a date string" : "a timestamp string", in);
+    if (!in.is_string())
+      return json_expected(path, std::is_same_v<T, date> ? "a date string" : "a timestamp string",
+                           in);
     const auto& s = in.get_string();
     const char* e = nullptr;
-    if constexpr (std::is_same_v<T, date>) e = parse_json_date(std::string_view(s.data(), s.size()), out);
-    else e = parse_json_timestamp(std::string_view(s.data(), s.size()), out);
+    if constexpr (std::is_same_v<T, date>)
+      e = parse_json_date(std::string_view(s.data(), s.size()), out);
+    else
+      e = parse_json_timestamp(std::string_view(s.data(), s.size()), out);
     return e ? path.fail(e) : nullptr;
   } else if constexpr (std::is_same_v<T, numeric>) {
     std::optional<numeric> n;
@@ -156,8 +166,10 @@ const char* from_json(const boost::json::value& in, T& out, json_path& path) {
       const char* err = from_json(arr[i], e, path);
       path.pop();
       if (err) return err;
-      if constexpr (is_std_set<T>::value) out.insert(std::move(e));
-      else out.push_back(std::move(e));
+      if constexpr (is_std_set<T>::value)
+        out.insert(std::move(e));
+      else
+        out.push_back(std::move(e));
     }
     return nullptr;
   } else if constexpr (is_string_map<T>::value) {

@@ -42,7 +42,6 @@ template <class T>
 struct json_mapping;
 }  // namespace customize
 
-
 namespace detail {
 
 // ---- which types are what -------------------------------------------------------------------
@@ -61,8 +60,8 @@ concept json_record = std::is_class_v<T> && boost::describe::has_describe_member
                       !entity<T> && std::is_default_constructible_v<T> && !user_json_mapping<T>;
 
 template <class T>
-concept json_raw = std::is_same_v<T, boost::json::value> || std::is_same_v<T, boost::json::object> ||
-                   std::is_same_v<T, boost::json::array>;
+concept json_raw = std::is_same_v<T, boost::json::value> ||
+                   std::is_same_v<T, boost::json::object> || std::is_same_v<T, boost::json::array>;
 
 // Types stored in a jsonb column of their own.
 template <class T>
@@ -70,10 +69,11 @@ concept jsonb_column = json_record<T> || is_string_map<T>::value || json_raw<T>;
 
 template <class Record, class Member, bool Ok = false>
 struct json_unsupported_type {
-  static_assert(Ok,
-                "typedao::json: this type cannot be stored inside JSON (a record member, map value or "
-                "array element). Use a supported type (docs/types.md) or specialise "
-                "typedao::customize::json_mapping<T>.");
+  static_assert(
+      Ok,
+      "typedao::json: this type cannot be stored inside JSON (a record member, map value or "
+      "array element). Use a supported type (docs/types.md) or specialise "
+      "typedao::customize::json_mapping<T>.");
 };
 
 // ---- text forms -------------------------------------------------------------------------------
@@ -92,7 +92,8 @@ struct text_cursor {
   bool digits(std::size_t n, std::int64_t& out, bool more = false) {
     const std::size_t b = i;
     out = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && (more ? i - b < 9 : i - b < n)) out = out * 10 + (s[i++] - '0');
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && (more ? i - b < 9 : i - b < n))
+      out = out * 10 + (s[i++] - '0');
     return i - b >= n;
   }
   bool at_end() const { return i == s.size(); }
@@ -102,7 +103,8 @@ struct text_cursor {
 inline bool parse_civil_date(text_cursor& c, std::int64_t& days) {
   const bool neg = c.eat('-');
   std::int64_t y, m, d;
-  if (!c.digits(4, y, true) || !c.eat('-') || !c.digits(2, m) || !c.eat('-') || !c.digits(2, d)) return false;
+  if (!c.digits(4, y, true) || !c.eat('-') || !c.digits(2, m) || !c.eat('-') || !c.digits(2, d))
+    return false;
   if (neg) y = -y;
   if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, static_cast<unsigned>(m))) return false;
   days = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
@@ -139,8 +141,8 @@ inline const char* parse_json_timestamp(std::string_view s, timestamp& out) {
   text_cursor c{s};
   std::int64_t days = 0, hh, mm, ss;
   if (!parse_civil_date(c, days)) return bad;
-  if (!(c.eat('T') || c.eat(' ')) || !c.digits(2, hh) || !c.eat(':') || !c.digits(2, mm) || !c.eat(':') ||
-      !c.digits(2, ss))
+  if (!(c.eat('T') || c.eat(' ')) || !c.digits(2, hh) || !c.eat(':') || !c.digits(2, mm) ||
+      !c.eat(':') || !c.digits(2, ss))
     return bad;
   if (hh > 23 || mm > 59 || ss > 59) return bad;
   std::int64_t us = 0;
@@ -162,7 +164,8 @@ inline const char* parse_json_timestamp(std::string_view s, timestamp& out) {
   if (!c.at_end()) return bad;
   // typedao::timestamp holds +-106751991 days (years -290308 to 294247).
   if (days > 106'751'990 || days < -106'751'990) return "timestamp out of range";
-  const std::int64_t total = ((days * 24 + hh) * 60 + mm - offset_min) * 60'000'000 + ss * 1'000'000 + us;
+  const std::int64_t total =
+      ((days * 24 + hh) * 60 + mm - offset_min) * 60'000'000 + ss * 1'000'000 + us;
   out = timestamp{std::chrono::microseconds{total}};
   return nullptr;
 }
@@ -181,8 +184,10 @@ class json_path {
       std::string p;
       for (const auto& s : segs_) {
         if (!p.empty()) p.push_back('.');
-        if (s.index != 0) p += std::to_string(s.index);
-        else p.append(s.key);
+        if (s.index != 0)
+          p += std::to_string(s.index);
+        else
+          p.append(s.key);
       }
       if (p.empty()) return dynamic_message({what});
       return dynamic_message({p, ": ", what});
@@ -201,19 +206,26 @@ class json_path {
 
 inline const char* json_kind_name(const boost::json::value& v) noexcept {
   switch (v.kind()) {
-    case boost::json::kind::null: return "null";
-    case boost::json::kind::bool_: return "a boolean";
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "a boolean";
     case boost::json::kind::int64:
     case boost::json::kind::uint64:
-    case boost::json::kind::double_: return "a number";
-    case boost::json::kind::string: return "a string";
-    case boost::json::kind::array: return "an array";
-    case boost::json::kind::object: return "an object";
+    case boost::json::kind::double_:
+      return "a number";
+    case boost::json::kind::string:
+      return "a string";
+    case boost::json::kind::array:
+      return "an array";
+    case boost::json::kind::object:
+      return "an object";
   }
   return "a value";
 }
 
-inline const char* json_expected(const json_path& path, std::string_view what, const boost::json::value& got) {
+inline const char* json_expected(const json_path& path, std::string_view what,
+                                 const boost::json::value& got) {
   try {
     return path.fail(std::string("expected ") + std::string(what) + ", got " + json_kind_name(got));
   } catch (...) {

@@ -15,9 +15,10 @@ void to_json(const T& v, boost::json::value& out);
 template <class R>
 void record_to_json(const R& r, boost::json::value& out) {
   auto& obj = out.emplace_object();
-  boost::mp11::mp_for_each<boost::describe::describe_members<R, boost::describe::mod_public>>([&](auto d) {
-    to_json<std::remove_cvref_t<decltype(r.*d.pointer)>, R>(r.*d.pointer, obj[d.name]);
-  });
+  boost::mp11::mp_for_each<boost::describe::describe_members<R, boost::describe::mod_public>>(
+      [&](auto d) {
+        to_json<std::remove_cvref_t<decltype(r.*d.pointer)>, R>(r.*d.pointer, obj[d.name]);
+      });
 }
 
 template <class T, class Record>
@@ -25,8 +26,10 @@ void to_json(const T& v, boost::json::value& out) {
   if constexpr (user_json_mapping<T>) {
     customize::json_mapping<T>::to_json(v, out);
   } else if constexpr (is_optional<T>::value) {
-    if (v) to_json<typename T::value_type, Record>(*v, out);
-    else out.emplace_null();
+    if (v)
+      to_json<typename T::value_type, Record>(*v, out);
+    else
+      out.emplace_null();
   } else if constexpr (std::is_same_v<T, bool>) {
     out = v;
   } else if constexpr (std::is_same_v<T, std::int16_t> || std::is_same_v<T, std::int32_t> ||
@@ -49,7 +52,8 @@ void to_json(const T& v, boost::json::value& out) {
     out = v.str();
   } else if constexpr (described_enum<T>) {
     const char* name = enumerator_name(v);
-    if (!name) throw std::invalid_argument("typedao: enum value is not one of its described enumerators");
+    if (!name)
+      throw std::invalid_argument("typedao: enum value is not one of its described enumerators");
     out = name;
   } else if constexpr (is_std_vector<T>::value || is_std_set<T>::value) {
     auto& arr = out.emplace_array();

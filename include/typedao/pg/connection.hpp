@@ -99,7 +99,8 @@ class connection {
 
   connection() = default;
   explicit connection(PGconn* c) noexcept : conn_(c) {}
-  connection(connection&& o) noexcept : conn_(std::exchange(o.conn_, nullptr)), prepared_(std::move(o.prepared_)) {}
+  connection(connection&& o) noexcept
+      : conn_(std::exchange(o.conn_, nullptr)), prepared_(std::move(o.prepared_)) {}
   connection& operator=(connection&& o) noexcept {
     if (this != &o) {
       close();
@@ -122,13 +123,16 @@ class connection {
       PQfinish(c);
       return e;
     }
-    PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        c, [](void*, const char*) {}, nullptr);
     return connection(c);
   }
 
   bool is_open() const noexcept { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
   /// Inside a transaction block (BEGIN ... not yet committed)?
-  bool in_transaction() const noexcept { return conn_ && PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+  bool in_transaction() const noexcept {
+    return conn_ && PQtransactionStatus(conn_) != PQTRANS_IDLE;
+  }
   PGconn* native_handle() const noexcept { return conn_; }
 
   void close() noexcept {
@@ -210,7 +214,9 @@ class connection {
 static_assert(connector<connection>);
 
 /// Connects (see connection::open).
-inline result<connection> connect(const std::string& conninfo = {}) { return connection::open(conninfo); }
+inline result<connection> connect(const std::string& conninfo = {}) {
+  return connection::open(conninfo);
+}
 
 }  // namespace typedao::pg
 

@@ -20,8 +20,8 @@ struct pfr_fields_match {
   // First position where the description and the struct disagree (the member left out).
   static constexpr std::size_t first_mismatch = []<std::size_t... I>(std::index_sequence<I...>) {
     std::size_t r = npos;
-    ((r == npos && (I >= described ||
-                    !std::is_same_v<boost::pfr::tuple_element_t<I, T>, member_type_t<T, (I < described ? I : 0)>>)
+    ((r == npos && (I >= described || !std::is_same_v<boost::pfr::tuple_element_t<I, T>,
+                                                      member_type_t<T, (I < described ? I : 0)>>)
           ? (r = I, 0)
           : 0),
      ...);
@@ -34,16 +34,18 @@ struct pfr_fields_match {
 // trailing `Ok` keeps the condition out of clang's "due to requirement" line.
 template <class Entity, std::size_t Position, class MemberType, bool Ok = false>
 struct member_missing_from_describe {
-  static_assert(Ok,
-                "typedao::entity: a member of the struct is missing from BOOST_DESCRIBE_STRUCT, so it "
-                "would never be stored. List every member, in declaration order, in BOOST_DESCRIBE_STRUCT.");
+  static_assert(
+      Ok,
+      "typedao::entity: a member of the struct is missing from BOOST_DESCRIBE_STRUCT, so it "
+      "would never be stored. List every member, in declaration order, in BOOST_DESCRIBE_STRUCT.");
 };
 
 template <class Entity, std::size_t Position, class MemberType, bool Ok = false>
 struct member_described_twice {
-  static_assert(Ok,
-                "typedao::entity: BOOST_DESCRIBE_STRUCT lists a member twice (the position is its second "
-                "mention), so another member would never be stored. List every member once.");
+  static_assert(
+      Ok,
+      "typedao::entity: BOOST_DESCRIBE_STRUCT lists a member twice (the position is its second "
+      "mention), so another member would never be stored. List every member once.");
 };
 
 template <class Entity, auto Member, class MemberType, bool Ok = false>
@@ -55,16 +57,19 @@ struct unsupported_member_type {
 
 template <class Entity, auto Member, class MemberType, bool Ok = false>
 struct enum_member_not_described {
-  static_assert(Ok,
-                "typedao::entity: the member's type has no codec. Enums are stored by their enumerators' "
-                "names: describe the enum with BOOST_DESCRIBE_ENUM(Enum, enumerators...).");
+  static_assert(
+      Ok,
+      "typedao::entity: the member's type has no codec. Enums are stored by their enumerators' "
+      "names: describe the enum with BOOST_DESCRIBE_ENUM(Enum, enumerators...).");
 };
 
 template <class Entity, auto Member, class MemberType, bool Ok = false>
 struct member_needs_json {
-  static_assert(Ok,
-                "typedao::entity: the member's type has no codec. Records and std::map<std::string, T> are "
-                "stored as jsonb: include <typedao/json.hpp> (CMake target typedao::json) before the entity.");
+  static_assert(
+      Ok,
+      "typedao::entity: the member's type has no codec. Records and std::map<std::string, T> are "
+      "stored as jsonb: include <typedao/json.hpp> (CMake target typedao::json) before the "
+      "entity.");
 };
 
 // A type typedao::json would store: a described record or a map with std::string keys.
@@ -82,23 +87,26 @@ constexpr bool json_storable_shape() {
 
 template <class Entity, auto Member, bool Ok = false>
 struct constraint_member_of_another_struct {
-  static_assert(Ok,
-                "typedao::entity: a constraint or rule in TYPEDAO_ENTITY names a member of another struct. "
-                "Pass &Entity::member of the entity being declared.");
+  static_assert(
+      Ok,
+      "typedao::entity: a constraint or rule in TYPEDAO_ENTITY names a member of another struct. "
+      "Pass &Entity::member of the entity being declared.");
 };
 
 template <class Entity, auto Member, bool Ok = false>
 struct constraint_member_not_described {
   static_assert(Ok,
-                "typedao::entity: a constraint or rule in TYPEDAO_ENTITY names a member that is not listed in "
+                "typedao::entity: a constraint or rule in TYPEDAO_ENTITY names a member that is "
+                "not listed in "
                 "BOOST_DESCRIBE_STRUCT. Describe the member.");
 };
 
 template <class Entity, auto Member, bool Ok = false>
 struct on_delete_member_not_foreign {
-  static_assert(Ok,
-                "typedao::on_delete: the member is not a foreign<> member. Declare on_delete only for "
-                "members of type typedao::foreign<Parent>.");
+  static_assert(
+      Ok,
+      "typedao::on_delete: the member is not a foreign<> member. Declare on_delete only for "
+      "members of type typedao::foreign<Parent>.");
 };
 
 template <class Entity, auto Member, bool Ok = false>
@@ -124,7 +132,8 @@ struct entity_without_primary_key {
 
 template <class Entity, bool Ok = false>
 struct primary_key_declared_twice {
-  static_assert(Ok, "typedao::primary_key: declared twice. Declare it once, listing every key member.");
+  static_assert(Ok,
+                "typedao::primary_key: declared twice. Declare it once, listing every key member.");
 };
 
 template <class T, std::size_t I>
@@ -175,9 +184,10 @@ constexpr bool takes_initializers(std::index_sequence<I...>) {
 template <class T>
 constexpr std::size_t first_described_twice() {
   constexpr std::size_t n = boost::mp11::mp_size<members_t<T>>::value;
-  constexpr std::array<std::string_view, n> names = []<std::size_t... I>(std::index_sequence<I...>) {
-    return std::array<std::string_view, n>{std::string_view(member_d<T, I>::name)...};
-  }(std::make_index_sequence<n>{});
+  constexpr std::array<std::string_view, n> names =
+      []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<std::string_view, n>{std::string_view(member_d<T, I>::name)...};
+      }(std::make_index_sequence<n>{});
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (names[i] == names[j]) return i;
@@ -245,7 +255,9 @@ constexpr bool check_constraint() {
   using C = std::remove_cvref_t<decltype(std::get<K>(decl_v<T>.constraints))>;
   if constexpr (requires(const C& c) { c.members; }) {  // primary_key, cache_key, entity rules
     return []<std::size_t... J>(std::index_sequence<J...>) {
-      return (check_constraint_member<T, std::get<J>(std::get<K>(decl_v<T>.constraints).members)>() && ...);
+      return (
+          check_constraint_member<T, std::get<J>(std::get<K>(decl_v<T>.constraints).members)>() &&
+          ...);
     }(std::make_index_sequence<std::tuple_size_v<decltype(C::members)>>{});
   } else if constexpr (requires(const C& c) { c.member; }) {  // unique, on_delete, field rules
     constexpr auto m = std::get<K>(decl_v<T>.constraints).member;

@@ -68,20 +68,24 @@ struct derive_key {};
 
 }  // namespace detail
 
-/// Declares the primary key when it is not a member named `id`; several members make a composite key.
+/// Declares the primary key when it is not a member named `id`; several members make a composite
+/// key.
 template <class... Ms>
 constexpr detail::primary_key_decl<Ms...> primary_key(Ms... ms) {
-  static_assert(sizeof...(Ms) > 0, "typedao::primary_key: name at least one member. Pass &Entity::member.");
-  static_assert((std::is_member_object_pointer_v<Ms> && ...),
-                "typedao::primary_key: every argument must be a data member pointer. Pass &Entity::member.");
+  static_assert(sizeof...(Ms) > 0,
+                "typedao::primary_key: name at least one member. Pass &Entity::member.");
+  static_assert(
+      (std::is_member_object_pointer_v<Ms> && ...),
+      "typedao::primary_key: every argument must be a data member pointer. Pass &Entity::member.");
   return {{ms...}};
 }
 
 /// Declares a member UNIQUE (enables select_by / update_by / upsert_by / remove_by on it).
 template <class M>
 constexpr detail::unique_decl<M> unique(M m) {
-  static_assert(std::is_member_object_pointer_v<M>,
-                "typedao::unique: the argument must be a data member pointer. Pass &Entity::member.");
+  static_assert(
+      std::is_member_object_pointer_v<M>,
+      "typedao::unique: the argument must be a data member pointer. Pass &Entity::member.");
   return {m};
 }
 
@@ -95,8 +99,9 @@ template <class... Ms>
 constexpr detail::cache_key_decl<Ms...> cache_key(Ms... ms) {
   static_assert(sizeof...(Ms) > 0 && sizeof...(Ms) <= 5,
                 "typedao::cache_key: name one to five members. Pass &Entity::member, ...");
-  static_assert((std::is_member_object_pointer_v<Ms> && ...),
-                "typedao::cache_key: every argument must be a data member pointer. Pass &Entity::member.");
+  static_assert(
+      (std::is_member_object_pointer_v<Ms> && ...),
+      "typedao::cache_key: every argument must be a data member pointer. Pass &Entity::member.");
   return {{ms...}};
 }
 
@@ -104,7 +109,8 @@ constexpr detail::cache_key_decl<Ms...> cache_key(Ms... ms) {
 template <class M>
 constexpr detail::on_delete_decl<M> on_delete(M m, on_delete_action a) {
   static_assert(std::is_member_object_pointer_v<M>,
-                "typedao::on_delete: the first argument must be a data member pointer. Pass &Entity::member.");
+                "typedao::on_delete: the first argument must be a data member pointer. Pass "
+                "&Entity::member.");
   return {m, a};
 }
 
@@ -120,9 +126,9 @@ constexpr entity_decl<T, Cs...> make_entity_decl(std::string_view table, Cs... c
 /// Declares an entity: its table and constraints. Use it at namespace scope, in the namespace of
 /// the struct, after BOOST_DESCRIBE_STRUCT:
 ///   TYPEDAO_ENTITY(Service, "services", typedao::unique(&Service::name))
-#define TYPEDAO_ENTITY(Type, Table, ...)                                                        \
-  [[maybe_unused]] constexpr auto typedao_entity_decl(const Type*) {                            \
-    return ::typedao::detail::make_entity_decl<Type>(Table __VA_OPT__(, ) __VA_ARGS__);         \
+#define TYPEDAO_ENTITY(Type, Table, ...)                                                \
+  [[maybe_unused]] constexpr auto typedao_entity_decl(const Type*) {                    \
+    return ::typedao::detail::make_entity_decl<Type>(Table __VA_OPT__(, ) __VA_ARGS__); \
   }
 
 namespace typedao {

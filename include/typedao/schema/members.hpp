@@ -9,8 +9,8 @@
 #include <typedao/schema/declare.hpp>
 #include <typedao/types.hpp>
 
-#include <boost/mp11/algorithm.hpp>
 #include <array>
+#include <boost/mp11/algorithm.hpp>
 #include <cstddef>
 #include <optional>
 #include <string_view>
@@ -99,11 +99,13 @@ constexpr bool pointer_belongs() {
 template <class C>
 struct pk_decl_size : std::integral_constant<std::size_t, 0> {};
 template <class... Ms>
-struct pk_decl_size<primary_key_decl<Ms...>> : std::integral_constant<std::size_t, sizeof...(Ms)> {};
+struct pk_decl_size<primary_key_decl<Ms...>> : std::integral_constant<std::size_t, sizeof...(Ms)> {
+};
 template <class Tuple>
 struct pk_total;
 template <class... Cs>
-struct pk_total<std::tuple<Cs...>> : std::integral_constant<std::size_t, (std::size_t{0} + ... + pk_decl_size<Cs>::value)> {};
+struct pk_total<std::tuple<Cs...>>
+    : std::integral_constant<std::size_t, (std::size_t{0} + ... + pk_decl_size<Cs>::value)> {};
 
 template <class T, class C, class A>
 constexpr void collect_pk(const C&, A&, std::size_t&) {}
@@ -130,8 +132,11 @@ constexpr auto pk_members() {
 template <class T>
 constexpr std::size_t count_pk_decls() {
   std::size_t n = 0;
-  std::apply([&](auto&... c) { ((n += is_primary_key_decl<std::remove_cvref_t<decltype(c)>>::value ? 1 : 0), ...); },
-             decl_v<T>.constraints);
+  std::apply(
+      [&](auto&... c) {
+        ((n += is_primary_key_decl<std::remove_cvref_t<decltype(c)>>::value ? 1 : 0), ...);
+      },
+      decl_v<T>.constraints);
   return n;
 }
 
@@ -142,7 +147,9 @@ constexpr std::array<bool, N> unique_flags() {
       [&](auto&... c) {
         (
             [&](auto& one) {
-              if constexpr (requires { one.member; } && !requires { one.action; } && !requires { one.rule; }) {
+              if constexpr (
+                  requires { one.member; } && !requires { one.action; } &&
+                  !requires { one.rule; }) {
                 if constexpr (pointer_belongs<decltype(one.member), T>()) {
                   auto i = index_of_member<T>(one.member);
                   if (i != npos) out[i] = true;

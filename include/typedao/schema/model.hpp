@@ -25,20 +25,25 @@ constexpr bool valid_identifier(std::string_view s) {
 template <class T>
 constexpr bool has_ttl_decl() {
   bool r = false;
-  std::apply([&](const auto&... c) { ((r = r || std::is_same_v<std::remove_cvref_t<decltype(c)>, ttl_decl>), ...); },
-             decl_v<T>.constraints);
+  std::apply(
+      [&](const auto&... c) {
+        ((r = r || std::is_same_v<std::remove_cvref_t<decltype(c)>, ttl_decl>), ...);
+      },
+      decl_v<T>.constraints);
   return r;
 }
 
 template <class C>
 struct cache_key_decl_size : std::integral_constant<std::size_t, 0> {};
 template <class... Ms>
-struct cache_key_decl_size<cache_key_decl<Ms...>> : std::integral_constant<std::size_t, sizeof...(Ms)> {};
+struct cache_key_decl_size<cache_key_decl<Ms...>>
+    : std::integral_constant<std::size_t, sizeof...(Ms)> {};
 template <class Tuple>
 struct cache_key_total;
 template <class... Cs>
 struct cache_key_total<std::tuple<Cs...>>
-    : std::integral_constant<std::size_t, (std::size_t{0} + ... + cache_key_decl_size<Cs>::value)> {};
+    : std::integral_constant<std::size_t, (std::size_t{0} + ... + cache_key_decl_size<Cs>::value)> {
+};
 
 template <class T, class C, class A>
 constexpr void collect_cache_key(const C&, A&, std::size_t&) {}
@@ -52,7 +57,8 @@ constexpr auto cache_key_member_indices() {
   using Cs = std::remove_cvref_t<decltype(decl_v<T>.constraints)>;
   std::array<std::size_t, cache_key_total<Cs>::value> out{};
   std::size_t k = 0;
-  std::apply([&](const auto&... c) { (collect_cache_key<T>(c, out, k), ...); }, decl_v<T>.constraints);
+  std::apply([&](const auto&... c) { (collect_cache_key<T>(c, out, k), ...); },
+             decl_v<T>.constraints);
   return out;
 }
 
@@ -147,9 +153,10 @@ constexpr bool check_primary_key() {
 
 template <class T>
 struct model {
-  static_assert(entity<T>,
-                "typedao::entity: this type is not an entity. Describe it with BOOST_DESCRIBE_STRUCT "
-                "and declare it with TYPEDAO_ENTITY(Type, \"table\", ...) in the same namespace.");
+  static_assert(
+      entity<T>,
+      "typedao::entity: this type is not an entity. Describe it with BOOST_DESCRIBE_STRUCT "
+      "and declare it with TYPEDAO_ENTITY(Type, \"table\", ...) in the same namespace.");
 
   using members = members_t<T>;
   static constexpr std::size_t member_count = boost::mp11::mp_size<members>::value;
@@ -171,11 +178,13 @@ struct model {
 
   static constexpr std::array<std::string_view, member_count> member_names =
       []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<std::string_view, member_count>{std::string_view(member_d<T, I>::name)...};
+        return std::array<std::string_view, member_count>{
+            std::string_view(member_d<T, I>::name)...};
       }(std::make_index_sequence<member_count>{});
 
   static constexpr std::array<bool, member_count> unique = unique_flags<T, member_count>();
-  static constexpr std::array<on_delete_action, member_count> on_delete = on_delete_flags<T, member_count>();
+  static constexpr std::array<on_delete_action, member_count> on_delete =
+      on_delete_flags<T, member_count>();
 
   static constexpr std::size_t column_count = []<std::size_t... I>(std::index_sequence<I...>) {
     return (std::size_t{0} + ... + member_column_count<T, I>());
@@ -230,16 +239,20 @@ struct model {
 
   static constexpr bool has_ttl = has_ttl_decl<T>();
   static_assert(!has_ttl || index_of_name<T>("ttl") == npos,
-                "typedao::with_ttl: a TTL entity cannot have a member named ttl (the hidden column). Rename it.");
+                "typedao::with_ttl: a TTL entity cannot have a member named ttl (the hidden "
+                "column). Rename it.");
 
   static constexpr auto cache_key_members = cache_key_member_indices<T>();
   static constexpr bool has_cache_key_column = cache_key_members.size() > 1;
-  static_assert(cache_key_members.size() != 1 || unique[cache_key_members[0] == npos ? 0 : cache_key_members[0]] ||
+  static_assert(cache_key_members.size() != 1 ||
+                    unique[cache_key_members[0] == npos ? 0 : cache_key_members[0]] ||
                     contains_index(pk_member_indices, cache_key_members[0]),
-                "typedao::cache_key: a single cache-key member must be unique. Declare typedao::unique on it.");
-  static_assert(!has_cache_key_column || index_of_name<T>("cache_key") == npos,
-                "typedao::cache_key: a composite cache key needs the hidden column cache_key; rename the "
-                "member named cache_key.");
+                "typedao::cache_key: a single cache-key member must be unique. Declare "
+                "typedao::unique on it.");
+  static_assert(
+      !has_cache_key_column || index_of_name<T>("cache_key") == npos,
+      "typedao::cache_key: a composite cache key needs the hidden column cache_key; rename the "
+      "member named cache_key.");
 
   // Kong's tags: a member named tags of type std::vector<std::string> (text[], GIN index).
   static constexpr std::size_t tags_member = tags_member_index<T>();

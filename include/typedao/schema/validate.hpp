@@ -61,7 +61,9 @@ constexpr std::array<bool, model<T>::member_count> immutable_members() {
         (
             [&](const auto& one) {
               if constexpr (is_immutable_rule<std::remove_cvref_t<decltype(one)>>()) {
-                if constexpr (std::is_same_v<typename is_member_of_pointer<std::remove_cv_t<decltype(one.member)>>::class_type, T>)
+                if constexpr (std::is_same_v<typename is_member_of_pointer<std::remove_cv_t<
+                                                 decltype(one.member)>>::class_type,
+                                             T>)
                   out[index_of_member<T>(one.member)] = true;
               }
             }(c),
@@ -83,7 +85,8 @@ constexpr std::array<bool, model<T>::member_count> entity_rule_members() {
               if constexpr (!entity_rule_fits<T, C>()) {
                 // a compile error (check_rules)
               } else if constexpr (is_entity_rule<C>::value) {
-                std::apply([&](auto... m) { ((out[index_of_member<T>(m)] = true), ...); }, one.members);
+                std::apply([&](auto... m) { ((out[index_of_member<T>(m)] = true), ...); },
+                           one.members);
               } else if constexpr (is_conditional_rule<C>::value) {
                 out[index_of_member<T>(one.if_.member)] = true;
                 out[index_of_member<T>(one.then_.member)] = true;
@@ -97,9 +100,11 @@ constexpr std::array<bool, model<T>::member_count> entity_rule_members() {
   return out;
 }
 
-// An element rule: every failing element, by its 1-based position ("protocols.2"). Whether one failed.
+// An element rule: every failing element, by its 1-based position ("protocols.2"). Whether one
+// failed.
 template <class MT, class R>
-bool validate_elements(const MT& value, const R& rule, std::string_view name, std::vector<field_detail>& errs) {
+bool validate_elements(const MT& value, const R& rule, std::string_view name,
+                       std::vector<field_detail>& errs) {
   if constexpr (is_optional<MT>::value) {
     return value ? validate_elements(*value, rule, name, errs) : false;
   } else {
@@ -126,12 +131,14 @@ void validate_member_value(const MT& value, std::vector<field_detail>& errs) {
             [&](const auto& one) {
               using C = std::remove_cvref_t<decltype(one)>;
               if constexpr (is_field_rule<C>::value) {
-                if constexpr (std::is_same_v<std::remove_cv_t<decltype(one.member)>, std::remove_cv_t<decltype(member_d<T, I>::pointer)>> &&
+                if constexpr (std::is_same_v<std::remove_cv_t<decltype(one.member)>,
+                                             std::remove_cv_t<decltype(member_d<T, I>::pointer)>> &&
                               rule_fits<member_type_t<T, I>, decltype(one.rule)>) {
                   if (failed || one.member != member_d<T, I>::pointer) return;
                   using R = std::remove_cvref_t<decltype(one.rule)>;
                   if constexpr (elementwise<unwrap_optional_t<MT>, R>()) {
-                    if (validate_elements(value, element_rule(one.rule), model<T>::member_names[I], errs))
+                    if (validate_elements(value, element_rule(one.rule), model<T>::member_names[I],
+                                          errs))
                       failed = true;
                   } else if (auto msg = check_field_rule(value, one.rule)) {
                     errs.push_back({std::string(model<T>::member_names[I]), std::move(*msg)});
@@ -154,7 +161,8 @@ std::string quoted_member_name(M m) {
 // check whose fields are invalid). `updating`: the entity is an update's merged row, and Kong's
 // at_least_one_of message then starts with "when updating, ".
 template <class T, class FieldFailed>
-void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& field_failed, bool updating = false) {
+void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& field_failed,
+                     bool updating = false) {
   std::apply(
       [&](const auto&... c) {
         (
@@ -183,7 +191,8 @@ void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& 
                 } else if constexpr (C::kind == entity_check::only_one_of) {
                   if (present != 1) msg = "exactly one of these fields must be non-empty: " + names;
                 } else if constexpr (C::kind == entity_check::mutually_required) {
-                  if (present != 0 && present != total) msg = "all or none of these fields must be set: " + names;
+                  if (present != 0 && present != total)
+                    msg = "all or none of these fields must be set: " + names;
                 } else if constexpr (C::kind == entity_check::mutually_exclusive) {
                   if (present > 1) msg = "only one or none of these fields must be set: " + names;
                 } else if constexpr (C::kind == entity_check::distinct) {
@@ -194,7 +203,8 @@ void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& 
                     if constexpr (requires { e.*a == e.*b; })
                       return value_present(e.*a) && value_present(e.*b) && e.*a == e.*b;
                     else
-                      return false;  // members of different types: a compile error (distinct_types_differ)
+                      return false;  // members of different types: a compile error
+                                     // (distinct_types_differ)
                   };
                   std::apply(
                       [&](auto first, auto... rest) {
@@ -230,8 +240,9 @@ void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& 
                 if (!applies) return;
                 auto bad = check_field_rule(e.*one.then_.member, one.then_.rule);
                 if (bad) {
-                  errs.push_back({"@entity", "failed conditional validation given value of field '" +
-                                                 std::string(model<T>::member_names[a]) + "'"});
+                  errs.push_back(
+                      {"@entity", "failed conditional validation given value of field '" +
+                                      std::string(model<T>::member_names[a]) + "'"});
                   errs.push_back({std::string(model<T>::member_names[b]), std::move(*bad)});
                 }
               } else if constexpr (is_entity_custom_rule<C>::value) {
@@ -251,7 +262,8 @@ void validate_entity(const T& e, std::vector<field_detail>& errs, FieldFailed&& 
 // problem after the others; update() checks members in the order of its arguments). Problems of
 // one member keep their order ("tags.2" before "tags.4"). Members are names[0..n); anything else
 // goes last.
-TYPEDAO_COLD inline void order_problems(std::vector<field_detail>& errs, const std::string_view* names, std::size_t n) {
+TYPEDAO_COLD inline void order_problems(std::vector<field_detail>& errs,
+                                        const std::string_view* names, std::size_t n) {
   if (errs.size() < 2) return;
   auto rank = [&](const field_detail& x) -> std::size_t {
     if (x.field == "@entity") return 0;
@@ -274,7 +286,6 @@ template <class T>
 void order_problems(std::vector<field_detail>& errs) {
   order_problems(errs, model<T>::member_names.data(), model<T>::member_count);
 }
-
 
 // Every field rule then every entity rule for a whole entity, in the report's order
 // (order_problems).

@@ -172,7 +172,8 @@ std::vector<field_detail> key_fields(const key_t<T>& k) {
           if constexpr (MT::pk_member_indices.size() == 1)
             kv.push_back({std::string(MT::member_names[MT::pk_member_indices[I]]), render(k)});
           else
-            kv.push_back({std::string(MT::member_names[MT::pk_member_indices[I]]), render(std::get<I>(k))});
+            kv.push_back(
+                {std::string(MT::member_names[MT::pk_member_indices[I]]), render(std::get<I>(k))});
         }(),
         ...);
   }(std::make_index_sequence<MT::pk_member_indices.size()>{});
@@ -204,8 +205,9 @@ std::string text_of(const V& v) {
   if constexpr (is_optional<V>::value) {
     return v ? text_of(*v) : std::string();
   } else if constexpr (is_foreign<V>::value) {
-    static_assert(!is_tuple<typename V::key_type>::value,
-                  "typedao::cache_key: a foreign member in a cache key must reference a single-column key.");
+    static_assert(
+        !is_tuple<typename V::key_type>::value,
+        "typedao::cache_key: a foreign member in a cache key must reference a single-column key.");
     return text_of(v.key());
   } else if constexpr (has_scalar_text<V>) {
     return scalar_text(v);
@@ -213,7 +215,8 @@ std::string text_of(const V& v) {
     return v.str();
   } else {
     static_assert(sizeof(V) == 0,
-                  "typedao::cache_key: cache-key members must be strings, integers, booleans, uuids, described "
+                  "typedao::cache_key: cache-key members must be strings, integers, booleans, "
+                  "uuids, described "
                   "enums, numerics or foreign keys. Use one of those types.");
     return {};
   }
@@ -263,8 +266,9 @@ inline const char* text_problem(std::string_view s) noexcept {
 // called when there is one, so the hot path builds no strings.
 // Records one problem: path, then ".<index>" when index != 0, then suffix. Out of line: the
 // callers' hot paths only test.
-TYPEDAO_COLD inline void add_problem(std::vector<field_detail>& errs, std::string path, std::size_t index,
-                                     std::string_view suffix, std::string_view message) {
+TYPEDAO_COLD inline void add_problem(std::vector<field_detail>& errs, std::string path,
+                                     std::size_t index, std::string_view suffix,
+                                     std::string_view message) {
   if (index != 0) {
     path += '.';
     path += std::to_string(index);
@@ -290,7 +294,9 @@ void check_value(const V& v, Path&& path, std::vector<field_detail>& errs) {
               else
                 return std::get<I>(v.key());
             }();
-            auto sub = [&] { return path() + "." + std::string(MP::member_names[MP::pk_member_indices[I]]); };
+            auto sub = [&] {
+              return path() + "." + std::string(MP::member_names[MP::pk_member_indices[I]]);
+            };
             if constexpr (std::is_same_v<std::remove_cvref_t<decltype(kv)>, uuid>) {
               if (kv.is_nil()) {
                 errs.push_back({sub(), "missing primary key"});
@@ -331,7 +337,8 @@ void check_value(const V& v, Path&& path, std::vector<field_detail>& errs) {
 
 template <class V>
 void check_value(const V& v, const std::string& path, std::vector<field_detail>& errs) {
-  check_value(v, [&] { return path; }, errs);
+  check_value(
+      v, [&] { return path; }, errs);
 }
 
 // A key given to select/update/upsert/remove: present (non-nil uuid) and valid text.

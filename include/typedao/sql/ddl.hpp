@@ -44,16 +44,18 @@ struct create_table_gen {
       put_ident(b, M<T>::columns[ci].name);
     }
     b.put(')');
-    [&]<std::size_t... I>(std::index_sequence<I...>) { (put_member_constraints<I>(b), ...); }(
-        std::make_index_sequence<M<T>::member_count>{});
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (put_member_constraints<I>(b), ...);
+    }(std::make_index_sequence<M<T>::member_count>{});
     if (M<T>::has_cache_key_column) {
       b.put(",\n  CONSTRAINT ");
       put_ident(b, text_v<hidden_name_gen<T, 'c'>>.view());
       b.put(" UNIQUE (\"cache_key\")");
     }
     b.put("\n);\n");
-    [&]<std::size_t... I>(std::index_sequence<I...>) { (put_member_index<I>(b), ...); }(
-        std::make_index_sequence<M<T>::member_count>{});
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (put_member_index<I>(b), ...);
+    }(std::make_index_sequence<M<T>::member_count>{});
     if (M<T>::has_ttl) {
       b.put("CREATE INDEX IF NOT EXISTS ");
       put_ident(b, text_v<hidden_name_gen<T, 't'>>.view());
@@ -108,9 +110,15 @@ struct create_table_gen {
       }
       b.put(") ON DELETE ");
       switch (M<T>::on_delete[I]) {
-        case on_delete_action::restrict: b.put("RESTRICT"); break;
-        case on_delete_action::cascade: b.put("CASCADE"); break;
-        case on_delete_action::set_null: b.put("SET NULL"); break;
+        case on_delete_action::restrict:
+          b.put("RESTRICT");
+          break;
+        case on_delete_action::cascade:
+          b.put("CASCADE");
+          break;
+        case on_delete_action::set_null:
+          b.put("SET NULL");
+          break;
       }
     }
   }
@@ -132,21 +140,24 @@ struct create_table_gen {
 // PostgreSQL truncates longer identifiers, and errors could then no longer be mapped to members.
 template <class Entity, auto Member, bool Ok = false>
 struct constraint_name_too_long {
-  static_assert(Ok,
-                "typedao::entity: a constraint or index name <table>_<member>_fkey/_key/_idx would exceed "
-                "PostgreSQL's 63-byte identifier limit. Shorten the table or member name.");
+  static_assert(
+      Ok,
+      "typedao::entity: a constraint or index name <table>_<member>_fkey/_key/_idx would exceed "
+      "PostgreSQL's 63-byte identifier limit. Shorten the table or member name.");
 };
 
 template <class Entity, bool Ok = false>
 struct table_constraint_name_too_long {
-  static_assert(Ok,
-                "typedao::entity: a constraint name <table>_pkey (or <table>_cache_key_key, <table>_ttl_idx) "
-                "would exceed PostgreSQL's 63-byte identifier limit. Shorten the table name.");
+  static_assert(
+      Ok,
+      "typedao::entity: a constraint name <table>_pkey (or <table>_cache_key_key, <table>_ttl_idx) "
+      "would exceed PostgreSQL's 63-byte identifier limit. Shorten the table name.");
 };
 
 template <class T, std::size_t I>
 consteval bool check_member_constraint_names() {
-  constexpr bool named = M<T>::unique[I] || member_is_foreign<T, I> || (M<T>::has_tags && I == M<T>::tags_member);
+  constexpr bool named =
+      M<T>::unique[I] || member_is_foreign<T, I> || (M<T>::has_tags && I == M<T>::tags_member);
   constexpr std::size_t suffix = member_is_foreign<T, I> ? 5 : 4;  // _fkey; _key, _idx
   if constexpr (named && M<T>::table.size() + 1 + M<T>::member_names[I].size() + suffix > 63) {
     (void)sizeof(constraint_name_too_long<T, member_d<T, I>::pointer>);
@@ -158,7 +169,9 @@ consteval bool check_member_constraint_names() {
 
 template <class T>
 consteval bool constraint_names_fit() {
-  constexpr std::size_t suffix = M<T>::has_cache_key_column ? 14 : M<T>::has_ttl ? 8 : 5;  // _cache_key_key, _ttl_idx, _pkey
+  constexpr std::size_t suffix = M<T>::has_cache_key_column ? 14
+                                 : M<T>::has_ttl            ? 8
+                                                            : 5;  // _cache_key_key, _ttl_idx, _pkey
   bool ok = true;
   if constexpr (M<T>::table.size() + suffix > 63) {
     (void)sizeof(table_constraint_name_too_long<T>);
@@ -166,7 +179,8 @@ consteval bool constraint_names_fit() {
   }
   return []<std::size_t... I>(std::index_sequence<I...>) {
     return (true && ... && check_member_constraint_names<T, I>());
-  }(std::make_index_sequence<M<T>::member_count>{}) && ok;
+  }(std::make_index_sequence<M<T>::member_count>{}) &&
+         ok;
 }
 
 }  // namespace typedao::detail

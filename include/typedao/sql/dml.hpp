@@ -48,11 +48,13 @@ struct select_by_gen {
   template <class B>
   constexpr void operator()(B& b) const {
     put_select_from<T>(b);
-    put_where_columns<B, decltype(columns_of_member<T, U>()), T>(b, columns_of_member<T, U>(), 1, SkipTtl);
+    put_where_columns<B, decltype(columns_of_member<T, U>()), T>(b, columns_of_member<T, U>(), 1,
+                                                                 SkipTtl);
   }
 };
 
-// Partial update of members Is... located by key columns KeyCols (the primary key or one unique member).
+// Partial update of members Is... located by key columns KeyCols (the primary key or one unique
+// member).
 template <class T, class KeyCols, std::size_t... Is>
 struct update_gen {
   template <class B>
@@ -164,7 +166,8 @@ struct constraint_name_gen {
 };
 
 template <class T, std::size_t I, char Kind>
-inline constexpr std::string_view constraint_name_v = text_v<constraint_name_gen<T, I, Kind>>.view();
+inline constexpr std::string_view constraint_name_v =
+    text_v<constraint_name_gen<T, I, Kind>>.view();
 
 // Names of what hidden columns need: <table>_cache_key_key, <table>_ttl_idx.
 template <class T, char Kind>
@@ -275,7 +278,8 @@ struct count_gen {
     b.put("SELECT count(*) FROM ");
     put_ident(b, M<T>::table);
     if constexpr (Fk != npos) {
-      put_where_columns<B, decltype(columns_of_member<T, Fk>()), T>(b, columns_of_member<T, Fk>(), 1);
+      put_where_columns<B, decltype(columns_of_member<T, Fk>()), T>(b, columns_of_member<T, Fk>(),
+                                                                    1);
     } else if (M<T>::has_ttl) {
       b.put(" WHERE ");
       put_ttl_ok(b);
@@ -337,12 +341,12 @@ struct select_by_cache_key_gen {
   }
 };
 
-
 // Parameter types, in order, for a list of columns.
 template <class T, class KeyCols, std::size_t... Is>
 struct update_param_types {
   static constexpr auto value = [] {
-    constexpr std::size_t n = KeyCols::value.size() + (std::size_t{0} + ... + member_column_count<T, Is>()) +
+    constexpr std::size_t n = KeyCols::value.size() +
+                              (std::size_t{0} + ... + member_column_count<T, Is>()) +
                               (M<T>::has_ttl ? 1 : 0);
     std::array<oid_t, n> out{};
     std::size_t k = 0;
@@ -381,8 +385,8 @@ struct key_param_types {
 
 template <class Gen, class Types>
 const statement& statement_of() noexcept {
-  static const statement s{text_v<Gen>.view(), next_statement_id(), static_cast<int>(Types::value.size()),
-                           Types::value.data()};
+  static const statement s{text_v<Gen>.view(), next_statement_id(),
+                           static_cast<int>(Types::value.size()), Types::value.data()};
   return s;
 }
 

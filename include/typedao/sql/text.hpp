@@ -2,7 +2,8 @@
 #define TYPEDAO_SQL_TEXT_HPP
 
 // Pieces of statement text, written at compile time into a detail::ctext builder: column lists,
-// WHERE clauses on key columns, Kong's TTL predicate and cache key expression, INSERT and ON CONFLICT.
+// WHERE clauses on key columns, Kong's TTL predicate and cache key expression, INSERT and ON
+// CONFLICT.
 
 #include <typedao/detail/ctext.hpp>
 #include <typedao/entity.hpp>
@@ -52,7 +53,8 @@ constexpr void put_ttl_ok(B& b) {
 
 // "k1" = $1 AND "k2" = $2, for the columns of one member or of the key, plus the TTL predicate.
 template <class B, class Cols, class T>
-constexpr void put_where_columns(B& b, const Cols& cols, std::size_t first_param, bool skip_ttl = false) {
+constexpr void put_where_columns(B& b, const Cols& cols, std::size_t first_param,
+                                 bool skip_ttl = false) {
   b.put(" WHERE ");
   std::size_t p = first_param;
   bool first = true;
@@ -187,7 +189,8 @@ constexpr void put_insert(B& b) {
 template <class T>
 constexpr std::size_t insert_param_of(std::size_t col) {
   std::size_t p = 1;
-  for (std::size_t c = 0; c < col; ++c) p += M<T>::columns[c].role == column_role::updated_at ? 0 : 1;
+  for (std::size_t c = 0; c < col; ++c)
+    p += M<T>::columns[c].role == column_role::updated_at ? 0 : 1;
   return p;
 }
 
