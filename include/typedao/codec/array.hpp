@@ -155,7 +155,7 @@ struct array_codec {
     }
   }
 
-  static const char* decode(const char* data, std::size_t n, C& out) noexcept {
+  TYPEDAO_INLINE static const char* decode(const char* data, std::size_t n, C& out) noexcept {
     if (n < array_header_size) return "truncated array header";
     const auto ndim = load_be<std::int32_t>(data);
     const auto flags = load_be<std::int32_t>(data + 4);

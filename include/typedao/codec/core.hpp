@@ -9,6 +9,7 @@
 #include <typedao/codec/render.hpp>
 #include <typedao/codec/traits.hpp>
 #include <typedao/codec/wire.hpp>
+#include <typedao/detail/config.hpp>
 
 #include <concepts>
 #include <cstddef>

@@ -136,7 +136,8 @@ struct codec<std::string> {
   static constexpr oid_t array_oid = 1009;
   static constexpr std::string_view sql_type = "text";
   static void encode(const std::string& v, param_writer& w) { w.set_ref(v.data(), v.size()); }
-  static const char* decode(const char* data, std::size_t n, std::string& out) noexcept {
+  TYPEDAO_INLINE static const char* decode(const char* data, std::size_t n,
+                                           std::string& out) noexcept {
     try {
       if (n == 0)
         out.clear();
@@ -225,19 +226,28 @@ struct codec<timestamp> {
 
   static void encode(const timestamp& v, param_writer& w) { w.append_be(to_pg(v)); }
 
-  static const char* decode(const char* data, std::size_t n, timestamp& out) noexcept {
-    if (n != 8) return "expected 8 bytes";
+  TYPEDAO_INLINE static const char* decode(const char* data, std::size_t n,
+                                           timestamp& out) noexcept {
+    if (n != 8) [[unlikely]]
+      return "expected 8 bytes";
     const auto pg = detail::load_be<std::int64_t>(data);
+    // Every finite value that fits, in one unsigned comparison: pg in [min + 1, max - epoch).
+    // (timestamp::max() itself would read back as 'infinity', so it is out of range too.)
+    constexpr auto lo = static_cast<std::uint64_t>(detail::pg_minus_infinity + 1);
+    constexpr auto hi = static_cast<std::uint64_t>(detail::pg_infinity - detail::pg_epoch_us);
+    if (static_cast<std::uint64_t>(pg) - lo < hi - lo) [[likely]] {
+      out = timestamp{std::chrono::microseconds{pg + detail::pg_epoch_us}};
+      return nullptr;
+    }
     if (pg == detail::pg_infinity) {
       out = timestamp::max();
-    } else if (pg == detail::pg_minus_infinity) {
-      out = timestamp::min();
-    } else {
-      // timestamp::max() itself would read back as 'infinity', so it is out of range too.
-      if (pg >= detail::pg_infinity - detail::pg_epoch_us) return "timestamp out of range";
-      out = timestamp{std::chrono::microseconds{pg + detail::pg_epoch_us}};
+      return nullptr;
     }
-    return nullptr;
+    if (pg == detail::pg_minus_infinity) {
+      out = timestamp::min();
+      return nullptr;
+    }
+    return "timestamp out of range";
   }
 
   static void render(const timestamp& v, std::string& out) {

@@ -48,8 +48,10 @@ template <class V>
 std::string encode_binary_columns(const V& v, std::size_t ncols) {
   std::string out;
   auto put = [&](const char* data, int len) {
-    std::uint32_t l = data ? static_cast<std::uint32_t>(len) : 0xffffffffu;
-    for (int i = 3; i >= 0; --i) out += static_cast<char>((l >> (8 * i)) & 0xff);
+    const std::uint32_t l = data ? static_cast<std::uint32_t>(len) : 0xffffffffu;
+    const char be[4] = {static_cast<char>(l >> 24), static_cast<char>(l >> 16),
+                        static_cast<char>(l >> 8), static_cast<char>(l)};
+    out.append(be, 4);
     if (data) out.append(data, static_cast<std::size_t>(len));
   };
   // One param_set sized for the largest key we support.
@@ -63,9 +65,10 @@ std::string encode_binary_columns(const V& v, std::size_t ncols) {
 
 template <class T>
 std::string make_offset_token(std::uint64_t fp, const key_t<T>& last) {
-  std::string payload = "t1";
-  for (int i = 7; i >= 0; --i) payload += static_cast<char>((fp >> (8 * i)) & 0xff);
-  payload += static_cast<char>(model<T>::pk_columns.size());
+  char head[11] = {'t', '1'};
+  for (int i = 0; i < 8; ++i) head[2 + i] = static_cast<char>((fp >> (8 * (7 - i))) & 0xff);
+  head[10] = static_cast<char>(model<T>::pk_columns.size());
+  std::string payload(head, sizeof head);
   payload += encode_binary_columns(last, model<T>::pk_columns.size());
   return base64url_encode(payload);
 }

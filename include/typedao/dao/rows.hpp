@@ -117,16 +117,13 @@ const char* decode_row_into(const R& rows, int r, T& out, std::size_t& bad_membe
   using MT = model<T>;
   int c = 0;
   const char* err = nullptr;
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (
-        [&] {
-          if (err) return;
-          err = decode_value(rows, r, c, out.*member_d<T, I>::pointer);
-          if (err) [[unlikely]]
-            bad_member = I;
-        }(),
-        ...);
+  // Short-circuits at the first failure; the failed member is the one of the column it was on
+  // (decode_value advances c past a column before decoding it).
+  const bool ok = [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return (((err = decode_value(rows, r, c, out.*member_d<T, I>::pointer)) == nullptr) && ...);
   }(std::make_index_sequence<MT::member_count>{});
+  if (!ok) [[unlikely]]
+    bad_member = MT::columns[static_cast<std::size_t>(c > 0 ? c - 1 : 0)].member;
   return err;
 }
 

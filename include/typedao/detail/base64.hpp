@@ -27,27 +27,31 @@ template <class Bytes>
 std::string base64_encode(const Bytes& in, const base64_form& f) {
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
   const std::size_t n = in.size();
-  std::string out;
-  out.reserve((n + 2) / 3 * 4);
+  const std::size_t tail = n % 3;
+  std::string out(n / 3 * 4 + (tail == 0 ? 0 : f.padded ? 4 : tail + 1), '\0');
+  char* o = out.data();
   std::size_t i = 0;
   for (; i + 3 <= n; i += 3) {
     const std::uint32_t v = std::uint32_t{p[i]} << 16 | std::uint32_t{p[i + 1]} << 8 | p[i + 2];
-    out += f.alphabet[v >> 18 & 63];
-    out += f.alphabet[v >> 12 & 63];
-    out += f.alphabet[v >> 6 & 63];
-    out += f.alphabet[v & 63];
+    *o++ = f.alphabet[v >> 18 & 63];
+    *o++ = f.alphabet[v >> 12 & 63];
+    *o++ = f.alphabet[v >> 6 & 63];
+    *o++ = f.alphabet[v & 63];
   }
-  if (n - i == 1) {
+  if (tail == 1) {
     const std::uint32_t v = std::uint32_t{p[i]} << 16;
-    out += f.alphabet[v >> 18 & 63];
-    out += f.alphabet[v >> 12 & 63];
-    if (f.padded) out += "==";
-  } else if (n - i == 2) {
+    *o++ = f.alphabet[v >> 18 & 63];
+    *o++ = f.alphabet[v >> 12 & 63];
+    if (f.padded) {
+      *o++ = '=';
+      *o++ = '=';
+    }
+  } else if (tail == 2) {
     const std::uint32_t v = std::uint32_t{p[i]} << 16 | std::uint32_t{p[i + 1]} << 8;
-    out += f.alphabet[v >> 18 & 63];
-    out += f.alphabet[v >> 12 & 63];
-    out += f.alphabet[v >> 6 & 63];
-    if (f.padded) out += '=';
+    *o++ = f.alphabet[v >> 18 & 63];
+    *o++ = f.alphabet[v >> 12 & 63];
+    *o++ = f.alphabet[v >> 6 & 63];
+    if (f.padded) *o++ = '=';
   }
   return out;
 }
