@@ -5,11 +5,11 @@
 // one SQLSTATE, no generated SQL: what a careful hand-written program needs and no more.
 // scripts/bench.sh compile compiles it beside the quickstart (docs/benchmarks.md).
 
+#include <libpq-fe.h>
 #include <boost/describe/class.hpp>
 #include <boost/describe/members.hpp>
 #include <boost/mp11/algorithm.hpp>
 #include <boost/uuid/uuid.hpp>
-#include <libpq-fe.h>
 
 #include <chrono>
 #include <cstdint>
@@ -48,12 +48,13 @@ BOOST_DESCRIBE_STRUCT(Plugin, (), (id, created_at, name, service_id, enabled))
 template <class T>
 std::string column_list() {
   std::string out;
-  boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>([&](auto d) {
-    if (!out.empty()) out += ", ";
-    out += '"';
-    out += d.name;
-    out += '"';
-  });
+  boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
+      [&](auto d) {
+        if (!out.empty()) out += ", ";
+        out += '"';
+        out += d.name;
+        out += '"';
+      });
   return out;
 }
 
@@ -107,13 +108,15 @@ bool ok(PGresult* r, const char* what) {
 }
 
 std::optional<Service> insert_service(PGconn* c, const Service& s, std::string* sqlstate) {
-  static const std::string sql = "INSERT INTO services (name, protocol, host, port, tags) VALUES ($1, $2, $3, "
-                                 "$4, '{}') RETURNING " + column_list<Service>();
+  static const std::string sql =
+      "INSERT INTO services (name, protocol, host, port, tags) VALUES ($1, $2, $3, "
+      "$4, '{}') RETURNING " +
+      column_list<Service>();
   const std::uint32_t port = __builtin_bswap32(static_cast<std::uint32_t>(s.port));
   const char* values[4] = {s.name ? s.name->c_str() : nullptr, s.protocol.c_str(), s.host.c_str(),
                            reinterpret_cast<const char*>(&port)};
-  const int lengths[4] = {s.name ? static_cast<int>(s.name->size()) : 0, static_cast<int>(s.protocol.size()),
-                          static_cast<int>(s.host.size()), 4};
+  const int lengths[4] = {s.name ? static_cast<int>(s.name->size()) : 0,
+                          static_cast<int>(s.protocol.size()), static_cast<int>(s.host.size()), 4};
   const int formats[4] = {1, 1, 1, 1};
   const Oid types[4] = {25, 25, 25, 23};
   PGresult* r = PQexecParams(c, sql.c_str(), 4, types, values, lengths, formats, 1);
@@ -123,7 +126,8 @@ std::optional<Service> insert_service(PGconn* c, const Service& s, std::string* 
     std::memcpy(v.id.data, PQgetvalue(r, 0, 0), 16);
     v.created_at = ts(PQgetvalue(r, 0, 1));
     v.updated_at = ts(PQgetvalue(r, 0, 2));
-    if (!PQgetisnull(r, 0, 3)) v.name.emplace(PQgetvalue(r, 0, 3), static_cast<std::size_t>(PQgetlength(r, 0, 3)));
+    if (!PQgetisnull(r, 0, 3))
+      v.name.emplace(PQgetvalue(r, 0, 3), static_cast<std::size_t>(PQgetlength(r, 0, 3)));
     v.protocol.assign(PQgetvalue(r, 0, 4), static_cast<std::size_t>(PQgetlength(r, 0, 4)));
     v.host.assign(PQgetvalue(r, 0, 5), static_cast<std::size_t>(PQgetlength(r, 0, 5)));
     v.port = static_cast<std::int32_t>(be32(PQgetvalue(r, 0, 6)));
@@ -137,9 +141,11 @@ std::optional<Service> insert_service(PGconn* c, const Service& s, std::string* 
 
 std::optional<Plugin> insert_plugin(PGconn* c, const Plugin& p) {
   static const std::string sql =
-      "INSERT INTO plugins (name, service_id, enabled) VALUES ($1, $2, $3) RETURNING " + column_list<Plugin>();
+      "INSERT INTO plugins (name, service_id, enabled) VALUES ($1, $2, $3) RETURNING " +
+      column_list<Plugin>();
   const char enabled = p.enabled ? 1 : 0;
-  const char* values[3] = {p.name.c_str(), reinterpret_cast<const char*>(p.service_id.data), &enabled};
+  const char* values[3] = {p.name.c_str(), reinterpret_cast<const char*>(p.service_id.data),
+                           &enabled};
   const int lengths[3] = {static_cast<int>(p.name.size()), 16, 1};
   const int formats[3] = {1, 1, 1};
   const Oid types[3] = {25, 2950, 16};
@@ -165,15 +171,17 @@ int main() {
     std::fprintf(stderr, "connect: %s", PQerrorMessage(c));
     return 1;
   }
-  PGresult* r = PQexec(c,
-                       "DROP SCHEMA IF EXISTS quickstart_floor CASCADE; CREATE SCHEMA quickstart_floor; "
-                       "SET search_path TO quickstart_floor; "
-                       "CREATE TABLE services (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), created_at "
-                       "timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), name text "
-                       "UNIQUE, protocol text NOT NULL, host text NOT NULL, port integer NOT NULL, tags text[] NOT "
-                       "NULL); CREATE TABLE plugins (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), created_at "
-                       "timestamptz NOT NULL DEFAULT now(), name text NOT NULL, service_id uuid NOT NULL REFERENCES "
-                       "services (id) ON DELETE CASCADE, enabled boolean NOT NULL)");
+  PGresult* r = PQexec(
+      c,
+      "DROP SCHEMA IF EXISTS quickstart_floor CASCADE; CREATE SCHEMA quickstart_floor; "
+      "SET search_path TO quickstart_floor; "
+      "CREATE TABLE services (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), created_at "
+      "timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), name "
+      "text "
+      "UNIQUE, protocol text NOT NULL, host text NOT NULL, port integer NOT NULL, tags text[] NOT "
+      "NULL); CREATE TABLE plugins (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), created_at "
+      "timestamptz NOT NULL DEFAULT now(), name text NOT NULL, service_id uuid NOT NULL REFERENCES "
+      "services (id) ON DELETE CASCADE, enabled boolean NOT NULL)");
   const bool created = ok(r, "schema");
   PQclear(r);
   if (!created) return 1;
@@ -183,15 +191,16 @@ int main() {
   in.host = "httpbin.org";
   auto svc = insert_service(c, in, &sqlstate);
   if (!svc) return 1;
-  std::printf("service  %s name=%s host=%s port=%d protocol=%s\n", uuid_text(svc->id).c_str(), svc->name->c_str(),
-              svc->host.c_str(), svc->port, svc->protocol.c_str());
+  std::printf("service  %s name=%s host=%s port=%d protocol=%s\n", uuid_text(svc->id).c_str(),
+              svc->name->c_str(), svc->host.c_str(), svc->port, svc->protocol.c_str());
   Plugin p;
   p.name = "key-auth";
   p.service_id = svc->id;
   auto plugin = insert_plugin(c, p);
   if (!plugin) return 1;
-  std::printf("plugin   %s name=%s service=%s enabled=%s\n", uuid_text(plugin->id).c_str(), plugin->name.c_str(),
-              uuid_text(plugin->service_id).c_str(), plugin->enabled ? "true" : "false");
+  std::printf("plugin   %s name=%s service=%s enabled=%s\n", uuid_text(plugin->id).c_str(),
+              plugin->name.c_str(), uuid_text(plugin->service_id).c_str(),
+              plugin->enabled ? "true" : "false");
   Service dup;
   dup.name = "httpbin";
   dup.host = "example.com";

@@ -16,8 +16,8 @@ struct ipv4 {
 template <>
 struct typedao::customize::codec<ipv4> {
   static constexpr typedao::oid_t oid = 869;  // inet
-  static constexpr typedao::oid_t array_oid =
-      1041;  // inet[]: enables std::vector<ipv4>, std::set<ipv4>
+  // inet[]: enables std::vector<ipv4>, std::set<ipv4>
+  static constexpr typedao::oid_t array_oid = 1041;
   static constexpr std::string_view sql_type = "inet";
 
   // inet_send: family (2 = IPv4), netmask bits, is_cidr, address length, address bytes.
