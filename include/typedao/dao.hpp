@@ -300,11 +300,11 @@ class dao {
   template <class KeyCols, std::size_t... Is, class KeyV, class NotFound, class Refetch, class... A>
   result<T> do_update(const KeyV& kv, NotFound& not_found, Refetch& refetch, const A&... args) {
     if (auto err = ops::update_problems(args...)) return std::move(*err);
-    std::optional<detail::transaction_guard<C>> guard;
+    std::optional<detail::tx_scope<C>> guard;
     std::optional<std::optional<T>>
         current;  // the stored row, once read: renders unchanged members in errors
     if constexpr (ops::template update_needs_current<Is...>()) {
-      guard.emplace(*conn_);
+      guard.emplace(*conn_, "typedao_update");
       if (auto b = guard->begin(); !b) return std::move(b).error();
       auto cur = run(*conn_, ops::template select_locked<KeyCols>(kv));
       if (!cur) return std::move(cur).error();

@@ -8,6 +8,7 @@
 #include <typedao/dao.hpp>
 #include <typedao/entity.hpp>
 #include <typedao/sql.hpp>
+#include <typedao/transaction.hpp>
 
 #include <array>
 #include <cstddef>
@@ -122,6 +123,46 @@ class basic_database {
       return r;
     }
     return conn_->execute_script("COMMIT");
+  }
+
+  /// A transaction scope on this database's connection (BEGIN, or a SAVEPOINT when the
+  /// connection is already in one); rolled back unless committed. typedao::transaction_options
+  /// sets the isolation level and read-only mode.
+  result<basic_transaction<C, Es...>> begin(const transaction_options& o = {}) {
+    basic_transaction<C, Es...> tx(*conn_, 0);
+    if (auto r = tx.begin(o); !r) return std::move(r).error();
+    return tx;
+  }
+
+  /// Runs `fn(tx)` (returning a result<R>) in a transaction and commits it when fn succeeded;
+  /// rolls back otherwise. When the server reports a serialization failure (40001) or a
+  /// deadlock (40P01), in fn or at COMMIT, the whole unit runs again, up to o.max_attempts in
+  /// all (top-level transactions only: a nested one is a savepoint of a transaction that has
+  /// already failed). Returns fn's result, or the error that ended the last attempt.
+  template <class F>
+  auto transact(F&& fn, const transaction_options& o = {}) {
+    using tx_t = basic_transaction<C, Es...>;
+    using R = std::remove_cvref_t<decltype(fn(std::declval<tx_t&>()))>;
+    static_assert(detail::is_basic_result<R>::value,
+                  "typedao::database::transact: the function must return a typedao::result<T>.");
+    for (int attempt = 1;; ++attempt) {
+      auto tx = begin(o);
+      if (!tx) return R(std::move(tx).error());
+      R r = fn(*tx);
+      error failure;
+      if (r) {
+        if (!tx->active()) return r;  // fn ended the transaction itself
+        auto c = tx->commit();
+        if (c) return r;
+        failure = std::move(c).error();
+      } else {
+        failure = r.error();
+        (void)tx->rollback();
+      }
+      const std::string& st = failure.server.sqlstate;
+      const bool transient = st == "40001" || st == "40P01";
+      if (!transient || tx->is_nested() || attempt >= o.max_attempts) return R(std::move(failure));
+    }
   }
 
   C& connection() const noexcept { return *conn_; }

@@ -37,6 +37,9 @@ enum class error_code : int {
   referenced_by_others = 19,
   invalid_search_query = 20,
   sync_deltas = 21,
+  // typedao's own codes, after Kong's (docs/errors.md):
+  concurrent_use = 22,    // one plain connection used by two threads at once; nothing was sent
+  transaction_lost = 23,  // the transaction's connection failed: nothing of it was committed
 };
 
 /// Kong's constant name for a code: "UNIQUE_VIOLATION".
@@ -64,6 +67,8 @@ constexpr std::string_view constant_name(error_code c) noexcept {
       "REFERENCED_BY_OTHERS",
       "INVALID_SEARCH_QUERY",
       "SYNC_DELTAS",
+      "CONCURRENT_USE",
+      "TRANSACTION_LOST",
   };
   auto i = static_cast<std::size_t>(c);
   return i < std::size(names) ? names[i] : std::string_view{};
@@ -94,6 +99,8 @@ constexpr std::string_view error_name(error_code c) noexcept {
       "referenced by others",
       "invalid search query",
       "invalid sync deltas",
+      "concurrent use of a connection",
+      "transaction lost",
   };
   auto i = static_cast<std::size_t>(c);
   return i < std::size(names) ? names[i] : std::string_view{};
@@ -121,6 +128,14 @@ struct server_report {
   std::string detail;      // PG_DIAG_MESSAGE_DETAIL
 };
 
+/// How far a failed call got, for errors of the connection and the server (Kong's own errors,
+/// found before anything was sent, are `not_sent` too).
+enum class outcome : unsigned char {
+  not_sent,       // nothing reached the server: the call had no effect
+  refused,        // the server ran and rejected it (SQLSTATE in server.sqlstate): no effect
+  maybe_applied,  // the connection failed after the statement was sent: it may have taken effect
+};
+
 /// A typed DAO error, returned as a value.
 struct error {
   error_code code = error_code::database_error;
@@ -128,6 +143,23 @@ struct error {
   std::vector<field_detail> fields;  // structured detail (see field_detail)
   std::string entity;    // the other table involved: parent (missing reference) or child (restrict)
   server_report server;  // filled for errors that came from the database
+  typedao::outcome outcome = typedao::outcome::not_sent;
+
+  /// Whether running the same call again is safe and may succeed: it was never sent (a
+  /// connection that could not be used), or the server refused it for a transient reason
+  /// (serialization failure and deadlock, SQLSTATE class 40; lock not available, 55P03; the
+  /// server shutting down or cancelling, 57P01-57P03 and 57014; a connection error, class 08).
+  /// Not for maybe_applied: the first attempt may have taken effect.
+  /// Not for TRANSACTION_LOST either: the whole transaction must run again, not this call.
+  bool retry_safe() const noexcept {
+    if (outcome == typedao::outcome::maybe_applied || code == error_code::transaction_lost)
+      return false;
+    const std::string_view st = server.sqlstate;
+    if (outcome == typedao::outcome::not_sent)
+      return code == error_code::database_error || code == error_code::concurrent_use;
+    return st.substr(0, 2) == "40" || st == "55P03" || st == "57014" || st == "57P01" ||
+           st == "57P02" || st == "57P03" || st.substr(0, 2) == "08";
+  }
 
   std::string_view name() const noexcept { return error_name(code); }
   std::string_view constant() const noexcept { return constant_name(code); }

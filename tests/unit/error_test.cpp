@@ -73,8 +73,13 @@ TEST_CASE("error codes: Kong's numbers, constants and names for all 21", "[unit]
 TEST_CASE("error codes: outside Kong's range there is no name", "[unit][error]") {
   CHECK(typedao::constant_name(static_cast<error_code>(0)).empty());
   CHECK(typedao::error_name(static_cast<error_code>(0)).empty());
-  CHECK(typedao::constant_name(static_cast<error_code>(22)).empty());
-  CHECK(typedao::error_name(static_cast<error_code>(22)).empty());
+  // typedao's own codes follow Kong's 21.
+  CHECK(typedao::constant_name(error_code::concurrent_use) == "CONCURRENT_USE");
+  CHECK(static_cast<int>(error_code::concurrent_use) == 22);
+  CHECK(typedao::constant_name(error_code::transaction_lost) == "TRANSACTION_LOST");
+  CHECK(typedao::error_name(error_code::transaction_lost) == "transaction lost");
+  CHECK(typedao::constant_name(static_cast<error_code>(24)).empty());
+  CHECK(typedao::error_name(static_cast<error_code>(24)).empty());
   CHECK(typedao::constant_name(static_cast<error_code>(1000)).empty());
 }
 
@@ -210,4 +215,30 @@ TEST_CASE("kong_field_less: Kong's ordering of error fields", "[unit][error]") {
   CHECK(detail::kong_field_less("service.id", "service.name"));
   CHECK(detail::kong_field_less("a.b", "b"));
   CHECK_FALSE(detail::kong_field_less("x", "x"));
+}
+
+TEST_CASE("error: outcome and retry_safe", "[unit][error]") {
+  error e;  // a connection error that was never sent: retry is safe
+  CHECK(e.outcome == typedao::outcome::not_sent);
+  CHECK(e.retry_safe());
+  e.outcome = typedao::outcome::maybe_applied;  // the first attempt may have taken effect
+  e.server.sqlstate = "08006";
+  CHECK_FALSE(e.retry_safe());
+  e.outcome = typedao::outcome::refused;
+  for (const char* transient : {"40001", "40P01", "55P03", "57014", "57P01", "08006"}) {
+    e.server.sqlstate = transient;
+    CHECK(e.retry_safe());
+  }
+  for (const char* permanent : {"23505", "23503", "42P01", "25006", ""}) {
+    e.server.sqlstate = permanent;
+    CHECK_FALSE(e.retry_safe());
+  }
+  error kong;  // Kong's own errors are found before sending, and fail the same way again
+  kong.code = error_code::schema_violation;
+  CHECK_FALSE(kong.retry_safe());
+  error lost;
+  lost.code = error_code::transaction_lost;
+  lost.outcome = typedao::outcome::refused;
+  lost.server.sqlstate = "57P01";
+  CHECK_FALSE(lost.retry_safe());  // the whole transaction must run again, not this call
 }

@@ -9,8 +9,11 @@
 
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -90,22 +93,112 @@ TYPEDAO_COLD inline error error_from(PGconn* conn, const PGresult* r) {
   return e;
 }
 
+TYPEDAO_COLD inline error concurrent_use_error() {
+  error e;
+  e.code = error_code::concurrent_use;
+  e.message =
+      "connection used by two threads at once: the second call was refused and nothing was sent "
+      "(use a "
+      "pool, or one connection per thread)";
+  return e;
+}
+
+TYPEDAO_COLD inline error transaction_lost_error() {
+  error e;
+  e.code = error_code::transaction_lost;
+  e.message =
+      "the connection failed inside a transaction: nothing of the transaction was committed; end "
+      "it "
+      "with ROLLBACK (or leave the transaction scope) and run it again";
+  e.server.sqlstate = "08006";
+  return e;
+}
+
+// The first SQL keyword of a script from position i, lower case ("begin", "commit", ...);
+// comments and whitespace before it are skipped; i ends after it.
+inline std::string first_word(std::string_view sql, std::size_t& i) noexcept {
+  for (;;) {
+    while (i < sql.size() &&
+           (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r' || sql[i] == ';'))
+      ++i;
+    if (i + 1 < sql.size() && sql[i] == '-' && sql[i + 1] == '-') {
+      while (i < sql.size() && sql[i] != '\n') ++i;
+      continue;
+    }
+    break;
+  }
+  std::string w;
+  while (i < sql.size() && w.size() < 16) {
+    char c = sql[i++];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c < 'a' || c > 'z') break;
+    w += c;
+  }
+  return w;
+}
+
+// The verb of a transaction-control script: "rollback to" for a savepoint rollback, else the
+// first keyword.
+inline std::string script_verb(std::string_view sql) noexcept {
+  std::size_t i = 0;
+  std::string verb = first_word(sql, i);
+  if (verb == "rollback" || verb == "abort") {
+    std::string next = first_word(sql, i);
+    if (next == "transaction" || next == "work") next = first_word(sql, i);
+    if (next == "to") verb = "rollback to";
+  }
+  return verb;
+}
+
+inline long long monotonic_ms() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
 }  // namespace detail
 
+/// Settings of one connection.
+struct connection_options {
+  /// SQL run after connecting and after every reconnect (session settings: SET ..., search_path).
+  std::string init_sql;
+  /// Reconnect back-off: after a failed attempt, calls fail at once (not_sent) until it passes;
+  /// it doubles from min to max and resets on success. 0 disables reconnecting.
+  int reconnect_backoff_min_ms = 50;
+  int reconnect_backoff_max_ms = 2000;
+};
+
 /// A libpq connection (move-only). Satisfies typedao::connector.
+///
+/// One thread at a time: a call made while another thread is inside a call on the same
+/// connection fails with CONCURRENT_USE and touches nothing (use a pool for many threads).
+/// A connection that fails outside a transaction reconnects on the next call (with back-off,
+/// re-running init_sql); one that fails inside a transaction does not: every later call fails
+/// with TRANSACTION_LOST until the caller ends the transaction (ROLLBACK succeeds, COMMIT fails),
+/// so nothing is ever committed outside the transaction the caller opened.
 class connection {
  public:
   using rows_type = pg::rows;
 
   connection() = default;
-  explicit connection(PGconn* c) noexcept : conn_(c) {}
+  explicit connection(PGconn* c, connection_options o = {}) noexcept
+      : conn_(c), options_(std::move(o)) {}
   connection(connection&& o) noexcept
-      : conn_(std::exchange(o.conn_, nullptr)), prepared_(std::move(o.prepared_)) {}
+      : conn_(std::exchange(o.conn_, nullptr)),
+        options_(std::move(o.options_)),
+        prepared_(std::move(o.prepared_)),
+        tx_lost_(o.tx_lost_),
+        backoff_ms_(o.backoff_ms_),
+        next_attempt_ms_(o.next_attempt_ms_) {}
   connection& operator=(connection&& o) noexcept {
     if (this != &o) {
       close();
       conn_ = std::exchange(o.conn_, nullptr);
+      options_ = std::move(o.options_);
       prepared_ = std::move(o.prepared_);
+      tx_lost_ = o.tx_lost_;
+      backoff_ms_ = o.backoff_ms_;
+      next_attempt_ms_ = o.next_attempt_ms_;
     }
     return *this;
   }
@@ -115,7 +208,7 @@ class connection {
 
   /// Connects with a conninfo string or URI; empty uses libpq's environment (PGHOST, PGPORT, ...).
   /// A failed connect is a DATABASE_ERROR with libpq's message, never an exception.
-  static result<connection> open(const std::string& conninfo) {
+  static result<connection> open(const std::string& conninfo, connection_options o = {}) {
     PGconn* c = PQconnectdb(conninfo.c_str());
     if (!c) return detail::error_from(nullptr, nullptr);
     if (PQstatus(c) != CONNECTION_OK) {
@@ -125,15 +218,21 @@ class connection {
     }
     PQsetNoticeProcessor(
         c, [](void*, const char*) {}, nullptr);
-    return connection(c);
+    connection out(c, std::move(o));
+    if (auto r = out.run_init(); !r) return std::move(r).error();
+    return out;
   }
 
   bool is_open() const noexcept { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
-  /// Inside a transaction block (BEGIN ... not yet committed)?
+  /// Inside a transaction block (BEGIN ... not yet committed), or in one that was lost?
   bool in_transaction() const noexcept {
-    return conn_ && PQtransactionStatus(conn_) != PQTRANS_IDLE;
+    return tx_lost_ || (conn_ && PQstatus(conn_) == CONNECTION_OK &&
+                        PQtransactionStatus(conn_) != PQTRANS_IDLE);
   }
+  /// The connection failed inside a transaction that the caller has not ended yet.
+  bool transaction_lost() const noexcept { return tx_lost_; }
   PGconn* native_handle() const noexcept { return conn_; }
+  const connection_options& options() const noexcept { return options_; }
 
   void close() noexcept {
     if (conn_) PQfinish(conn_);
@@ -141,49 +240,167 @@ class connection {
     prepared_.clear();
   }
 
-  /// Runs a statement: prepares it on first use on this connection (and again if the server lost
-  /// it, e.g. after DISCARD ALL or a reconnect), binary parameters, binary results.
+  /// Runs a statement: prepares it on first use on this connection under its text-derived
+  /// name (an existing statement of that name is the same SQL and is used as is; a lost one is
+  /// prepared again), binary parameters, binary results.
   result<rows> execute(const statement& s, const param_view& p) {
-    if (!conn_) return detail::error_from(nullptr, nullptr);
-    if (PQstatus(conn_) != CONNECTION_OK && !reconnect()) return detail::error_from(conn_, nullptr);
+    use_guard guard(users_);
+    if (!guard) return detail::concurrent_use_error();
+    if (auto e = ready(); e) return std::move(*e);
+    const bool was_in_tx = PQtransactionStatus(conn_) != PQTRANS_IDLE;
+    char fallback[32];
+    const char* name = s.name ? s.name : id_name(s.id, fallback);
     for (int attempt = 0; attempt < 2; ++attempt) {
-      char name[32];
-      statement_name(s.id, name);
       if (!is_prepared(s.id)) {
         auto pr = rows(PQprepare(conn_, name, s.text.data(), s.param_count, s.param_types));
-        if (!pr.native_handle() || PQresultStatus(pr.native_handle()) != PGRES_COMMAND_OK)
-          return detail::error_from(conn_, pr.native_handle());
+        const auto pst =
+            pr.native_handle() ? PQresultStatus(pr.native_handle()) : PGRES_FATAL_ERROR;
+        if (pst != PGRES_COMMAND_OK) {
+          auto e = detail::error_from(conn_, pr.native_handle());
+          // 42P05: prepared already on this session (by a pooler's other client, or before a
+          // reset): the name is derived from the text, so it is this statement.
+          if (e.server.sqlstate != "42P05") return failed(std::move(e), was_in_tx, /*sent=*/false);
+        }
         mark_prepared(s.id);
       }
       rows r(PQexecPrepared(conn_, name, p.count, p.values, p.lengths, p.formats, 1));
       auto st = r.native_handle() ? PQresultStatus(r.native_handle()) : PGRES_FATAL_ERROR;
       if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return r;
       auto e = detail::error_from(conn_, r.native_handle());
-      if (e.server.sqlstate == "26000" && attempt == 0) {  // invalid_sql_statement_name
-        prepared_[s.id] = 0;
+      if (e.server.sqlstate == "26000" && attempt == 0 &&
+          !was_in_tx) {  // invalid_sql_statement_name
+        forget_prepared(s.id);
         continue;
       }
-      if (PQstatus(conn_) != CONNECTION_OK) prepared_.clear();
-      return e;
+      return failed(std::move(e), was_in_tx, /*sent=*/true);
     }
     return detail::error_from(conn_, nullptr);
   }
 
   /// Runs SQL text without parameters through the simple query protocol (may hold several
-  /// statements). For DDL and transaction control, not for values.
+  /// statements). For DDL and transaction control, not for values. After a lost transaction
+  /// only ROLLBACK (or ABORT) is accepted: it ends the lost transaction and succeeds.
   result<void> execute_script(std::string_view sql) {
-    if (!conn_) return detail::error_from(nullptr, nullptr);
-    if (PQstatus(conn_) != CONNECTION_OK && !reconnect()) return detail::error_from(conn_, nullptr);
+    use_guard guard(users_);
+    if (!guard) return detail::concurrent_use_error();
+    const auto verb = detail::script_verb(sql);
+    if (tx_lost_) {
+      if (verb == "rollback" || verb == "abort") {
+        tx_lost_ = false;
+        return {};
+      }
+      return detail::transaction_lost_error();
+    }
+    if (auto e = ready(); e) return std::move(*e);
+    const bool was_in_tx = PQtransactionStatus(conn_) != PQTRANS_IDLE;
     std::string text(sql);
     PGresult* last = PQexec(conn_, text.c_str());
     rows r(last);
     auto st = last ? PQresultStatus(last) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return {};
-    return detail::error_from(conn_, last);
+    auto e = detail::error_from(conn_, last);
+    if (PQstatus(conn_) != CONNECTION_OK && (verb == "commit" || verb == "end")) {
+      // The commit was sent and the answer lost: it may have been committed.
+      prepared_.clear();
+      tx_lost_ = false;
+      e.outcome = outcome::maybe_applied;
+      return e;
+    }
+    return failed(std::move(e), was_in_tx || verb == "begin" || verb == "start", /*sent=*/true);
   }
 
  private:
-  static void statement_name(std::size_t id, char (&out)[32]) noexcept {
+  // Marks the connection in use by one call; a second concurrent call sees it taken.
+  class use_guard {
+   public:
+    explicit use_guard(std::atomic<int>& users) noexcept : users_(&users) {
+      int expected = 0;
+      ok_ = users_->compare_exchange_strong(expected, 1, std::memory_order_acquire);
+    }
+    ~use_guard() {
+      if (ok_) users_->store(0, std::memory_order_release);
+    }
+    use_guard(const use_guard&) = delete;
+    use_guard& operator=(const use_guard&) = delete;
+    explicit operator bool() const noexcept { return ok_; }
+
+   private:
+    std::atomic<int>* users_;
+    bool ok_ = false;
+  };
+
+  // Null when the connection can take a call; else why not (reconnecting if allowed).
+  std::optional<error> ready() {
+    if (!conn_) return detail::error_from(nullptr, nullptr);
+    if (tx_lost_) return detail::transaction_lost_error();
+    if (PQstatus(conn_) == CONNECTION_OK) return std::nullopt;
+    if (options_.reconnect_backoff_min_ms <= 0) return detail::error_from(conn_, nullptr);
+    const long long now = detail::monotonic_ms();
+    if (now < next_attempt_ms_) {
+      auto e = detail::error_from(conn_, nullptr);
+      e.message = "connection is down; the next reconnect attempt is in " +
+                  std::to_string(next_attempt_ms_ - now) + " ms";
+      return e;
+    }
+    prepared_.clear();
+    PQreset(conn_);
+    if (PQstatus(conn_) == CONNECTION_OK) {
+      if (auto r = run_init(); !r) {
+        schedule_retry(now);
+        return std::move(r).error();
+      }
+      backoff_ms_ = 0;
+      next_attempt_ms_ = 0;
+      return std::nullopt;
+    }
+    schedule_retry(now);
+    return detail::error_from(conn_, nullptr);
+  }
+
+  void schedule_retry(long long now) noexcept {
+    backoff_ms_ = backoff_ms_ == 0 ? options_.reconnect_backoff_min_ms : backoff_ms_ * 2;
+    if (backoff_ms_ > options_.reconnect_backoff_max_ms)
+      backoff_ms_ = options_.reconnect_backoff_max_ms;
+    next_attempt_ms_ = now + backoff_ms_;
+  }
+
+  result<void> run_init() {
+    if (options_.init_sql.empty()) return {};
+    PGresult* r = PQexec(conn_, options_.init_sql.c_str());
+    rows keep(r);
+    const auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return {};
+    auto e = detail::error_from(conn_, r);
+    e.message = "init_sql failed: " + e.message;
+    return e;
+  }
+
+  // The error of a failed call, and what it did to the connection: a connection that failed
+  // inside a transaction loses it (nothing of it is committed); one that failed after sending a
+  // statement outside a transaction may have applied it.
+  error failed(error e, bool in_tx, bool sent) {
+    if (PQstatus(conn_) == CONNECTION_OK) {
+      e.outcome = e.server.sqlstate.empty() ? outcome::not_sent : outcome::refused;
+      return e;
+    }
+    prepared_.clear();
+    // The server ended the session (57P01 admin shutdown, 57P02 crash, 57P03): it aborted
+    // whatever was running, so the statement had no effect.
+    const bool aborted_by_server = e.server.sqlstate.rfind("57P", 0) == 0;
+    if (in_tx) {
+      tx_lost_ = true;
+      error lost = detail::transaction_lost_error();
+      lost.server = std::move(e.server);
+      lost.outcome = outcome::refused;  // the transaction is gone: the statement has no effect
+      return lost;
+    }
+    e.outcome = !sent               ? outcome::not_sent
+                : aborted_by_server ? outcome::refused
+                                    : outcome::maybe_applied;
+    return e;
+  }
+
+  static const char* id_name(std::size_t id, char (&out)[32]) noexcept {
     char digits[24];
     int n = 0;
     do {
@@ -192,30 +409,35 @@ class connection {
     } while (id);
     out[0] = 't';
     out[1] = 'd';
-    int k = 2;
+    out[2] = '_';
+    int k = 3;
     while (n) out[k++] = digits[--n];
     out[k] = '\0';
+    return out;
   }
   bool is_prepared(std::size_t id) const noexcept { return id < prepared_.size() && prepared_[id]; }
   void mark_prepared(std::size_t id) {
     if (id >= prepared_.size()) prepared_.resize(id + 1, 0);
     prepared_[id] = 1;
   }
-  bool reconnect() noexcept {
-    prepared_.clear();
-    PQreset(conn_);
-    return PQstatus(conn_) == CONNECTION_OK;
+  void forget_prepared(std::size_t id) noexcept {
+    if (id < prepared_.size()) prepared_[id] = 0;
   }
 
   PGconn* conn_ = nullptr;
+  connection_options options_;
   std::vector<unsigned char> prepared_;  // by statement id
+  bool tx_lost_ = false;
+  int backoff_ms_ = 0;
+  long long next_attempt_ms_ = 0;
+  std::atomic<int> users_{0};
 };
 
 static_assert(connector<connection>);
 
 /// Connects (see connection::open).
-inline result<connection> connect(const std::string& conninfo = {}) {
-  return connection::open(conninfo);
+inline result<connection> connect(const std::string& conninfo = {}, connection_options o = {}) {
+  return connection::open(conninfo, std::move(o));
 }
 
 }  // namespace typedao::pg

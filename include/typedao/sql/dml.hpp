@@ -385,8 +385,10 @@ struct key_param_types {
 
 template <class Gen, class Types>
 const statement& statement_of() noexcept {
+  static constexpr auto name =
+      statement_name_of(text_v<Gen>.view(), Types::value.data(), Types::value.size());
   static const statement s{text_v<Gen>.view(), next_statement_id(),
-                           static_cast<int>(Types::value.size()), Types::value.data()};
+                           static_cast<int>(Types::value.size()), Types::value.data(), name.text};
   return s;
 }
 

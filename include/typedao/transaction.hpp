@@ -1,0 +1,69 @@
+#ifndef TYPEDAO_TRANSACTION_HPP
+#define TYPEDAO_TRANSACTION_HPP
+
+// typedao::basic_transaction: a transaction scope on one connection (db.begin()), whose DAOs run
+// inside it. Commit, rollback, rollback at the end of the scope without commit; nested scopes are
+// savepoints. A connection lost inside it fails every later call and the commit
+// (TRANSACTION_LOST): nothing is committed outside the transaction the caller opened.
+
+#include <typedao/connector.hpp>
+#include <typedao/dao.hpp>
+#include <typedao/dao/transaction.hpp>
+#include <typedao/entity.hpp>
+#include <typedao/error.hpp>
+
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace typedao {
+
+template <connector C, entity... Es>
+class basic_transaction {
+ public:
+  /// Opens nothing: db.begin() and tx.nested() open one. `depth` names the savepoint.
+  basic_transaction(C& c, int depth)
+      : scope_(c, "typedao_sp" + std::to_string(depth)), depth_(depth) {}
+
+  /// BEGIN (or SAVEPOINT when the connection is already in a transaction).
+  result<void> begin(const transaction_options& o = {}) { return scope_.begin(o); }
+
+  /// The DAO of a registered entity, running inside this transaction.
+  template <class T>
+  typedao::dao<T, C, detail::registry<Es...>> dao() const noexcept {
+    static_assert(
+        (std::is_same_v<T, Es> || ...),
+        "typedao::transaction::dao: the entity is not registered in this database. Add it to the "
+        "database's entity list.");
+    return typedao::dao<T, C, detail::registry<Es...>>(scope_.connection());
+  }
+
+  /// COMMIT (RELEASE SAVEPOINT when nested). The scope is closed whatever the answer; a failed
+  /// COMMIT (serialization failure, lost connection) committed nothing unless its error says
+  /// maybe_applied.
+  result<void> commit() { return scope_.commit(); }
+  /// ROLLBACK (ROLLBACK TO SAVEPOINT when nested: the outer transaction goes on).
+  result<void> rollback() { return scope_.rollback(); }
+
+  /// A nested scope (SAVEPOINT): its commit keeps its work in this transaction, its rollback or
+  /// its end without commit undoes only its own work.
+  result<basic_transaction> nested() {
+    basic_transaction inner(scope_.connection(), depth_ + 1);
+    if (auto r = inner.begin(); !r) return std::move(r).error();
+    return inner;
+  }
+
+  /// Open: begun, and neither committed nor rolled back.
+  bool active() const noexcept { return scope_.open(); }
+  /// A savepoint inside an outer transaction.
+  bool is_nested() const noexcept { return scope_.nested(); }
+  C& connection() const noexcept { return scope_.connection(); }
+
+ private:
+  detail::tx_scope<C> scope_;
+  int depth_;
+};
+
+}  // namespace typedao
+
+#endif
