@@ -38,8 +38,9 @@ enum class error_code : int {
   invalid_search_query = 20,
   sync_deltas = 21,
   // typedao's own codes, after Kong's (docs/errors.md):
-  concurrent_use = 22,    // one plain connection used by two threads at once; nothing was sent
-  transaction_lost = 23,  // the transaction's connection failed: nothing of it was committed
+  concurrent_use = 22,     // one plain connection used by two threads at once; nothing was sent
+  transaction_lost = 23,   // the transaction's connection failed: nothing of it was committed
+  deadline_exceeded = 24,  // the call did not finish in time; the statement was cancelled
 };
 
 /// Kong's constant name for a code: "UNIQUE_VIOLATION".
@@ -69,6 +70,7 @@ constexpr std::string_view constant_name(error_code c) noexcept {
       "SYNC_DELTAS",
       "CONCURRENT_USE",
       "TRANSACTION_LOST",
+      "DEADLINE_EXCEEDED",
   };
   auto i = static_cast<std::size_t>(c);
   return i < std::size(names) ? names[i] : std::string_view{};
@@ -101,6 +103,7 @@ constexpr std::string_view error_name(error_code c) noexcept {
       "invalid sync deltas",
       "concurrent use of a connection",
       "transaction lost",
+      "deadline exceeded",
   };
   auto i = static_cast<std::size_t>(c);
   return i < std::size(names) ? names[i] : std::string_view{};
@@ -156,7 +159,8 @@ struct error {
       return false;
     const std::string_view st = server.sqlstate;
     if (outcome == typedao::outcome::not_sent)
-      return code == error_code::database_error || code == error_code::concurrent_use;
+      return code == error_code::database_error || code == error_code::concurrent_use ||
+             code == error_code::deadline_exceeded;
     return st.substr(0, 2) == "40" || st == "55P03" || st == "57014" || st == "57P01" ||
            st == "57P02" || st == "57P03" || st.substr(0, 2) == "08";
   }

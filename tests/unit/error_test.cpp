@@ -78,8 +78,10 @@ TEST_CASE("error codes: outside Kong's range there is no name", "[unit][error]")
   CHECK(static_cast<int>(error_code::concurrent_use) == 22);
   CHECK(typedao::constant_name(error_code::transaction_lost) == "TRANSACTION_LOST");
   CHECK(typedao::error_name(error_code::transaction_lost) == "transaction lost");
-  CHECK(typedao::constant_name(static_cast<error_code>(24)).empty());
-  CHECK(typedao::error_name(static_cast<error_code>(24)).empty());
+  CHECK(typedao::constant_name(error_code::deadline_exceeded) == "DEADLINE_EXCEEDED");
+  CHECK(static_cast<int>(error_code::deadline_exceeded) == 24);
+  CHECK(typedao::constant_name(static_cast<error_code>(25)).empty());
+  CHECK(typedao::error_name(static_cast<error_code>(25)).empty());
   CHECK(typedao::constant_name(static_cast<error_code>(1000)).empty());
 }
 

@@ -8,6 +8,8 @@
 #include <typedao/error.hpp>
 
 #include <libpq-fe.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -150,6 +152,27 @@ inline std::string script_verb(std::string_view sql) noexcept {
   return verb;
 }
 
+TYPEDAO_COLD inline error deadline_error(int timeout_ms, outcome o, bool usable) {
+  error e;
+  e.code = error_code::deadline_exceeded;
+  e.message =
+      "the call did not finish within its deadline of " + std::to_string(timeout_ms) + " ms; " +
+      (o == outcome::refused
+           ? "the server cancelled the statement (nothing applied)"
+           : "the server did not answer the cancel request either (it may have been applied)") +
+      (usable ? "" : "; the connection was dropped");
+  e.outcome = o;
+  e.server.sqlstate = o == outcome::refused ? "57014" : "";
+  return e;
+}
+
+// Waits until `fd` is readable or `ms` pass (false then).
+inline bool wait_readable(int fd, long long ms) noexcept {
+  pollfd p{fd, POLLIN, 0};
+  const int n = ::poll(&p, 1, ms > 2'000'000'000 ? 2'000'000'000 : static_cast<int>(ms));
+  return n > 0;
+}
+
 inline long long monotonic_ms() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -166,6 +189,17 @@ struct connection_options {
   /// it doubles from min to max and resets on success. 0 disables reconnecting.
   int reconnect_backoff_min_ms = 50;
   int reconnect_backoff_max_ms = 2000;
+  /// Deadline of every call (Kong's pg_timeout, 5 s): sending and waiting for the answer. When
+  /// it passes, the server is asked to cancel the statement and the call fails with
+  /// DEADLINE_EXCEEDED; the connection stays usable when the cancel is answered within
+  /// cancel_grace_ms, else it is dropped (a frozen server or network). 0: no deadline.
+  /// connection::with_timeout() changes it for a scope.
+  int timeout_ms = 5000;
+  int cancel_grace_ms = 1000;
+  /// Defaults added to the connection string unless it sets them itself: connect_timeout (s)
+  /// bounds connecting and reconnecting; TCP keepalives notice a dead peer.
+  int connect_timeout_s = 5;
+  int keepalives_idle_s = 30;
 };
 
 /// A libpq connection (move-only). Satisfies typedao::connector.
@@ -188,6 +222,7 @@ class connection {
         options_(std::move(o.options_)),
         prepared_(std::move(o.prepared_)),
         tx_lost_(o.tx_lost_),
+        broken_(o.broken_),
         backoff_ms_(o.backoff_ms_),
         next_attempt_ms_(o.next_attempt_ms_) {}
   connection& operator=(connection&& o) noexcept {
@@ -197,6 +232,7 @@ class connection {
       options_ = std::move(o.options_);
       prepared_ = std::move(o.prepared_);
       tx_lost_ = o.tx_lost_;
+      broken_ = o.broken_;
       backoff_ms_ = o.backoff_ms_;
       next_attempt_ms_ = o.next_attempt_ms_;
     }
@@ -209,7 +245,18 @@ class connection {
   /// Connects with a conninfo string or URI; empty uses libpq's environment (PGHOST, PGPORT, ...).
   /// A failed connect is a DATABASE_ERROR with libpq's message, never an exception.
   static result<connection> open(const std::string& conninfo, connection_options o = {}) {
-    PGconn* c = PQconnectdb(conninfo.c_str());
+    // Defaults first, the caller's string last: its settings win (libpq keeps the last value).
+    const std::string ct = std::to_string(o.connect_timeout_s),
+                      ki = std::to_string(o.keepalives_idle_s);
+    const char* keys[] = {"connect_timeout",
+                          "keepalives",
+                          "keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "dbname",
+                          nullptr};
+    const char* values[] = {ct.c_str(), "1", ki.c_str(), "10", "3", conninfo.c_str(), nullptr};
+    PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
     if (!c) return detail::error_from(nullptr, nullptr);
     if (PQstatus(c) != CONNECTION_OK) {
       error e = detail::error_from(c, nullptr);
@@ -223,7 +270,7 @@ class connection {
     return out;
   }
 
-  bool is_open() const noexcept { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
+  bool is_open() const noexcept { return conn_ && !broken_ && PQstatus(conn_) == CONNECTION_OK; }
   /// Inside a transaction block (BEGIN ... not yet committed), or in one that was lost?
   bool in_transaction() const noexcept {
     return tx_lost_ || (conn_ && PQstatus(conn_) == CONNECTION_OK &&
@@ -252,18 +299,27 @@ class connection {
     const char* name = s.name ? s.name : id_name(s.id, fallback);
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!is_prepared(s.id)) {
-        auto pr = rows(PQprepare(conn_, name, s.text.data(), s.param_count, s.param_types));
+        auto pr = bounded(
+            [&] { return PQsendPrepare(conn_, name, s.text.data(), s.param_count, s.param_types); },
+            [&] { return PQprepare(conn_, name, s.text.data(), s.param_count, s.param_types); });
+        if (pr.timed_out) return std::move(pr.timeout);
         const auto pst =
-            pr.native_handle() ? PQresultStatus(pr.native_handle()) : PGRES_FATAL_ERROR;
+            pr.r.native_handle() ? PQresultStatus(pr.r.native_handle()) : PGRES_FATAL_ERROR;
         if (pst != PGRES_COMMAND_OK) {
-          auto e = detail::error_from(conn_, pr.native_handle());
+          auto e = detail::error_from(conn_, pr.r.native_handle());
           // 42P05: prepared already on this session (by a pooler's other client, or before a
           // reset): the name is derived from the text, so it is this statement.
           if (e.server.sqlstate != "42P05") return failed(std::move(e), was_in_tx, /*sent=*/false);
         }
         mark_prepared(s.id);
       }
-      rows r(PQexecPrepared(conn_, name, p.count, p.values, p.lengths, p.formats, 1));
+      auto ran = bounded(
+          [&] {
+            return PQsendQueryPrepared(conn_, name, p.count, p.values, p.lengths, p.formats, 1);
+          },
+          [&] { return PQexecPrepared(conn_, name, p.count, p.values, p.lengths, p.formats, 1); });
+      if (ran.timed_out) return std::move(ran.timeout);
+      rows r = std::move(ran.r);
       auto st = r.native_handle() ? PQresultStatus(r.native_handle()) : PGRES_FATAL_ERROR;
       if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return r;
       auto e = detail::error_from(conn_, r.native_handle());
@@ -294,8 +350,12 @@ class connection {
     if (auto e = ready(); e) return std::move(*e);
     const bool was_in_tx = PQtransactionStatus(conn_) != PQTRANS_IDLE;
     std::string text(sql);
-    PGresult* last = PQexec(conn_, text.c_str());
-    rows r(last);
+    auto ran =
+        bounded([&] { return PQsendQuery(conn_, text.c_str()); },
+                [&] { return PQexec(conn_, text.c_str()); }, verb == "commit" || verb == "end");
+    if (ran.timed_out) return std::move(ran.timeout);
+    rows r = std::move(ran.r);
+    PGresult* last = r.native_handle();
     auto st = last ? PQresultStatus(last) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return {};
     auto e = detail::error_from(conn_, last);
@@ -309,7 +369,126 @@ class connection {
     return failed(std::move(e), was_in_tx || verb == "begin" || verb == "start", /*sent=*/true);
   }
 
+ public:
+  /// Sets the call deadline (ms, 0: none) until the returned guard goes out of scope.
+  class scoped_timeout {
+   public:
+    scoped_timeout(connection& c, int ms) noexcept : c_(&c), old_(c.options_.timeout_ms) {
+      c.options_.timeout_ms = ms;
+    }
+    ~scoped_timeout() { c_->options_.timeout_ms = old_; }
+    scoped_timeout(const scoped_timeout&) = delete;
+    scoped_timeout& operator=(const scoped_timeout&) = delete;
+
+   private:
+    connection* c_;
+    int old_;
+  };
+  [[nodiscard]] scoped_timeout with_timeout(int ms) noexcept { return scoped_timeout(*this, ms); }
+
  private:
+  struct bounded_result {
+    rows r;
+    bool timed_out = false;
+    error timeout;
+  };
+
+  // Runs one request: blocking (`blocking()`) without a deadline; else sent with `send()` and
+  // its results collected while polling the socket until the deadline, then cancelled.
+  // Returns the last result (an error result if any failed).
+  template <class Send, class Blocking>
+  bounded_result bounded(Send&& send, Blocking&& blocking, bool is_commit = false) {
+    bounded_result out;
+    const int timeout = options_.timeout_ms;
+    if (timeout <= 0) {
+      out.r = rows(blocking());
+      return out;
+    }
+    const bool was_in_tx = PQtransactionStatus(conn_) != PQTRANS_IDLE;
+    const long long deadline = detail::monotonic_ms() + timeout;
+    if (!send()) {
+      out.r = rows(nullptr);
+      return out;
+    }
+    if (collect(out.r, deadline)) return out;
+    // Deadline passed: ask the server to cancel, then give the answer cancel_grace_ms.
+    char errbuf[256];
+    if (PGcancel* cn = PQgetCancel(conn_)) {
+      (void)PQcancel(cn, errbuf, sizeof errbuf);
+      PQfreeCancel(cn);
+    }
+    const long long grace = detail::monotonic_ms() + options_.cancel_grace_ms;
+    out.timed_out = true;
+    if (collect(out.r, grace)) {
+      const auto st =
+          out.r.native_handle() ? PQresultStatus(out.r.native_handle()) : PGRES_FATAL_ERROR;
+      if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
+        out.timed_out = false;  // it finished before the cancel arrived: that is its answer
+        return out;
+      }
+      // Cancelled (57014) or failed: nothing applied; the connection answers again.
+      out.timeout =
+          detail::deadline_error(timeout, outcome::refused, PQstatus(conn_) == CONNECTION_OK);
+      if (PQstatus(conn_) != CONNECTION_OK)
+        drop(was_in_tx, out.timeout, is_commit);
+      else if (was_in_tx && !is_commit) {
+        // The statement failed inside the transaction, which is now aborted (25P02) as after
+        // any error: the caller rolls back.
+      }
+      return out;
+    }
+    // No answer even to the cancel: a frozen server or network. Drop the connection.
+    out.timeout = detail::deadline_error(timeout, outcome::maybe_applied, false);
+    drop(was_in_tx, out.timeout, is_commit);
+    return out;
+  }
+
+  // Reads the results of the request in flight until there are no more (true) or `until`
+  // passes (false). Keeps the first error result, else the last one.
+  bool collect(rows& keep, long long until) {
+    for (;;) {
+      while (PQisBusy(conn_)) {
+        const long long left = until - detail::monotonic_ms();
+        if (left <= 0) return false;
+        if (!detail::wait_readable(PQsocket(conn_), left)) return false;
+        if (!PQconsumeInput(conn_)) break;  // connection failed: PQgetResult reports it
+      }
+      PGresult* r = PQgetResult(conn_);
+      if (!r) return true;
+      const auto st = PQresultStatus(r);
+      const bool is_error =
+          st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR;
+      const bool have_error =
+          keep.native_handle() && (PQresultStatus(keep.native_handle()) == PGRES_FATAL_ERROR ||
+                                   PQresultStatus(keep.native_handle()) == PGRES_BAD_RESPONSE);
+      if (!have_error || is_error) {
+        if (!have_error)
+          keep = rows(r);
+        else
+          PQclear(r);
+      } else {
+        PQclear(r);
+      }
+      if (PQstatus(conn_) != CONNECTION_OK) return true;
+    }
+  }
+
+  // Gives up on the connection after a deadline with no answer: the next call reconnects, or,
+  // inside a transaction, the transaction is lost.
+  void drop(bool in_tx, error& e, bool is_commit) {
+    broken_ = true;
+    // Cut the session off now: the server, when it runs again, sees the end of its connection
+    // and rolls back; PQreset() closes the socket for good before the next call.
+    ::shutdown(PQsocket(conn_), SHUT_RDWR);
+    prepared_.clear();
+    if (in_tx && !is_commit) {
+      tx_lost_ = true;
+      e.message += "; the transaction is lost (nothing of it was committed)";
+    } else if (is_commit) {
+      e.outcome = outcome::maybe_applied;
+    }
+  }
+
   // Marks the connection in use by one call; a second concurrent call sees it taken.
   class use_guard {
    public:
@@ -333,7 +512,7 @@ class connection {
   std::optional<error> ready() {
     if (!conn_) return detail::error_from(nullptr, nullptr);
     if (tx_lost_) return detail::transaction_lost_error();
-    if (PQstatus(conn_) == CONNECTION_OK) return std::nullopt;
+    if (PQstatus(conn_) == CONNECTION_OK && !broken_) return std::nullopt;
     if (options_.reconnect_backoff_min_ms <= 0) return detail::error_from(conn_, nullptr);
     const long long now = detail::monotonic_ms();
     if (now < next_attempt_ms_) {
@@ -343,6 +522,7 @@ class connection {
       return e;
     }
     prepared_.clear();
+    broken_ = false;
     PQreset(conn_);
     if (PQstatus(conn_) == CONNECTION_OK) {
       if (auto r = run_init(); !r) {
@@ -428,6 +608,7 @@ class connection {
   connection_options options_;
   std::vector<unsigned char> prepared_;  // by statement id
   bool tx_lost_ = false;
+  bool broken_ = false;  // given up after a deadline with no answer: reset before the next call
   int backoff_ms_ = 0;
   long long next_attempt_ms_ = 0;
   std::atomic<int> users_{0};
