@@ -43,7 +43,8 @@ struct frozen_backend {
   ~frozen_backend() { ::kill(pid, SIGCONT); }
 };
 
-TEST_CASE_METHOD(deadline_fixture, "deadline: the defaults are Kong's pg_timeout and bounded connects",
+TEST_CASE_METHOD(deadline_fixture,
+                 "deadline: the defaults are Kong's pg_timeout and bounded connects",
                  "[pg][deadline]") {
   typedao::pg::connection_options o;
   CHECK(o.timeout_ms == 5000);
