@@ -49,6 +49,19 @@ concept connector =
       { c.execute_script(script) } -> std::same_as<result<void>>;
     };
 
+/// A pool a DAO can run on: acquire() lends a connection (a result holding a lease whose `*`
+/// is the connection), given back when the lease ends. typedao::pg::pool is one.
+template <class P>
+concept connection_pool = requires(P& p) {
+  typename P::connection_type;
+  requires connector<typename P::connection_type>;
+  { *p.acquire().value() } -> std::same_as<typename P::connection_type&>;
+};
+
+/// What a DAO or a database runs on: one connection, or a pool (a connection per call).
+template <class S>
+concept connection_source = connector<S> || connection_pool<S>;
+
 }  // namespace typedao
 
 #endif

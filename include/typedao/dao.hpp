@@ -25,8 +25,9 @@
 
 namespace typedao {
 
-/// The DAO for one entity on one connection (cheap to copy: a pointer).
-template <entity T, connector C, class Registry = detail::registry<T>>
+/// The DAO for one entity on one connection, or on a pool: then every call takes a connection
+/// and gives it back (cheap to copy: a pointer).
+template <entity T, connection_source C, class Registry = detail::registry<T>>
 class dao {
   using M = detail::model<T>;
   using ops = detail::ops<T, Registry>;
@@ -80,9 +81,15 @@ class dao {
                   "typedao::update: nothing to change. Pass typedao::set<&Entity::member>(value).");
     if (auto errs = detail::key_problems<T>(k); !errs.empty())
       return detail::invalid_primary_key(std::move(errs));
-    return dispatch_update<detail::pk_cols<T>>(
-        k, [&] { return detail::not_found_by_key<T>(k); },
-        [&] { return select(k, read_options{true}); }, changes...);
+    if constexpr (!connector<C>) {  // read, check and write on one connection
+      auto lease = conn_->acquire();
+      if (!lease) return std::move(lease).error();
+      return typedao::dao<T, typename C::connection_type, Registry>(**lease).update(k, changes...);
+    } else {
+      return dispatch_update<detail::pk_cols<T>>(
+          k, [&] { return detail::not_found_by_key<T>(k); },
+          [&] { return select(k, read_options{true}); }, changes...);
+    }
   }
   /// Partial update by a unique member.
   template <auto By, class... S>
@@ -96,9 +103,16 @@ class dao {
         "typedao::update_by: nothing to change. Pass typedao::set<&Entity::member>(value).");
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto e = ops::template by_value_problem<U>(v)) return std::move(*e);
-    return dispatch_update<detail::member_cols<T, U>>(
-        v, [&] { return detail::not_found_by_member(M::member_names[U], detail::show(v)); },
-        [&] { return select_by<By>(v, read_options{true}); }, changes...);
+    if constexpr (!connector<C>) {  // read, check and write on one connection
+      auto lease = conn_->acquire();
+      if (!lease) return std::move(lease).error();
+      return typedao::dao<T, typename C::connection_type, Registry>(**lease).template update_by<By>(
+          v, changes...);
+    } else {
+      return dispatch_update<detail::member_cols<T, U>>(
+          v, [&] { return detail::not_found_by_member(M::member_names[U], detail::show(v)); },
+          [&] { return select_by<By>(v, read_options{true}); }, changes...);
+    }
   }
 
   /// Full replacement (PUT) in one statement: INSERT ... ON CONFLICT (key) DO UPDATE.

@@ -87,7 +87,7 @@ struct migrate_gen {
 }  // namespace detail
 
 /// The entities of one database on one connection: `db.dao<Service>()`, `db.migrate()`.
-template <connector C, entity... Es>
+template <connection_source C, entity... Es>
 class basic_database {
   static_assert(
       sizeof...(Es) > 0,
@@ -115,6 +115,18 @@ class basic_database {
   /// Creates every table and index that does not exist yet, in one transaction, serialised
   /// against concurrent migrations by an advisory lock.
   result<void> migrate() {
+    if constexpr (connector<C>) {
+      return migrate_on(*conn_);
+    } else {
+      auto lease = conn_->acquire();
+      if (!lease) return std::move(lease).error();
+      return migrate_on(**lease);
+    }
+  }
+
+  template <class Conn>
+  static result<void> migrate_on(Conn& conn) {
+    auto* conn_ = &conn;
     auto r = conn_->execute_script("BEGIN;\nSELECT pg_advisory_xact_lock(7598457003829063983);\n");
     if (!r) return r;
     r = conn_->execute_script(schema_sql());
@@ -128,10 +140,22 @@ class basic_database {
   /// A transaction scope on this database's connection (BEGIN, or a SAVEPOINT when the
   /// connection is already in one); rolled back unless committed. typedao::transaction_options
   /// sets the isolation level and read-only mode.
-  result<basic_transaction<C, Es...>> begin(const transaction_options& o = {}) {
-    basic_transaction<C, Es...> tx(*conn_, 0);
-    if (auto r = tx.begin(o); !r) return std::move(r).error();
-    return tx;
+  /// Over a pool, the transaction takes one connection for its whole length
+  /// (typedao::pooled_transaction).
+  auto begin(const transaction_options& o = {}) {
+    if constexpr (connector<C>) {
+      using tx_t = basic_transaction<C, Es...>;
+      tx_t tx(*conn_, 0);
+      if (auto r = tx.begin(o); !r) return result<tx_t>(std::move(r).error());
+      return result<tx_t>(std::move(tx));
+    } else {
+      using tx_t = pooled_transaction<C, Es...>;
+      auto lease = conn_->acquire();
+      if (!lease) return result<tx_t>(std::move(lease).error());
+      tx_t tx(std::move(*lease));
+      if (auto r = tx.begin(o); !r) return result<tx_t>(std::move(r).error());
+      return result<tx_t>(std::move(tx));
+    }
   }
 
   /// Runs `fn(tx)` (returning a result<R>) in a transaction and commits it when fn succeeded;
@@ -141,7 +165,7 @@ class basic_database {
   /// already failed). Returns fn's result, or the error that ended the last attempt.
   template <class F>
   auto transact(F&& fn, const transaction_options& o = {}) {
-    using tx_t = basic_transaction<C, Es...>;
+    using tx_t = std::remove_cvref_t<decltype(begin(o).value())>;
     using R = std::remove_cvref_t<decltype(fn(std::declval<tx_t&>()))>;
     static_assert(detail::is_basic_result<R>::value,
                   "typedao::database::transact: the function must return a typedao::result<T>.");

@@ -41,6 +41,8 @@ enum class error_code : int {
   concurrent_use = 22,     // one plain connection used by two threads at once; nothing was sent
   transaction_lost = 23,   // the transaction's connection failed: nothing of it was committed
   deadline_exceeded = 24,  // the call did not finish in time; the statement was cancelled
+  pool_exhausted = 25,     // no connection free and the pool's wait queue full: refused at once
+  acquire_timeout = 26,    // no connection became free within the acquire timeout
 };
 
 /// Kong's constant name for a code: "UNIQUE_VIOLATION".
@@ -71,6 +73,8 @@ constexpr std::string_view constant_name(error_code c) noexcept {
       "CONCURRENT_USE",
       "TRANSACTION_LOST",
       "DEADLINE_EXCEEDED",
+      "POOL_EXHAUSTED",
+      "ACQUIRE_TIMEOUT",
   };
   auto i = static_cast<std::size_t>(c);
   return i < std::size(names) ? names[i] : std::string_view{};
@@ -104,6 +108,8 @@ constexpr std::string_view error_name(error_code c) noexcept {
       "concurrent use of a connection",
       "transaction lost",
       "deadline exceeded",
+      "connection pool exhausted",
+      "connection acquire timeout",
   };
   auto i = static_cast<std::size_t>(c);
   return i < std::size(names) ? names[i] : std::string_view{};
@@ -160,7 +166,8 @@ struct error {
     const std::string_view st = server.sqlstate;
     if (outcome == typedao::outcome::not_sent)
       return code == error_code::database_error || code == error_code::concurrent_use ||
-             code == error_code::deadline_exceeded;
+             code == error_code::deadline_exceeded || code == error_code::pool_exhausted ||
+             code == error_code::acquire_timeout;
     return st.substr(0, 2) == "40" || st == "55P03" || st == "57014" || st == "57P01" ||
            st == "57P02" || st == "57P03" || st.substr(0, 2) == "08";
   }

@@ -64,6 +64,35 @@ class basic_transaction {
   int depth_;
 };
 
+/// A transaction on a connection taken from a pool for its whole length (db.begin() on a
+/// database over a pool): the same interface as basic_transaction; the connection goes back to
+/// the pool when the scope ends (after its rollback, if it was not committed).
+template <connection_pool P, entity... Es>
+class pooled_transaction {
+  using lease_type = std::remove_cvref_t<decltype(std::declval<P&>().acquire().value())>;
+  using conn_type = typename P::connection_type;
+
+ public:
+  explicit pooled_transaction(lease_type l) : lease_(std::move(l)), tx_(*lease_, 0) {}
+
+  result<void> begin(const transaction_options& o = {}) { return tx_.begin(o); }
+  template <class T>
+  typedao::dao<T, conn_type, detail::registry<Es...>> dao() const noexcept {
+    return tx_.template dao<T>();
+  }
+  result<void> commit() { return tx_.commit(); }
+  result<void> rollback() { return tx_.rollback(); }
+  /// A nested scope (SAVEPOINT) on the same connection; it must end before this one.
+  result<basic_transaction<conn_type, Es...>> nested() { return tx_.nested(); }
+  bool active() const noexcept { return tx_.active(); }
+  bool is_nested() const noexcept { return tx_.is_nested(); }
+  conn_type& connection() const noexcept { return tx_.connection(); }
+
+ private:
+  lease_type lease_;  // declared first: outlives the scope, which rolls back in its destructor
+  basic_transaction<conn_type, Es...> tx_;
+};
+
 }  // namespace typedao
 
 #endif

@@ -80,8 +80,11 @@ TEST_CASE("error codes: outside Kong's range there is no name", "[unit][error]")
   CHECK(typedao::error_name(error_code::transaction_lost) == "transaction lost");
   CHECK(typedao::constant_name(error_code::deadline_exceeded) == "DEADLINE_EXCEEDED");
   CHECK(static_cast<int>(error_code::deadline_exceeded) == 24);
-  CHECK(typedao::constant_name(static_cast<error_code>(25)).empty());
-  CHECK(typedao::error_name(static_cast<error_code>(25)).empty());
+  CHECK(typedao::constant_name(error_code::pool_exhausted) == "POOL_EXHAUSTED");
+  CHECK(typedao::constant_name(error_code::acquire_timeout) == "ACQUIRE_TIMEOUT");
+  CHECK(static_cast<int>(error_code::acquire_timeout) == 26);
+  CHECK(typedao::constant_name(static_cast<error_code>(27)).empty());
+  CHECK(typedao::error_name(static_cast<error_code>(27)).empty());
   CHECK(typedao::constant_name(static_cast<error_code>(1000)).empty());
 }
 

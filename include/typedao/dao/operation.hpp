@@ -63,6 +63,15 @@ result<T> run(C& c, const operation<T, N, F>& op) {
   return op.finish(c.execute(op.stmt(), op.params()));
 }
 
+/// Runs one operation on a pool: on a connection taken for it and given back after.
+template <connection_pool P, class T, std::size_t N, class F>
+  requires(!connector<P>)
+result<T> run(P& p, const operation<T, N, F>& op) {
+  auto lease = p.acquire();
+  if (!lease) return std::move(lease).error();
+  return run(**lease, op);
+}
+
 namespace detail {
 
 template <class T, std::size_t N, class F>

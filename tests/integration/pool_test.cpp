@@ -1,0 +1,318 @@
+// typedao::pg::pool against a real server: DAO calls and transactions over a pool, a full pool
+// refusing at once or after the acquire timeout with typed errors, broken and in-transaction
+// connections never handed out again, health checks, lifetimes, init_sql on every connection,
+// and 8 threads x 10,000 operations on 4 connections with no lost or duplicated row.
+
+#include "pg_fixture.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace typedao_it_pool {
+namespace {
+
+struct Item {
+  typedao::uuid id;
+  std::string name;
+  std::int64_t n = 0;
+};
+BOOST_DESCRIBE_STRUCT(Item, (), (id, name, n))
+TYPEDAO_ENTITY(Item, "items", typedao::unique(&Item::name))
+
+using typedao_test::pg_fixture;
+
+struct pool_fixture : pg_fixture {
+  typedao::pg::pool_options options(std::size_t max_size) {
+    typedao::pg::pool_options o;
+    o.conninfo = conninfo();
+    o.max_size = max_size;
+    return o;
+  }
+  pool_fixture() { REQUIRE_OK(typedao::database<Item>(conn).migrate()); }
+};
+
+int pid_of(typedao::pg::connection& c) { return PQbackendPID(c.native_handle()); }
+
+TEST_CASE_METHOD(pool_fixture, "pool: DAO calls take a connection each and give it back",
+                 "[pg][pool]") {
+  typedao::pg::pool pool(options(2));
+  typedao::pool_database<Item> db{pool};
+  auto items = db.dao<Item>();
+  auto a = items.insert({.name = "a", .n = 1});
+  REQUIRE_OK(a);
+  REQUIRE_OK(items.update(a->id, typedao::set<&Item::n>(2)));
+  auto got = items.select_by<&Item::name>("a");
+  REQUIRE_OK(got);
+  REQUIRE(got->has_value());
+  CHECK((*got)->n == 2);
+  auto page = items.page(10);
+  REQUIRE_OK(page);
+  CHECK(page->rows.size() == 1);
+  auto s = pool.stats();
+  CHECK(s.created == 1);  // one caller at a time: one connection, reused
+  CHECK(s.in_use == 0);
+  CHECK(s.idle == 1);
+  CHECK(s.acquired >= 4);
+  CHECK(count("items") == 1);
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "pool: a full pool with a full queue refuses at once (POOL_EXHAUSTED)",
+                 "[pg][pool]") {
+  auto o = options(1);
+  o.max_waiting = 0;
+  typedao::pg::pool pool(o);
+  auto held = pool.acquire();
+  REQUIRE_OK(held);
+  auto r = pool.acquire();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == typedao::error_code::pool_exhausted);
+  CHECK(r.error().outcome == typedao::outcome::not_sent);
+  CHECK(r.error().retry_safe());
+  // Through the DAO too, before anything is sent.
+  typedao::pool_database<Item> db{pool};
+  auto ins = db.dao<Item>().insert({.name = "x"});
+  REQUIRE_FALSE(ins);
+  CHECK(ins.error().code == typedao::error_code::pool_exhausted);
+  CHECK(pool.stats().rejected == 2);
+  held->release();
+  REQUIRE_OK(db.dao<Item>().insert({.name = "y"}));
+  CHECK(count("items") == 1);
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "pool: a caller that waits past the acquire timeout gets ACQUIRE_TIMEOUT",
+                 "[pg][pool]") {
+  auto o = options(1);
+  o.max_waiting = 4;
+  o.acquire_timeout_ms = 100;
+  typedao::pg::pool pool(o);
+  auto held = pool.acquire();
+  REQUIRE_OK(held);
+  auto r = pool.acquire();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == typedao::error_code::acquire_timeout);
+  CHECK(r.error().retry_safe());
+  auto s = pool.stats();
+  CHECK(s.timeouts == 1);
+  CHECK(s.waiting == 0);
+  CHECK(s.in_use == 1);
+  // A waiter is woken by a release.
+  std::optional<typedao::result<typedao::pg::lease>> waited;
+  std::thread waiter([&] { waited.emplace(pool.acquire_for(30'000)); });
+  for (int i = 0; i < 1000 && pool.stats().waiting == 0; ++i) ::usleep(1'000);
+  CHECK(pool.stats().waiting == 1);
+  held->release();
+  waiter.join();
+  REQUIRE(waited.has_value());
+  REQUIRE_OK(*waited);
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "pool: a broken connection, or one left in a transaction, is not handed out again",
+                 "[pg][pool][faults]") {
+  typedao::pg::pool pool(options(1));
+  int first_pid = 0;
+  {
+    auto l = pool.acquire();
+    REQUIRE_OK(l);
+    first_pid = pid_of(**l);
+    terminate_backend(first_pid);
+    CHECK_FALSE((*l)->execute_script("SELECT 1"));  // it notices
+  }
+  CHECK(pool.stats().discarded == 1);
+  int second_pid = 0;
+  {
+    auto l = pool.acquire();
+    REQUIRE_OK(l);
+    second_pid = pid_of(**l);
+    CHECK(second_pid != first_pid);
+    REQUIRE_OK((*l)->execute_script("BEGIN"));  // left open
+  }
+  CHECK(pool.stats().discarded == 2);
+  auto l = pool.acquire();
+  REQUIRE_OK(l);
+  CHECK(pid_of(**l) != second_pid);
+  CHECK_FALSE((*l)->in_transaction());
+  CHECK(pool.stats().created == 3);
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "pool: an idle connection whose backend died is caught by the health check, the "
+                 "caller gets a good one",
+                 "[pg][pool][faults]") {
+  auto o = options(2);
+  o.health_check_after_idle_ms = 0;
+  typedao::pg::pool pool(o);
+  int pid = 0;
+  {
+    auto l = pool.acquire();
+    REQUIRE_OK(l);
+    pid = pid_of(**l);
+  }
+  terminate_backend(pid);
+  ::usleep(2'000);  // idle for longer than health_check_after_idle_ms (0)
+  typedao::pool_database<Item> db{pool};
+  REQUIRE_OK(db.dao<Item>().insert({.name = "after"}));  // no error reaches the caller
+  auto s = pool.stats();
+  CHECK(s.discarded == 1);
+  CHECK(s.created == 2);
+}
+
+TEST_CASE_METHOD(pool_fixture, "pool: idle and maximum lifetimes retire connections",
+                 "[pg][pool]") {
+  auto o = options(2);
+  o.max_lifetime_ms = 1;
+  typedao::pg::pool pool(o);
+  {
+    auto l = pool.acquire();
+    REQUIRE_OK(l);
+    ::usleep(5'000);
+  }  // older than max_lifetime when it comes back: closed
+  CHECK(pool.stats().idle == 0);
+  CHECK(pool.stats().discarded == 1);
+  auto o2 = options(2);
+  o2.max_idle_ms = 1;
+  typedao::pg::pool pool2(o2);
+  { REQUIRE_OK(pool2.acquire()); }
+  ::usleep(5'000);
+  auto l = pool2.acquire();  // the idle one is too old: a new one
+  REQUIRE_OK(l);
+  CHECK(pool2.stats().created == 2);
+  CHECK(pool2.stats().discarded == 1);
+}
+
+TEST_CASE_METHOD(pool_fixture, "pool: init_sql runs on every connection of the pool",
+                 "[pg][pool]") {
+  auto o = options(2);
+  o.connection.init_sql = "SET application_name = 'typedao-pool'";
+  typedao::pg::pool pool(o);
+  auto a = pool.acquire();
+  auto b = pool.acquire();
+  REQUIRE_OK(a);
+  REQUIRE_OK(b);
+  CHECK(typedao_test::raw_scalar(**a, "SHOW application_name") ==
+        std::optional<std::string>("typedao-pool"));
+  CHECK(typedao_test::raw_scalar(**b, "SHOW application_name") ==
+        std::optional<std::string>("typedao-pool"));
+}
+
+TEST_CASE_METHOD(pool_fixture, "pool: a transaction keeps one connection until it ends",
+                 "[pg][pool][transaction]") {
+  typedao::pg::pool pool(options(2));
+  typedao::pool_database<Item> db{pool};
+  {
+    auto tx = db.begin();
+    REQUIRE_OK(tx);
+    REQUIRE_OK(tx->dao<Item>().insert({.name = "in tx"}));
+    CHECK(pool.stats().in_use == 1);
+    auto outside = db.dao<Item>().count();  // another connection: does not see it yet
+    REQUIRE_OK(outside);
+    CHECK(*outside == 0);
+    REQUIRE_OK(tx->commit());
+  }
+  CHECK(pool.stats().in_use == 0);
+  auto after = db.dao<Item>().count();
+  REQUIRE_OK(after);
+  CHECK(*after == 1);
+  {
+    auto tx = db.begin();
+    REQUIRE_OK(tx);
+    REQUIRE_OK(tx->dao<Item>().insert({.name = "rolled back"}));
+  }  // rolled back, then the connection goes back clean
+  CHECK(pool.stats().discarded == 0);
+  CHECK(count("items") == 1);
+  auto r = db.transact([](auto& tx) -> typedao::result<std::int64_t> {
+    REQUIRE_OK(tx.template dao<Item>().insert({.name = "transact"}));
+    return tx.template dao<Item>().count();
+  });
+  REQUIRE_OK(r);
+  CHECK(*r == 2);
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "pool: 8 threads x 10,000 mixed operations on 4 connections lose and duplicate "
+                 "nothing",
+                 "[pg][pool][threads]") {
+  auto o = options(4);
+  o.max_waiting = 16;
+  o.acquire_timeout_ms = 30'000;
+  typedao::pg::pool pool(o);
+  typedao::pool_database<Item> db{pool};
+  constexpr int threads = 8, per_thread = 10'000;
+  std::mutex m;
+  std::map<std::string, typedao::uuid> kept;  // acknowledged inserts not removed
+  std::atomic<long long> failures{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t)
+    ts.emplace_back([&, t] {
+      auto items = db.dao<Item>();
+      std::vector<std::pair<std::string, typedao::uuid>> mine;
+      for (int i = 0; i < per_thread; ++i) {
+        const std::string name = "t" + std::to_string(t) + "-" + std::to_string(i / 4);
+        switch (i % 4) {
+          case 0: {
+            auto r = items.insert({.name = name, .n = i});
+            if (r)
+              mine.emplace_back(name, r->id);
+            else
+              ++failures;
+            break;
+          }
+          case 1: {
+            auto r = items.select_by<&Item::name>(name);
+            if (!r || !r->has_value() || (*r)->name != name) ++failures;
+            break;
+          }
+          case 2: {
+            auto r = items.update_by<&Item::name>(name, typedao::set<&Item::n>(-i));
+            if (!r || r->n != -i) ++failures;
+            break;
+          }
+          default:
+            if (i % 8 == 3) {  // remove every other row again
+              auto r = items.remove_by<&Item::name>(name);
+              if (r)
+                mine.pop_back();
+              else
+                ++failures;
+            }
+        }
+      }
+      std::lock_guard lock(m);
+      for (auto& [n, id] : mine) CHECK(kept.emplace(n, id).second);
+    });
+  for (auto& t : ts) t.join();
+  CHECK(failures == 0);
+  const auto expected = static_cast<long long>(threads) * (per_thread / 4) / 2;
+  CHECK(static_cast<long long>(kept.size()) == expected);
+  CHECK(count("items") == expected);
+  CHECK(value("SELECT count(DISTINCT name) FROM items") == std::to_string(expected));
+  // Every acknowledged row is there with its id.
+  auto items = db.dao<Item>();
+  std::size_t found = 0;
+  for (auto&& row : items.each(1000)) {
+    REQUIRE_OK(row);
+    auto it = kept.find(row->name);
+    REQUIRE(it != kept.end());
+    CHECK(it->second == row->id);
+    ++found;
+  }
+  CHECK(found == kept.size());
+  auto s = pool.stats();
+  CHECK(s.created <= 4);
+  CHECK(s.timeouts == 0);
+  CHECK(s.rejected == 0);
+  CHECK(s.in_use == 0);
+}
+
+}  // namespace
+}  // namespace typedao_it_pool
