@@ -8,6 +8,8 @@
 #   scripts/bench.sh dao       dao_bench: typedao vs hand-written libpq on a real server, TCP
 #                              and Unix socket, pinned to one CPU, alternating call by call
 #   scripts/bench.sh cpu       client_cpu_bench: client-side CPU only, no server
+#   scripts/bench.sh pool      pool_bench: a pooled select vs one on a dedicated connection
+#                              (alternating), and 2/8/32 threads on a pool of 4 vs a connection each
 #   scripts/bench.sh callgrind instructions per call (valgrind --tool=callgrind), client side:
 #                              the real insert/select (with a server) and the replayed ones
 #   scripts/bench.sh compile   compile time and peak memory of examples/quickstart.cpp (and of
@@ -47,6 +49,7 @@ reps=${REPS:-3}
 results=$build_dir/results
 bin_dao=$build_dir/benchmarks/dao_bench
 bin_cpu=$build_dir/benchmarks/client_cpu_bench
+bin_pool=$build_dir/benchmarks/pool_bench
 
 say() { printf '\n== %s\n' "$*" >&2; }
 die() { echo "bench.sh: $*" >&2; exit 1; }
@@ -76,7 +79,7 @@ build() {
 }
 
 need_built() {
-  [[ -x $bin_dao && -x $bin_cpu ]] || build
+  [[ -x $bin_dao && -x $bin_cpu && -x $bin_pool ]] || build
 }
 
 # Prints the alternating benchmarks' counters from a JSON file as a table (python3 if present).
@@ -109,6 +112,16 @@ run_dao() {
   scripts/pg-tmp run -- "$bin_dao" --benchmark_repetitions="$reps" --benchmark_min_time="${MIN_TIME:-2}" \
     --benchmark_out="$out" --benchmark_out_format=json "${extra[@]}"
   summarize "$out"
+  echo "JSON: $out" >&2
+}
+
+run_pool() {
+  need_built
+  mkdir -p "$results"
+  local out=$results/pool_bench.json
+  say "pool_bench (REPS=$reps, MIN_TIME=${MIN_TIME:-1})"
+  scripts/pg-tmp run -- "$bin_pool" --benchmark_repetitions="$reps" --benchmark_min_time="${MIN_TIME:-1}" \
+    --benchmark_report_aggregates_only=true --benchmark_out="$out" --benchmark_out_format=json "${extra[@]}"
   echo "JSON: $out" >&2
 }
 
@@ -227,10 +240,11 @@ run_compile_scale() {
 }
 
 case $cmd in
-  all) build; run_dao; run_cpu; run_callgrind; run_compile ;;
+  all) build; run_dao; run_cpu; run_pool; run_callgrind; run_compile ;;
   build) build ;;
   dao) run_dao ;;
   cpu) run_cpu ;;
+  pool) run_pool ;;
   callgrind) run_callgrind ;;
   _callgrind_real) callgrind_real "$@" ;;
   compile) run_compile ;;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -142,7 +143,7 @@ class pool {
       }
       ++stats_.created;
       const long long now = detail::monotonic_ms();
-      idle_.push_back({std::make_unique<connection>(std::move(*c)), now, now});
+      idle_.push_back({std::make_unique<connection>(std::move(*c)), now, now, {}});
       cv_.notify_one();
     }
   }
@@ -164,8 +165,17 @@ class pool {
     };
     for (;;) {
       const long long now = detail::monotonic_ms();
-      // 1. An idle connection (newest first: the oldest ones age out).
+      // 1. An idle connection: the one this thread used last if it is idle (its server backend
+      // then tends to run next to this thread), else the newest (the oldest ones age out).
       while (!idle_.empty()) {
+        std::size_t pick = idle_.size() - 1;
+        const auto me = std::this_thread::get_id();
+        for (std::size_t k = idle_.size(); k-- > 0;)
+          if (idle_[k].last_user == me) {
+            pick = k;
+            break;
+          }
+        if (pick != idle_.size() - 1) std::swap(idle_[pick], idle_.back());
         idle_entry e = std::move(idle_.back());
         idle_.pop_back();
         if (too_old(e, now)) {
@@ -276,6 +286,7 @@ class pool {
     std::unique_ptr<connection> conn;
     long long idle_since_ms;
     long long born_ms;
+    std::thread::id last_user;
   };
 
   std::size_t total() const noexcept { return idle_.size() + in_use_ + connecting_; }
@@ -304,7 +315,7 @@ class pool {
     --in_use_;
     if (reusable) {
       try {
-        idle_.push_back({std::move(c), now, born});
+        idle_.push_back({std::move(c), now, born, std::this_thread::get_id()});
       } catch (...) {
         ++stats_.discarded;
       }
