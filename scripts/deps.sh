@@ -16,6 +16,7 @@
 #   time                           /usr/bin/time for scripts/compile-time.sh
 #   clang-16 libclang-rt-16-dev    the second compiler in scripts/test.sh
 #   clang-format-16                the formatting check in scripts/test.sh (.clang-format)
+#   pgbouncer                      the transaction-pooling tests (started by the tests themselves)
 #
 # Set TYPEDAO_SKIP_DEPS=1 to skip all of this (e.g. on a non-Debian system
 # where you installed the equivalents yourself).
@@ -72,6 +73,7 @@ postgres_ok || missing+=(postgresql)
 need_cmd clang++-16 clang-16
 need_pkg libclang-rt-16-dev
 need_cmd clang-format-16 clang-format-16
+[[ -x /usr/sbin/pgbouncer ]] || command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0

@@ -200,6 +200,13 @@ struct connection_options {
   /// bounds connecting and reconnecting; TCP keepalives notice a dead peer.
   int connect_timeout_s = 5;
   int keepalives_idle_s = 30;
+  /// How statements are sent. `prepared` (default): prepared once per connection under a name
+  /// derived from the text, then executed. `unnamed`: every call sends its statement unnamed with
+  /// explicit parameter types, binary both ways, in one round trip (Parse, Bind, Execute, Sync):
+  /// for transaction-pooling poolers (pgbouncer before 1.21), which hand each transaction to any
+  /// server connection, where a named statement may not exist.
+  enum class statements { prepared, unnamed };
+  statements statement_mode = statements::prepared;
 };
 
 /// A libpq connection (move-only). Satisfies typedao::connector.
@@ -295,6 +302,22 @@ class connection {
     if (!guard) return detail::concurrent_use_error();
     if (auto e = ready(); e) return std::move(*e);
     const bool was_in_tx = PQtransactionStatus(conn_) != PQTRANS_IDLE;
+    if (options_.statement_mode == connection_options::statements::unnamed) {
+      auto ran = bounded(
+          [&] {
+            return PQsendQueryParams(conn_, s.text.data(), p.count, s.param_types, p.values,
+                                     p.lengths, p.formats, 1);
+          },
+          [&] {
+            return PQexecParams(conn_, s.text.data(), p.count, s.param_types, p.values, p.lengths,
+                                p.formats, 1);
+          });
+      if (ran.timed_out) return std::move(ran.timeout);
+      rows r = std::move(ran.r);
+      const auto st = r.native_handle() ? PQresultStatus(r.native_handle()) : PGRES_FATAL_ERROR;
+      if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return r;
+      return failed(detail::error_from(conn_, r.native_handle()), was_in_tx, /*sent=*/true);
+    }
     char fallback[32];
     const char* name = s.name ? s.name : id_name(s.id, fallback);
     for (int attempt = 0; attempt < 2; ++attempt) {
