@@ -9,6 +9,8 @@
 #include <libpq-fe.h>
 #include <sched.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -396,6 +398,34 @@ inline int bench_cpu() {
   for (int i = 0; i < CPU_SETSIZE; ++i)
     if (CPU_ISSET(i, &set)) last = i;
   return last;
+}
+
+// ---- timing: each call timed on its own, then summarised -----------------------------------
+
+template <class F>
+std::int64_t timed_ns(F&& f, bool& ok) {
+  const auto a = std::chrono::steady_clock::now();
+  ok = f() && ok;
+  const auto b = std::chrono::steady_clock::now();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
+}
+
+inline double mean_us(const std::vector<std::int64_t>& v) {
+  double s = 0;
+  for (auto x : v) s += static_cast<double>(x);
+  return v.empty() ? 0 : s / static_cast<double>(v.size()) / 1000.0;
+}
+inline double median_us(std::vector<std::int64_t> v) {
+  if (v.empty()) return 0;
+  auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return static_cast<double>(*mid) / 1000.0;
+}
+inline double percentile_us(std::vector<std::int64_t> v, double p) {
+  if (v.empty()) return 0;
+  auto k = v.begin() + static_cast<std::ptrdiff_t>(static_cast<double>(v.size() - 1) * p);
+  std::nth_element(v.begin(), k, v.end());
+  return static_cast<double>(*k) / 1000.0;
 }
 
 // Pins the calling thread (the benchmark runs in main's thread). False when not allowed.

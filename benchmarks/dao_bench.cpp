@@ -43,7 +43,6 @@
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
 using typedao_dao = typedao::dao<Service, typedao::pg::connection>;
 
 struct transport {
@@ -308,26 +307,6 @@ const op_def ops[] = {
     {"page100", td_page100, pq_page100, prep_none},
     {"each1000", td_each1000, pq_each1000, prep_none},
 };
-
-template <class F>
-std::int64_t timed_ns(F&& f, bool& ok) {
-  const auto a = clock_type::now();
-  ok = f() && ok;
-  const auto b = clock_type::now();
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
-}
-
-double mean_us(const std::vector<std::int64_t>& v) {
-  double s = 0;
-  for (auto x : v) s += static_cast<double>(x);
-  return v.empty() ? 0 : s / static_cast<double>(v.size()) / 1000.0;
-}
-double median_us(std::vector<std::int64_t> v) {
-  if (v.empty()) return 0;
-  auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return static_cast<double>(*mid) / 1000.0;
-}
 
 void report(benchmark::State& state, const std::vector<std::int64_t>& td,
             const std::vector<std::int64_t>& pq) {

@@ -28,8 +28,6 @@
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
 std::string conninfo() {
   const char* dsn = std::getenv("TYPEDAO_TEST_DSN");
   return dsn ? dsn : "";
@@ -76,27 +74,6 @@ bool setup() {
   o.acquire_timeout_ms = 60'000;
   the_pool = std::make_unique<typedao::pg::pool>(o);
   return true;
-}
-
-template <class F>
-std::int64_t timed_ns(F&& f, bool& ok) {
-  const auto a = clock_type::now();
-  ok = f() && ok;
-  const auto b = clock_type::now();
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
-}
-
-double median_us(std::vector<std::int64_t> v) {
-  if (v.empty()) return 0;
-  auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return static_cast<double>(*mid) / 1000.0;
-}
-double percentile_us(std::vector<std::int64_t> v, double p) {
-  if (v.empty()) return 0;
-  auto k = v.begin() + static_cast<std::ptrdiff_t>(static_cast<double>(v.size() - 1) * p);
-  std::nth_element(v.begin(), k, v.end());
-  return static_cast<double>(*k) / 1000.0;
 }
 
 void BM_pool_overhead(benchmark::State& state) {
