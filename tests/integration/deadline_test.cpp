@@ -134,7 +134,17 @@ TEST_CASE_METHOD(deadline_fixture,
     CHECK_FALSE(r.error().retry_safe());
     CHECK_FALSE(victim.is_open());
   }
-  // Resumed; the old session is abandoned, the next call opens a new one.
+  // Resumed; the old session is abandoned. It is not "in a transaction": a scope opened now is
+  // a real BEGIN on the new session, not a savepoint.
+  CHECK_FALSE(victim.in_transaction());
+  {
+    db_t vdb{victim};
+    auto tx = vdb.begin();
+    REQUIRE_OK(tx);
+    CHECK_FALSE(tx->is_nested());
+    REQUIRE_OK(tx->dao<Account>().insert({.name = "in a new session"}));
+    REQUIRE_OK(tx->commit());
+  }
   auto again = d.select_by<&Account::name>("before");
   REQUIRE_OK(again);
   REQUIRE(again->has_value());

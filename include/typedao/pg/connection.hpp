@@ -280,7 +280,7 @@ class connection {
   bool is_open() const noexcept { return conn_ && !broken_ && PQstatus(conn_) == CONNECTION_OK; }
   /// Inside a transaction block (BEGIN ... not yet committed), or in one that was lost?
   bool in_transaction() const noexcept {
-    return tx_lost_ || (conn_ && PQstatus(conn_) == CONNECTION_OK &&
+    return tx_lost_ || (conn_ && !broken_ && PQstatus(conn_) == CONNECTION_OK &&
                         PQtransactionStatus(conn_) != PQTRANS_IDLE);
   }
   /// The connection failed inside a transaction that the caller has not ended yet.
