@@ -9,6 +9,7 @@
 #include <typedao/database.hpp>
 #include <typedao/entity.hpp>
 #include <typedao/error.hpp>
+#include <typedao/metrics.hpp>
 #include <typedao/sql.hpp>
 #include <typedao/types.hpp>
 

@@ -82,10 +82,11 @@ class dao {
     if (auto errs = detail::key_problems<T>(k); !errs.empty())
       return detail::invalid_primary_key(std::move(errs));
     if constexpr (!connector<C>) {  // read, check and write on one connection
-      auto lease = conn_->acquire();
+      auto lease = detail::lease_for_call(*conn_, timeout_ms_);
       if (!lease) return std::move(lease).error();
       return typedao::dao<T, typename C::connection_type, Registry>(**lease).update(k, changes...);
     } else {
+      [[maybe_unused]] auto deadline = call_deadline();
       return dispatch_update<detail::pk_cols<T>>(
           k, [&] { return detail::not_found_by_key<T>(k); },
           [&] { return select(k, read_options{true}); }, changes...);
@@ -104,11 +105,12 @@ class dao {
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto e = ops::template by_value_problem<U>(v)) return std::move(*e);
     if constexpr (!connector<C>) {  // read, check and write on one connection
-      auto lease = conn_->acquire();
+      auto lease = detail::lease_for_call(*conn_, timeout_ms_);
       if (!lease) return std::move(lease).error();
       return typedao::dao<T, typename C::connection_type, Registry>(**lease).template update_by<By>(
           v, changes...);
     } else {
+      [[maybe_unused]] auto deadline = call_deadline();
       return dispatch_update<detail::member_cols<T, U>>(
           v, [&] { return detail::not_found_by_member(M::member_names[U], detail::show(v)); },
           [&] { return select_by<By>(v, read_options{true}); }, changes...);
@@ -134,7 +136,7 @@ class dao {
   result<removed_type> remove(const key_type& k, const read_options& o = {}) {
     if (auto errs = detail::key_problems<T>(k); !errs.empty())
       return detail::invalid_primary_key(std::move(errs));
-    return run(*conn_, ops::template remove<detail::pk_cols<T>>(k, M::has_ttl && o.skip_ttl));
+    return exec(ops::template remove<detail::pk_cols<T>>(k, M::has_ttl && o.skip_ttl));
   }
   /// DELETE by the key of a whole entity.
   result<removed_type> remove(const T& e, const read_options& o = {}) {
@@ -146,9 +148,22 @@ class dao {
   result<removed_type> remove_by(const by_type<By>& v, const read_options& o = {}) {
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto e = ops::template by_value_problem<U>(v)) return std::move(*e);
-    return run(*conn_,
-               ops::template remove<detail::member_cols<T, U>>(v, M::has_ttl && o.skip_ttl));
+    return exec(ops::template remove<detail::member_cols<T, U>>(v, M::has_ttl && o.skip_ttl));
   }
+
+  // ---- deadlines -------------------------------------------------------------------------
+
+  /// This DAO with another deadline for each of its calls (ms; 0: none), instead of the
+  /// connection's timeout_ms (Kong's pg_timeout). One deadline covers the whole call: the wait
+  /// for a pooled connection and every statement the call sends. Connections without deadlines
+  /// ignore it.
+  dao with_timeout(int ms) const noexcept {
+    dao d = *this;
+    d.timeout_ms_ = ms < 0 ? 0 : ms;
+    return d;
+  }
+  /// The deadline set by with_timeout (-1: the connection's own).
+  int timeout_ms() const noexcept { return timeout_ms_; }
 
   // ---- pagination and iteration ---------------------------------------------------------
 
@@ -208,20 +223,18 @@ class dao {
   // ---- counting and truncation ------------------------------------------------------------
 
   /// Number of (unexpired) rows.
-  result<std::int64_t> count() {
-    return run(*conn_, ops::template count<detail::npos, int>(nullptr));
-  }
+  result<std::int64_t> count() { return exec(ops::template count<detail::npos, int>(nullptr)); }
 
   /// Number of (unexpired) children of one parent.
   template <auto Fk>
   result<std::int64_t> count_for(const by_type<Fk>& parent) {
     constexpr std::size_t F = ops::template foreign_member_index<Fk>();
     if (auto errs = ops::template foreign_problems<F>(parent); errs) return std::move(*errs);
-    return run(*conn_, ops::template count<F>(&parent));
+    return exec(ops::template count<F>(&parent));
   }
 
   /// TRUNCATE ... CASCADE: empties the table and every table with a foreign key to it.
-  result<void> truncate() { return run(*conn_, ops::truncate()); }
+  result<void> truncate() { return exec(ops::truncate()); }
 
   // ---- TTL ---------------------------------------------------------------------------------
 
@@ -243,7 +256,7 @@ class dao {
                                 "batch must be an integer greater than 0");
     std::int64_t total = 0;
     for (;;) {
-      auto n = run(*conn_, ops::purge_batch(batch));
+      auto n = exec(ops::purge_batch(batch));
       if (!n) return n;
       total += *n;
       if (*n < batch) return total;
@@ -296,7 +309,29 @@ class dao {
   template <class Op>
   result<typename Op::value_type> run_checked(result<Op>&& op) const {
     if (!op) return std::move(op).error();
-    return run(*conn_, *op);
+    return exec(*op);
+  }
+
+  // Runs one operation under this DAO's deadline (with_timeout) or the connection's.
+  template <class Op>
+  result<typename Op::value_type> exec(const Op& op) const {
+    if constexpr (connector<C>) {
+      [[maybe_unused]] auto deadline = call_deadline();
+      return run(*conn_, op);
+    } else {
+      return run(*conn_, op, timeout_ms_);
+    }
+  }
+
+  // On a connection with deadlines, with_timeout's deadline for the calls of one DAO call.
+  auto call_deadline() const noexcept {
+    if constexpr (requires { conn_->with_deadline(0); }) {
+      using guard = decltype(conn_->with_deadline(0));
+      return timeout_ms_ < 0 ? std::optional<guard>()
+                             : std::optional<guard>(std::in_place, *conn_, timeout_ms_);
+    } else {
+      return 0;
+    }
   }
 
   template <class KeyCols, class KeyV, class NotFound, class Refetch, class... A>
@@ -363,6 +398,7 @@ class dao {
 
   C* conn_;
   pagination pagination_{};
+  int timeout_ms_ = -1;  // -1: the connection's timeout_ms
 };
 
 }  // namespace typedao

@@ -150,7 +150,7 @@ class basic_database {
       return result<tx_t>(std::move(tx));
     } else {
       using tx_t = pooled_transaction<C, Es...>;
-      auto lease = conn_->acquire();
+      auto lease = detail::lease_for_call(*conn_, -1);  // the wait and BEGIN: one deadline
       if (!lease) return result<tx_t>(std::move(lease).error());
       tx_t tx(std::move(*lease));
       if (auto r = tx.begin(o); !r) return result<tx_t>(std::move(r).error());

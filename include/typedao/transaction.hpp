@@ -75,7 +75,13 @@ class pooled_transaction {
  public:
   explicit pooled_transaction(lease_type l) : lease_(std::move(l)), tx_(*lease_, 0) {}
 
-  result<void> begin(const transaction_options& o = {}) { return tx_.begin(o); }
+  /// BEGIN, within the deadline the lease was taken under; the calls after it each have their
+  /// own.
+  result<void> begin(const transaction_options& o = {}) {
+    auto r = tx_.begin(o);
+    if constexpr (requires { lease_->clear_call_deadline(); }) lease_->clear_call_deadline();
+    return r;
+  }
   template <class T>
   typedao::dao<T, conn_type, detail::registry<Es...>> dao() const noexcept {
     return tx_.template dao<T>();

@@ -5,6 +5,8 @@
 
 #include "pg_fixture.hpp"
 
+#include <typedao/metrics.hpp>
+
 #include <unistd.h>
 
 #include <atomic>
@@ -312,6 +314,236 @@ TEST_CASE_METHOD(pool_fixture,
   CHECK(s.timeouts == 0);
   CHECK(s.rejected == 0);
   CHECK(s.in_use == 0);
+}
+
+// ---- deadlines over a pool ------------------------------------------------------------------
+
+TEST_CASE_METHOD(pool_fixture, "pool: the wait for a connection counts against the call's deadline",
+                 "[pg][pool][deadline]") {
+  auto o = options(1);
+  o.acquire_timeout_ms = 600'000;  // never the limit here
+  o.connection.timeout_ms = 150;
+  typedao::pg::pool pool(o);
+  typedao::pool_database<Item> db{pool};
+  auto held = pool.acquire();
+  REQUIRE_OK(held);
+  // The connections' timeout_ms is each call's deadline: it passes while waiting.
+  auto r = db.dao<Item>().insert({.name = "x"});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == typedao::error_code::deadline_exceeded);
+  CHECK(r.error().outcome == typedao::outcome::not_sent);
+  CHECK(r.error().retry_safe());
+  CHECK_THAT(r.error().message, Catch::Contains("150 ms passed while waiting for a connection"));
+  // A DAO's own deadline (with_timeout) replaces it, for every kind of call.
+  auto items = db.dao<Item>().with_timeout(40);
+  CHECK(items.timeout_ms() == 40);
+  auto u = items.update_by<&Item::name>("x", typedao::set<&Item::n>(1));
+  REQUIRE_FALSE(u);
+  CHECK(u.error().code == typedao::error_code::deadline_exceeded);
+  CHECK_THAT(u.error().message, Catch::Contains("40 ms"));
+  auto tx = db.begin();
+  REQUIRE_FALSE(tx);
+  CHECK(tx.error().code == typedao::error_code::deadline_exceeded);
+  auto s = pool.stats();
+  CHECK(s.timeouts == 3);
+  CHECK(s.waiting == 0);
+  // When the acquire timeout is the shorter limit, it is the one reported.
+  auto o2 = options(1);
+  o2.acquire_timeout_ms = 30;
+  o2.connection.timeout_ms = 600'000;
+  typedao::pg::pool pool2(o2);
+  auto held2 = pool2.acquire();
+  REQUIRE_OK(held2);
+  auto r2 = typedao::pool_database<Item>{pool2}.dao<Item>().insert({.name = "y"});
+  REQUIRE_FALSE(r2);
+  CHECK(r2.error().code == typedao::error_code::acquire_timeout);
+  held->release();
+  held2->release();
+  CHECK(count("items") == 0);
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "pool: what is left of a call's deadline after the wait bounds what it sends",
+                 "[pg][pool][deadline]") {
+  auto o = options(1);
+  o.connection.timeout_ms = 600'000;
+  typedao::pg::pool pool(o);
+  {
+    auto l = pool.acquire_call(100);  // the call started now, with 100 ms in all
+    REQUIRE_OK(l);
+    ::usleep(150'000);  // spent before anything is sent (as if waiting for the connection)
+    auto r = (*l)->execute_script("INSERT INTO items (id, name) VALUES (gen_random_uuid(), 'z')");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == typedao::error_code::deadline_exceeded);
+    CHECK(r.error().outcome == typedao::outcome::not_sent);
+    CHECK((*l)->is_open());
+  }
+  CHECK(count("items") == 0);
+  // The lease's deadline ends with it: the next lease's calls each have timeout_ms.
+  auto l = pool.acquire();
+  REQUIRE_OK(l);
+  ::usleep(120'000);
+  REQUIRE_OK((*l)->execute_script("SELECT 1"));
+  CHECK(pool.stats().created == 1);
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "pool: one deadline covers every statement of a DAO call; a transaction's calls "
+                 "each have their own",
+                 "[pg][pool][deadline][transaction]") {
+  auto o = options(2);
+  o.connection.timeout_ms = 300;
+  typedao::pg::pool pool(o);
+  typedao::pool_database<Item> db{pool};
+  auto a = db.dao<Item>().insert({.name = "a", .n = 1});
+  REQUIRE_OK(a);
+  // Another session holds the row: the update's locked read waits and is cancelled.
+  auto holder = open_second();
+  REQUIRE_OK(holder.execute_script("BEGIN"));
+  typedao_test::raw_exec(holder, "SELECT * FROM items FOR UPDATE");
+  auto u = db.dao<Item>().with_timeout(100).update(a->id, typedao::set<&Item::n>(2));
+  REQUIRE_FALSE(u);
+  CHECK(u.error().code == typedao::error_code::deadline_exceeded);
+  CHECK(u.error().outcome == typedao::outcome::refused);
+  CHECK_THAT(u.error().message, Catch::Contains("100 ms"));
+  REQUIRE_OK(holder.execute_script("COMMIT"));
+  // A transaction's statements are calls of their own: the time between them is not counted.
+  {
+    auto tx = db.begin();
+    REQUIRE_OK(tx);
+    ::usleep(400'000);  // longer than timeout_ms
+    REQUIRE_OK(tx->dao<Item>().update(a->id, typedao::set<&Item::n>(3)));
+    ::usleep(400'000);
+    REQUIRE_OK(tx->commit());
+  }
+  CHECK(value("SELECT n FROM items") == "3");
+  // On one connection with_timeout bounds the DAO's calls too.
+  auto c = open_second();
+  auto d = typedao::database<Item>(c).dao<Item>().with_timeout(100);
+  REQUIRE_OK(holder.execute_script("BEGIN"));
+  typedao_test::raw_exec(holder, "SELECT * FROM items FOR UPDATE");
+  auto u2 = d.update(a->id, typedao::set<&Item::n>(4));
+  REQUIRE_FALSE(u2);
+  CHECK(u2.error().code == typedao::error_code::deadline_exceeded);
+  CHECK_THAT(u2.error().message, Catch::Contains("100 ms"));
+  REQUIRE_OK(holder.execute_script("ROLLBACK"));
+  CHECK(c.options().timeout_ms == 5000);
+  REQUIRE_OK(d.update(a->id, typedao::set<&Item::n>(5)));
+  CHECK(value("SELECT n FROM items") == "5");
+}
+
+// ---- metrics ----------------------------------------------------------------------------------
+
+TEST_CASE("pool: wait_histogram percentiles are within one bucket (12.5%)", "[pool]") {
+  typedao::pg::wait_histogram h;
+  CHECK(h.percentile(0.5) == 0);
+  for (unsigned long long v = 1; v <= 1000; ++v) h.add(v);
+  CHECK(h.count() == 1000);
+  const auto p50 = h.percentile(0.5), p99 = h.percentile(0.99), p100 = h.percentile(1.0);
+  CHECK(p50 >= 500);
+  CHECK(p50 <= 500 * 9 / 8);
+  CHECK(p99 >= 990);
+  CHECK(p99 <= 990 * 9 / 8);
+  CHECK(p100 >= 1000);
+  CHECK(p100 <= 1000 * 9 / 8);
+  typedao::pg::wait_histogram small;
+  for (int i = 0; i < 99; ++i) small.add(3);
+  small.add(7'000'000);
+  CHECK(small.percentile(0.5) == 3);
+  CHECK(small.percentile(0.99) == 3);
+  CHECK(small.percentile(1.0) >= 7'000'000);
+  typedao::pg::wait_histogram huge;
+  huge.add(~0ull);  // beyond the last bucket: counted in it
+  CHECK(huge.percentile(1.0) > 0);
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "pool: stats report waits, reconnects and why connections were closed",
+                 "[pg][pool][metrics]") {
+  auto o = options(1);
+  typedao::pg::pool pool(o);
+  {
+    auto l = pool.acquire();
+    REQUIRE_OK(l);
+    // The backend dies; the leased connection notices and re-establishes its session.
+    terminate_backend(pid_of(**l));
+    CHECK_FALSE((*l)->execute_script("SELECT 1"));
+    REQUIRE_OK((*l)->execute_script("SELECT 1"));
+  }
+  auto s = pool.stats();
+  CHECK(s.reconnects == 1);
+  CHECK(s.discarded == 0);  // it came back healthy
+  // A waiter: held for a while, then released; its wait is in the percentiles.
+  auto held = pool.acquire();
+  REQUIRE_OK(held);
+  std::optional<typedao::result<typedao::pg::lease>> waited;
+  std::thread waiter([&] { waited.emplace(pool.acquire()); });
+  for (int i = 0; i < 1000 && pool.stats().waiting == 0; ++i) ::usleep(1'000);
+  ::usleep(20'000);
+  held->release();
+  waiter.join();
+  REQUIRE(waited.has_value());
+  REQUIRE_OK(*waited);
+  waited->value().release();
+  s = pool.stats();
+  CHECK(s.acquired == 3);
+  CHECK(s.wait_us_max >= 20'000);
+  CHECK(s.wait_us_p99 >= 20'000);
+  CHECK(s.wait_us_p50 <= s.wait_us_p99);
+  CHECK(s.wait_us_total >= s.wait_us_max);
+  {
+    auto l = pool.acquire();
+    REQUIRE_OK(l);
+    REQUIRE_OK((*l)->execute_script("BEGIN"));  // left in a transaction: closed
+  }
+  s = pool.stats();
+  CHECK(s.discarded == 1);
+  CHECK(s.discarded_broken == 1);
+  CHECK(s.discarded_aged == 0);
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "metrics: each statement counts its calls, errors and time across threads",
+                 "[pg][pool][metrics]") {
+  typedao::pg::pool pool(options(2));
+  typedao::pool_database<Item> db{pool};
+  auto items = db.dao<Item>();
+  // The sums over the statements on items of one kind (insert: insert and upsert, ...).
+  auto find = [](std::string_view verb) {
+    typedao::statement_stats sum;
+    for (const auto& s : typedao::statement_metrics())
+      if (s.table == "items" && s.verb == verb) {
+        if (sum.name.empty()) sum.name = s.name, sum.text = s.text;
+        sum.calls += s.calls;
+        sum.errors += s.errors;
+        sum.total_ns += s.total_ns;
+        sum.max_ns = s.max_ns > sum.max_ns ? s.max_ns : sum.max_ns;
+      }
+    return sum;
+  };
+  const auto ins0 = find("insert"), sel0 = find("select");
+  constexpr int threads = 4, per_thread = 50;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        const auto name = "m" + std::to_string(t) + "-" + std::to_string(i);
+        CHECK(items.insert({.name = name}));
+        CHECK(items.select_by<&Item::name>(name));
+      }
+    });
+  for (auto& t : ts) t.join();
+  REQUIRE_FALSE(items.insert({.name = "m0-0"}));  // a unique violation: an error
+  const auto ins = find("insert"), sel = find("select");
+  CHECK(ins.calls - ins0.calls == threads * per_thread + 1);
+  CHECK(ins.errors - ins0.errors == 1);
+  CHECK(sel.calls - sel0.calls >= threads * per_thread);
+  CHECK(ins.total_ns > ins0.total_ns);
+  CHECK(ins.max_ns > 0);
+  CHECK(ins.max_ns <= ins.total_ns);
+  CHECK(ins.name.size() == 18);
+  CHECK(ins.name.substr(0, 2) == "td");
+  CHECK(ins.text.find("INSERT INTO \"items\"") == 0);
 }
 
 }  // namespace

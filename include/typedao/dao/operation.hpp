@@ -17,6 +17,7 @@
 #include <typedao/sql/statement.hpp>
 
 #include <cassert>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -58,16 +59,39 @@ class operation {
 };
 
 /// Runs one operation on a blocking connector.
+/// Runs one operation on a blocking connector, counting it in the statement's counters
+/// (typedao::statement_metrics()).
 template <connector C, class T, std::size_t N, class F>
 result<T> run(C& c, const operation<T, N, F>& op) {
-  return op.finish(c.execute(op.stmt(), op.params()));
+  const statement& st = op.stmt();
+  if (!st.counters) return op.finish(c.execute(st, op.params()));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto rows = c.execute(st, op.params());
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  st.counters->record(static_cast<unsigned long long>(ns), !rows);
+  return op.finish(std::move(rows));
 }
 
-/// Runs one operation on a pool: on a connection taken for it and given back after.
+namespace detail {
+// A connection for one call on a pool, under the call's deadline (`timeout_ms`, -1: the pool's
+// default) when the pool keeps one (typedao::pg::pool::acquire_call).
+template <class P>
+auto lease_for_call(P& p, int timeout_ms) {
+  if constexpr (requires { p.acquire_call(timeout_ms); })
+    return p.acquire_call(timeout_ms);
+  else
+    return p.acquire();
+}
+}  // namespace detail
+
+/// Runs one operation on a pool: on a connection taken for it and given back after. The call's
+/// deadline (`timeout_ms`, -1: the connections' timeout_ms) covers the wait for the connection.
 template <connection_pool P, class T, std::size_t N, class F>
   requires(!connector<P>)
-result<T> run(P& p, const operation<T, N, F>& op) {
-  auto lease = p.acquire();
+result<T> run(P& p, const operation<T, N, F>& op, int timeout_ms = -1) {
+  auto lease = detail::lease_for_call(p, timeout_ms);
   if (!lease) return std::move(lease).error();
   return run(**lease, op);
 }

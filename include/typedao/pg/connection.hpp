@@ -76,7 +76,9 @@ class connection {
         tx_lost_(o.tx_lost_),
         broken_(o.broken_),
         backoff_ms_(o.backoff_ms_),
-        next_attempt_ms_(o.next_attempt_ms_) {}
+        next_attempt_ms_(o.next_attempt_ms_),
+        call_(o.call_),
+        reconnects_(o.reconnects_) {}
   connection& operator=(connection&& o) noexcept {
     if (this != &o) {
       close();
@@ -87,6 +89,8 @@ class connection {
       broken_ = o.broken_;
       backoff_ms_ = o.backoff_ms_;
       next_attempt_ms_ = o.next_attempt_ms_;
+      call_ = o.call_;
+      reconnects_ = o.reconnects_;
     }
     return *this;
   }
@@ -132,6 +136,8 @@ class connection {
   bool transaction_lost() const noexcept { return tx_lost_; }
   PGconn* native_handle() const noexcept { return conn_; }
   const connection_options& options() const noexcept { return options_; }
+  /// Times this connection re-established its session after it failed (init_sql re-run).
+  unsigned long long reconnects() const noexcept { return reconnects_; }
 
   void close() noexcept {
     if (conn_) PQfinish(conn_);
@@ -238,7 +244,13 @@ class connection {
   }
 
  public:
-  /// Sets the call deadline (ms, 0: none) until the returned guard goes out of scope.
+  struct call_deadline {
+    bool active = false;
+    long long at_ms = 0;  // 0: none
+    int budget_ms = 0;
+  };
+
+  /// Sets the deadline of each call (ms, 0: none) until the returned guard goes out of scope.
   class scoped_timeout {
    public:
     scoped_timeout(connection& c, int ms) noexcept : c_(&c), old_(c.options_.timeout_ms) {
@@ -254,6 +266,35 @@ class connection {
   };
   [[nodiscard]] scoped_timeout with_timeout(int ms) noexcept { return scoped_timeout(*this, ms); }
 
+  /// One deadline for everything the calls made until the guard ends do together: `ms` from now
+  /// (0: none), instead of timeout_ms for each call. A DAO call that runs several statements
+  /// (update with stored-row checks) or that first waited for a pooled connection uses it. A
+  /// statement not yet sent when the deadline has passed is not sent (DEADLINE_EXCEEDED,
+  /// outcome not_sent).
+  class scoped_deadline {
+   public:
+    scoped_deadline(connection& c, int ms) noexcept : c_(&c), old_(c.call_) {
+      c.set_call_deadline(ms > 0 ? detail::monotonic_ms() + ms : 0, ms);
+    }
+    ~scoped_deadline() { c_->call_ = old_; }
+    scoped_deadline(const scoped_deadline&) = delete;
+    scoped_deadline& operator=(const scoped_deadline&) = delete;
+
+   private:
+    connection* c_;
+    call_deadline old_;
+  };
+  [[nodiscard]] scoped_deadline with_deadline(int ms) noexcept {
+    return scoped_deadline(*this, ms);
+  }
+  /// The same, at an absolute time (detail::monotonic_ms(); 0: no deadline) for a call whose
+  /// whole budget was `budget_ms` (named in the error): what a pool's lease sets for one call.
+  void set_call_deadline(long long at_ms, int budget_ms) noexcept {
+    call_ = {true, at_ms, budget_ms};
+  }
+  /// Back to timeout_ms for each call.
+  void clear_call_deadline() noexcept { call_ = {}; }
+
  private:
   struct bounded_result {
     rows r;
@@ -267,13 +308,24 @@ class connection {
   template <class Send, class Blocking>
   bounded_result bounded(Send&& send, Blocking&& blocking, bool is_commit = false) {
     bounded_result out;
-    const int timeout = options_.timeout_ms;
-    if (timeout <= 0) {
+    int timeout = options_.timeout_ms;
+    long long deadline = 0;
+    if (call_.active) {
+      timeout = call_.budget_ms;
+      deadline = call_.at_ms;
+    } else if (timeout > 0) {
+      deadline = detail::monotonic_ms() + timeout;
+    }
+    if (deadline == 0) {
       out.r = rows(blocking());
       return out;
     }
+    if (call_.active && detail::monotonic_ms() >= deadline) {
+      out.timed_out = true;
+      out.timeout = detail::deadline_error(timeout, outcome::not_sent, true);
+      return out;
+    }
     const bool was_in_tx = PQtransactionStatus(conn_) != PQTRANS_IDLE;
-    const long long deadline = detail::monotonic_ms() + timeout;
     if (!send()) {
       out.r = rows(nullptr);
       return out;
@@ -399,6 +451,7 @@ class connection {
       }
       backoff_ms_ = 0;
       next_attempt_ms_ = 0;
+      ++reconnects_;
       return std::nullopt;
     }
     schedule_retry(now);
@@ -479,6 +532,8 @@ class connection {
   bool broken_ = false;  // given up after a deadline with no answer: reset before the next call
   int backoff_ms_ = 0;
   long long next_attempt_ms_ = 0;
+  call_deadline call_;  // set: one deadline for the calls of a scope (a DAO call on a lease)
+  unsigned long long reconnects_ = 0;
   std::atomic<int> users_{0};
 };
 

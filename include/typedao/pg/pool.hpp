@@ -60,21 +60,73 @@ struct pool_options {
   int connect_backoff_ms = 50;
 };
 
-/// What a pool is doing, for a metrics system (a copy, taken under the pool's lock).
+/// Waiting times in log-linear buckets (8 per power of two: values within 12.5%), in
+/// microseconds; fixed size, no allocation.
+class wait_histogram {
+ public:
+  static constexpr std::size_t bucket_count = 8 * 36;  // up to 2^37 us (38 hours)
+
+  void add(unsigned long long us) noexcept {
+    ++counts_[index(us)];
+    ++total_;
+  }
+  unsigned long long count() const noexcept { return total_; }
+  /// The smallest bucket bound that at least `q` (0..1) of the values are below or at (0 when
+  /// empty).
+  unsigned long long percentile(double q) const noexcept {
+    if (total_ == 0) return 0;
+    auto want = static_cast<unsigned long long>(q * static_cast<double>(total_) + 0.5);
+    if (want == 0) want = 1;
+    unsigned long long seen = 0;
+    for (std::size_t i = 0; i < bucket_count; ++i) {
+      seen += counts_[i];
+      if (seen >= want) return upper(i);
+    }
+    return upper(bucket_count - 1);
+  }
+
+ private:
+  static std::size_t index(unsigned long long v) noexcept {
+    if (v < 8) return static_cast<std::size_t>(v);
+    const int msb = 63 - __builtin_clzll(v);
+    const std::size_t i =
+        static_cast<std::size_t>(msb - 2) * 8 + static_cast<std::size_t>((v >> (msb - 3)) & 7);
+    return i < bucket_count ? i : bucket_count - 1;
+  }
+  // The largest value of bucket i.
+  static unsigned long long upper(std::size_t i) noexcept {
+    if (i < 8) return i;
+    const std::size_t msb = i / 8 + 2, sub = i % 8;
+    return ((8ull + sub + 1) << (msb - 3)) - 1;
+  }
+  unsigned long long counts_[bucket_count] = {};
+  unsigned long long total_ = 0;
+};
+
+/// What a pool is doing, for a metrics system (a copy, taken under the pool's lock). Counters
+/// only grow; export them as counters and the sizes as gauges.
 struct pool_stats {
   std::size_t size = 0;  // open connections: idle + in use (+ being opened)
   std::size_t idle = 0;
   std::size_t in_use = 0;
   std::size_t connecting = 0;
   std::size_t waiting = 0;
-  unsigned long long acquired = 0;   // successful acquires
-  unsigned long long created = 0;    // connections opened
-  unsigned long long discarded = 0;  // closed: broken, in a transaction, too old, failed check
-  unsigned long long rejected = 0;   // POOL_EXHAUSTED
-  unsigned long long timeouts = 0;   // ACQUIRE_TIMEOUT
+  unsigned long long acquired = 0;             // successful acquires
+  unsigned long long created = 0;              // connections opened
+  unsigned long long discarded = 0;            // connections closed, for any of the reasons below
+  unsigned long long discarded_broken = 0;     // failed, or left in (or having lost) a transaction
+  unsigned long long discarded_aged = 0;       // past max_idle_ms or max_lifetime_ms
+  unsigned long long discarded_unhealthy = 0;  // failed the health check after idling
+  unsigned long long reconnects = 0;  // sessions re-established by a connection while leased
+  unsigned long long rejected = 0;    // POOL_EXHAUSTED
+  unsigned long long timeouts = 0;    // ACQUIRE_TIMEOUT, or the call's deadline while waiting
   unsigned long long connect_failures = 0;
-  unsigned long long wait_ms_total = 0;  // time callers spent waiting, all acquires
-  unsigned long long wait_ms_max = 0;
+  // Time from asking to holding a connection, over successful acquires (microseconds).
+  unsigned long long wait_us_total = 0;
+  unsigned long long wait_us_max = 0;
+  unsigned long long wait_us_p50 = 0;
+  unsigned long long wait_us_p90 = 0;
+  unsigned long long wait_us_p99 = 0;
 };
 
 class pool;
@@ -85,13 +137,17 @@ class lease {
  public:
   lease() = default;
   lease(lease&& o) noexcept
-      : pool_(std::exchange(o.pool_, nullptr)), conn_(std::move(o.conn_)), born_ms_(o.born_ms_) {}
+      : pool_(std::exchange(o.pool_, nullptr)),
+        conn_(std::move(o.conn_)),
+        born_ms_(o.born_ms_),
+        seen_(o.seen_) {}
   lease& operator=(lease&& o) noexcept {
     if (this != &o) {
       release();
       pool_ = std::exchange(o.pool_, nullptr);
       conn_ = std::move(o.conn_);
       born_ms_ = o.born_ms_;
+      seen_ = o.seen_;
     }
     return *this;
   }
@@ -109,10 +165,11 @@ class lease {
  private:
   friend class pool;
   lease(pool* p, std::unique_ptr<connection> c, long long born) noexcept
-      : pool_(p), conn_(std::move(c)), born_ms_(born) {}
+      : pool_(p), conn_(std::move(c)), born_ms_(born), seen_(conn_->reconnects()) {}
   pool* pool_ = nullptr;
   std::unique_ptr<connection> conn_;
   long long born_ms_ = 0;
+  unsigned long long seen_ = 0;  // the connection's reconnects() when it was lent
 };
 
 class pool {
@@ -149,12 +206,39 @@ class pool {
   }
 
   /// A connection: an idle one (checked when it idled long), a new one while below max_size,
-  /// or the next one given back, waiting at most acquire_timeout_ms.
+  /// or the next one given back, waiting at most acquire_timeout_ms. The lease has no deadline
+  /// of its own: each call on it has the connection's timeout_ms.
   result<lease> acquire() { return acquire_for(options_.acquire_timeout_ms); }
 
+  /// The same, waiting at most `timeout_ms`.
   result<lease> acquire_for(int timeout_ms) {
-    const long long start = detail::monotonic_ms();
-    const long long deadline = start + (timeout_ms < 0 ? 0 : timeout_ms);
+    const long long start = detail::monotonic_us();
+    return take(start, start + 1000LL * (timeout_ms < 0 ? 0 : timeout_ms), 0);
+  }
+
+  /// A connection for one call whose deadline is `call_timeout_ms` from now (-1: the
+  /// connection's timeout_ms; 0: none): the wait counts against it (DEADLINE_EXCEEDED, not_sent,
+  /// when it passes first, else ACQUIRE_TIMEOUT), and the lease carries what is left as one
+  /// deadline for everything the call sends. What a DAO call on a pool uses.
+  result<lease> acquire_call(int call_timeout_ms = -1) {
+    const int budget = call_timeout_ms < 0 ? options_.connection.timeout_ms : call_timeout_ms;
+    const long long start = detail::monotonic_us();
+    const long long wait_until = start + 1000LL * options_.acquire_timeout_ms;
+    if (budget <= 0) {
+      auto l = take(start, wait_until, 0);
+      if (l) l->conn_->set_call_deadline(0, 0);
+      return l;
+    }
+    const long long call_until = start + 1000LL * budget;
+    auto l = take(start, call_until < wait_until ? call_until : wait_until,
+                  call_until <= wait_until ? budget : 0);
+    if (l) l->conn_->set_call_deadline(call_until / 1000, budget);
+    return l;
+  }
+
+ private:
+  // Waits until `until` (us); `call_budget` > 0: that limit is the call's deadline.
+  result<lease> take(const long long start, const long long until, const int call_budget) {
     std::unique_lock lock(mutex_);
     bool counted_waiting = false;
     auto stop_waiting = [&] {
@@ -164,7 +248,8 @@ class pool {
       }
     };
     for (;;) {
-      const long long now = detail::monotonic_ms();
+      const long long now_us = detail::monotonic_us();
+      const long long now = now_us / 1000;
       // 1. An idle connection: the one this thread used last if it is idle (its server backend
       // then tends to run next to this thread), else the newest (the oldest ones age out).
       while (!idle_.empty()) {
@@ -180,6 +265,7 @@ class pool {
         idle_.pop_back();
         if (too_old(e, now)) {
           ++stats_.discarded;
+          ++stats_.discarded_aged;
           lock.unlock();
           e.conn.reset();
           lock.lock();
@@ -189,16 +275,24 @@ class pool {
                            now - e.idle_since_ms > options_.health_check_after_idle_ms;
         ++in_use_;
         stop_waiting();
-        note_acquired(now - start);
+        if (!check) {
+          note_acquired(now_us - start);
+          lock.unlock();
+          return lease(this, std::move(e.conn), e.born_ms);
+        }
         lock.unlock();
-        if (check && !e.conn->execute_script("SELECT 1")) {
+        if (!e.conn->execute_script("SELECT 1")) {
           e.conn.reset();
           lock.lock();
           --in_use_;
           ++stats_.discarded;
+          ++stats_.discarded_unhealthy;
           cv_.notify_one();
           continue;
         }
+        lock.lock();
+        note_acquired(detail::monotonic_us() - start);
+        lock.unlock();
         return lease(this, std::move(e.conn), e.born_ms);
       }
       // 2. A new connection.
@@ -224,7 +318,7 @@ class pool {
         next_connect_ms_ = 0;
         ++stats_.created;
         ++in_use_;
-        note_acquired(detail::monotonic_ms() - start);
+        note_acquired(detail::monotonic_us() - start);
         const long long born = detail::monotonic_ms();
         return lease(this, std::make_unique<connection>(std::move(*c)), born);
       }
@@ -250,22 +344,30 @@ class pool {
         ++waiting_;
         counted_waiting = true;
       }
-      const long long left = deadline - now;
-      if (left <= 0) {
+      if (now_us >= until) {
         stop_waiting();
         ++stats_.timeouts;
-        note_wait(now - start);
+        const auto in_use =
+            std::to_string(in_use_) + " in use, max_size " + std::to_string(options_.max_size);
+        if (call_budget > 0) {
+          error e = detail::pool_error(error_code::deadline_exceeded,
+                                       "the call's deadline of " + std::to_string(call_budget) +
+                                           " ms passed while waiting for a connection (" + in_use +
+                                           "; nothing sent)");
+          return e;
+        }
         return detail::pool_error(error_code::acquire_timeout,
-                                  "no connection within " + std::to_string(deadline - start) +
-                                      " ms (" + std::to_string(in_use_) + " in use, max_size " +
-                                      std::to_string(options_.max_size) + ")");
+                                  "no connection within " + std::to_string((until - start) / 1000) +
+                                      " ms (" + in_use + ")");
       }
-      const long long wake =
-          now < next_connect_ms_ && next_connect_ms_ < deadline ? next_connect_ms_ : deadline;
-      cv_.wait_for(lock, std::chrono::milliseconds(wake - now > 0 ? wake - now : 1));
+      const long long wake_us = now < next_connect_ms_ && next_connect_ms_ * 1000 < until
+                                    ? next_connect_ms_ * 1000
+                                    : until;
+      cv_.wait_for(lock, std::chrono::microseconds(wake_us - now_us > 0 ? wake_us - now_us : 1));
     }
   }
 
+ public:
   pool_stats stats() const {
     std::unique_lock lock(mutex_);
     pool_stats s = stats_;
@@ -274,6 +376,9 @@ class pool {
     s.connecting = connecting_;
     s.waiting = waiting_;
     s.size = idle_.size() + in_use_ + connecting_;
+    s.wait_us_p50 = waits_.percentile(0.50);
+    s.wait_us_p90 = waits_.percentile(0.90);
+    s.wait_us_p99 = waits_.percentile(0.99);
     return s;
   }
 
@@ -296,31 +401,39 @@ class pool {
            (options_.max_lifetime_ms > 0 && now - e.born_ms > options_.max_lifetime_ms);
   }
 
-  void note_acquired(long long waited) noexcept {
+  void note_acquired(long long waited_us) noexcept {
     ++stats_.acquired;
-    note_wait(waited);
-  }
-  void note_wait(long long waited) noexcept {
-    const auto w = static_cast<unsigned long long>(waited < 0 ? 0 : waited);
-    stats_.wait_ms_total += w;
-    if (w > stats_.wait_ms_max) stats_.wait_ms_max = w;
+    const auto w = static_cast<unsigned long long>(waited_us < 0 ? 0 : waited_us);
+    stats_.wait_us_total += w;
+    if (w > stats_.wait_us_max) stats_.wait_us_max = w;
+    waits_.add(w);
   }
 
-  void give_back(std::unique_ptr<connection> c, long long born) noexcept {
+  void give_back(std::unique_ptr<connection> c, long long born, unsigned long long seen) noexcept {
     const long long now = detail::monotonic_ms();
-    const bool reusable = c && c->is_open() && !c->in_transaction() && !c->transaction_lost() &&
-                          !(options_.max_lifetime_ms > 0 && now - born > options_.max_lifetime_ms);
+    unsigned long long reconnected = 0;
+    bool broken = !c, aged = false;
+    if (c) {
+      c->clear_call_deadline();
+      reconnected = c->reconnects() - seen;
+      broken = !c->is_open() || c->in_transaction() || c->transaction_lost();
+      aged = options_.max_lifetime_ms > 0 && now - born > options_.max_lifetime_ms;
+    }
+    const bool reusable = !broken && !aged;
     if (!reusable) c.reset();  // outside the lock: PQfinish may take a moment
     std::unique_lock lock(mutex_);
     --in_use_;
+    stats_.reconnects += reconnected;
     if (reusable) {
       try {
         idle_.push_back({std::move(c), now, born, std::this_thread::get_id()});
       } catch (...) {
         ++stats_.discarded;
+        ++stats_.discarded_broken;
       }
     } else {
       ++stats_.discarded;
+      ++(broken ? stats_.discarded_broken : stats_.discarded_aged);
     }
     cv_.notify_one();
   }
@@ -336,12 +449,13 @@ class pool {
   int connect_backoff_ = 0;
   error last_connect_error_;
   pool_stats stats_;
+  wait_histogram waits_;
 };
 
 inline void lease::release() noexcept {
   if (!pool_) return;
   pool* p = std::exchange(pool_, nullptr);
-  p->give_back(std::move(conn_), born_ms_);
+  p->give_back(std::move(conn_), born_ms_, seen_);
 }
 
 }  // namespace typedao::pg

@@ -109,6 +109,12 @@ inline std::string script_verb(std::string_view sql) noexcept {
 TYPEDAO_COLD inline error deadline_error(int timeout_ms, outcome o, bool usable) {
   error e;
   e.code = error_code::deadline_exceeded;
+  if (o == outcome::not_sent) {
+    e.message = "the call's deadline of " + std::to_string(timeout_ms) +
+                " ms passed before the statement was sent (nothing applied)";
+    e.outcome = o;
+    return e;
+  }
   e.message =
       "the call did not finish within its deadline of " + std::to_string(timeout_ms) + " ms; " +
       (o == outcome::refused
@@ -125,6 +131,12 @@ inline bool wait_readable(int fd, long long ms) noexcept {
   pollfd p{fd, POLLIN, 0};
   const int n = ::poll(&p, 1, ms > 2'000'000'000 ? 2'000'000'000 : static_cast<int>(ms));
   return n > 0;
+}
+
+inline long long monotonic_us() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<long long>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
 inline long long monotonic_ms() noexcept {

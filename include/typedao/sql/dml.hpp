@@ -383,13 +383,23 @@ struct key_param_types {
   }();
 };
 
+// A statement and its counters, listed for statement_metrics() once both exist.
+struct statement_slot {
+  statement s;
+  statement_counters c;
+  statement_slot(std::string_view text, int n, const oid_t* types, const char* name) noexcept
+      : s{text, next_statement_id(), n, types, name, &c} {
+    register_statement(c, s);
+  }
+};
+
 template <class Gen, class Types>
 const statement& statement_of() noexcept {
   static constexpr auto name =
       statement_name_of(text_v<Gen>.view(), Types::value.data(), Types::value.size());
-  static const statement s{text_v<Gen>.view(), next_statement_id(),
-                           static_cast<int>(Types::value.size()), Types::value.data(), name.text};
-  return s;
+  static statement_slot slot(text_v<Gen>.view(), static_cast<int>(Types::value.size()),
+                             Types::value.data(), name.text);
+  return slot.s;
 }
 
 }  // namespace typedao::detail

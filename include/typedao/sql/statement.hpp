@@ -13,6 +13,28 @@
 
 namespace typedao {
 
+struct statement;
+
+/// What one statement did in this process, on every connection and thread: what
+/// typedao::statement_metrics() reports. Relaxed atomics: each call adds to them once.
+struct statement_counters {
+  std::atomic<unsigned long long> calls{0};
+  std::atomic<unsigned long long> errors{0};  // calls the connector failed (server or connection)
+  std::atomic<unsigned long long> total_ns{0};
+  std::atomic<unsigned long long> max_ns{0};
+  const statement* stmt = nullptr;
+  statement_counters* next = nullptr;  // every statement used so far, newest first
+
+  void record(unsigned long long ns, bool failed) noexcept {
+    calls.fetch_add(1, std::memory_order_relaxed);
+    if (failed) errors.fetch_add(1, std::memory_order_relaxed);
+    total_ns.fetch_add(ns, std::memory_order_relaxed);
+    unsigned long long m = max_ns.load(std::memory_order_relaxed);
+    while (ns > m && !max_ns.compare_exchange_weak(m, ns, std::memory_order_relaxed)) {
+    }
+  }
+};
+
 /// A prepared statement's identity: text, parameter types, a process-wide id that connectors
 /// use to remember what they prepared, and a name derived from the text and the parameter types
 /// ("td" + 16 hex digits), so that the same name means the same SQL in every process (a pooler
@@ -22,7 +44,8 @@ struct statement {
   std::size_t id;
   int param_count;
   const oid_t* param_types;
-  const char* name = nullptr;  // null: the connector names it from `id`
+  const char* name = nullptr;              // null: the connector names it from `id`
+  statement_counters* counters = nullptr;  // null: not counted
 };
 
 namespace detail {
@@ -30,6 +53,20 @@ namespace detail {
 inline std::size_t next_statement_id() noexcept {
   static std::atomic<std::size_t> next{0};
   return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+// The first of the list of every statement's counters (statement_of adds each once).
+inline std::atomic<statement_counters*>& statement_list() noexcept {
+  static std::atomic<statement_counters*> head{nullptr};
+  return head;
+}
+inline void register_statement(statement_counters& c, const statement& s) noexcept {
+  c.stmt = &s;
+  auto& head = statement_list();
+  c.next = head.load(std::memory_order_relaxed);
+  while (!head.compare_exchange_weak(c.next, &c, std::memory_order_release,
+                                     std::memory_order_relaxed)) {
+  }
 }
 
 // FNV-1a (64 bits) of the text and the parameter type oids, as "td" + 16 lower-case hex digits.
