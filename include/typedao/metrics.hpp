@@ -32,8 +32,8 @@ namespace detail {
 // The first word of a statement, lower-cased by the caller's convention (typedao's SQL is
 // upper-case keywords; "INSERT" -> "insert").
 inline std::string_view statement_verb(std::string_view text) noexcept {
-  static constexpr std::string_view verbs[] = {"select", "insert", "update", "delete",
-                                               "with",   "truncate"};
+  static constexpr std::string_view verbs[] = {"select", "insert", "update",
+                                               "delete", "with",   "truncate"};
   std::size_t n = 0;
   while (n < text.size() && text[n] >= 'A' && text[n] <= 'Z') ++n;
   for (auto v : verbs) {
@@ -48,11 +48,11 @@ inline std::string_view statement_verb(std::string_view text) noexcept {
 // The table a statement works on: the first quoted name after FROM, INTO, UPDATE or TRUNCATE
 // (typedao quotes every identifier it sends).
 inline std::string_view statement_table(std::string_view text) noexcept {
-  static constexpr std::string_view before[] = {"FROM \"", "INTO \"", "UPDATE \"",
-                                                "TRUNCATE \""};
+  static constexpr std::string_view before[] = {"FROM \"", "INTO \"", "UPDATE \"", "TRUNCATE \""};
   std::size_t at = std::string_view::npos;
   for (auto b : before)
-    if (auto i = text.find(b); i != std::string_view::npos && (at == text.npos || i + b.size() < at))
+    if (auto i = text.find(b);
+        i != std::string_view::npos && (at == text.npos || i + b.size() < at))
       at = i + b.size();
   if (at == std::string_view::npos) return {};
   const auto close = text.find('"', at);

@@ -119,6 +119,42 @@ TEST_CASE_METHOD(pool_fixture,
 }
 
 TEST_CASE_METHOD(pool_fixture,
+                 "pool: waiters are served first come first served; a caller arriving later "
+                 "does not jump the line",
+                 "[pg][pool]") {
+  auto o = options(1);
+  o.acquire_timeout_ms = 30'000;
+  typedao::pg::pool pool(o);
+  auto held = pool.acquire();
+  REQUIRE_OK(held);
+  std::mutex m;
+  std::vector<int> order;
+  auto wait_for_waiting = [&](std::size_t n) {
+    for (int i = 0; i < 5000 && pool.stats().waiting < n; ++i) ::usleep(1'000);
+    REQUIRE(pool.stats().waiting == n);
+  };
+  auto take = [&](int who) {
+    auto l = pool.acquire();
+    CHECK(l);
+    std::lock_guard lock(m);
+    order.push_back(who);
+  };  // the lease ends here: the next waiter's turn
+  std::thread a([&] { take(1); });
+  wait_for_waiting(1);
+  std::thread b([&] { take(2); });
+  wait_for_waiting(2);
+  held->release();  // goes straight to the first waiter
+  auto late = pool.acquire_for(0);
+  REQUIRE_FALSE(late);  // the connection is not idle for a moment: it is the first waiter's
+  CHECK(late.error().code == typedao::error_code::acquire_timeout);
+  a.join();
+  b.join();
+  CHECK(order == std::vector<int>{1, 2});
+  CHECK(pool.stats().created == 1);
+  CHECK(pool.stats().idle == 1);
+}
+
+TEST_CASE_METHOD(pool_fixture,
                  "pool: a broken connection, or one left in a transaction, is not handed out again",
                  "[pg][pool][faults]") {
   typedao::pg::pool pool(options(1));

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -195,13 +196,13 @@ class pool {
       --connecting_;
       if (!c) {
         ++stats_.connect_failures;
-        cv_.notify_all();
+        wake_first();
         return std::move(c).error();
       }
       ++stats_.created;
       const long long now = detail::monotonic_ms();
-      idle_.push_back({std::make_unique<connection>(std::move(*c)), now, now, {}});
-      cv_.notify_one();
+      ++in_use_;  // as if lent and given back at once
+      put_back(std::make_unique<connection>(std::move(*c)), now, now);
     }
   }
 
@@ -237,22 +238,42 @@ class pool {
   }
 
  private:
+  // A caller waiting for a connection, first come first served: a connection given back goes
+  // straight to the first waiter (no caller that arrives later can take it first).
+  struct waiter {
+    std::condition_variable cv;
+    std::unique_ptr<connection> conn;  // handed over by give_back
+    long long born_ms = 0;
+  };
+
   // Waits until `until` (us); `call_budget` > 0: that limit is the call's deadline.
   result<lease> take(const long long start, const long long until, const int call_budget) {
     std::unique_lock lock(mutex_);
-    bool counted_waiting = false;
-    auto stop_waiting = [&] {
-      if (counted_waiting) {
-        --waiting_;
-        counted_waiting = false;
-      }
+    waiter w;
+    bool queued = false;
+    auto leave = [&] {
+      if (!queued) return;
+      queued = false;
+      const bool was_first = waiters_.front() == &w;
+      for (auto it = waiters_.begin(); it != waiters_.end(); ++it)
+        if (*it == &w) {
+          waiters_.erase(it);
+          break;
+        }
+      if (was_first) wake_first();  // the next one may be able to go now
     };
     for (;;) {
+      if (w.conn) {  // handed over (give_back took us off the queue)
+        queued = false;
+        note_acquired(detail::monotonic_us() - start);
+        return lease(this, std::move(w.conn), w.born_ms);
+      }
       const long long now_us = detail::monotonic_us();
       const long long now = now_us / 1000;
+      const bool my_turn = waiters_.empty() || waiters_.front() == &w;
       // 1. An idle connection: the one this thread used last if it is idle (its server backend
       // then tends to run next to this thread), else the newest (the oldest ones age out).
-      while (!idle_.empty()) {
+      while (my_turn && !idle_.empty()) {
         std::size_t pick = idle_.size() - 1;
         const auto me = std::this_thread::get_id();
         for (std::size_t k = idle_.size(); k-- > 0;)
@@ -274,7 +295,7 @@ class pool {
         const bool check = options_.health_check_after_idle_ms >= 0 &&
                            now - e.idle_since_ms > options_.health_check_after_idle_ms;
         ++in_use_;
-        stop_waiting();
+        leave();
         if (!check) {
           note_acquired(now_us - start);
           lock.unlock();
@@ -287,7 +308,7 @@ class pool {
           --in_use_;
           ++stats_.discarded;
           ++stats_.discarded_unhealthy;
-          cv_.notify_one();
+          wake_first();
           continue;
         }
         lock.lock();
@@ -296,10 +317,10 @@ class pool {
         return lease(this, std::move(e.conn), e.born_ms);
       }
       // 2. A new connection.
-      if (total() < options_.max_size && connecting_ < options_.max_connecting &&
+      if (my_turn && total() < options_.max_size && connecting_ < options_.max_connecting &&
           now >= next_connect_ms_) {
         ++connecting_;
-        stop_waiting();
+        leave();
         lock.unlock();
         auto c = connection::open(options_.conninfo, options_.connection);
         lock.lock();
@@ -311,7 +332,7 @@ class pool {
           if (connect_backoff_ > 2000) connect_backoff_ = 2000;
           next_connect_ms_ = detail::monotonic_ms() + connect_backoff_;
           last_connect_error_ = c.error();
-          cv_.notify_all();
+          wake_first();
           return std::move(c).error();
         }
         connect_backoff_ = 0;
@@ -325,37 +346,36 @@ class pool {
       // Nothing can be handed out or opened now. While connecting is failing and nothing is in
       // use to come back, waiting cannot help: the last connect error.
       if (now < next_connect_ms_ && in_use_ == 0 && connecting_ == 0 && idle_.empty()) {
-        stop_waiting();
+        leave();
         error e = last_connect_error_;
         e.message = "no connection: connecting failed (" + e.message + "); next attempt in " +
                     std::to_string(next_connect_ms_ - now) + " ms";
         e.outcome = outcome::not_sent;
         return e;
       }
-      // 3. Wait, if the queue has room.
-      if (!counted_waiting) {
-        if (waiting_ >= options_.max_waiting) {
+      // 3. Wait in line, if the line has room.
+      if (!queued) {
+        if (waiters_.size() >= options_.max_waiting) {
           ++stats_.rejected;
           return detail::pool_error(error_code::pool_exhausted,
                                     "the pool is exhausted: " + std::to_string(options_.max_size) +
-                                        " connections in use and " + std::to_string(waiting_) +
+                                        " connections in use and " +
+                                        std::to_string(waiters_.size()) +
                                         " callers waiting (max_waiting)");
         }
-        ++waiting_;
-        counted_waiting = true;
+        waiters_.push_back(&w);
+        queued = true;
       }
       if (now_us >= until) {
-        stop_waiting();
+        leave();
         ++stats_.timeouts;
         const auto in_use =
             std::to_string(in_use_) + " in use, max_size " + std::to_string(options_.max_size);
-        if (call_budget > 0) {
-          error e = detail::pool_error(error_code::deadline_exceeded,
-                                       "the call's deadline of " + std::to_string(call_budget) +
-                                           " ms passed while waiting for a connection (" + in_use +
-                                           "; nothing sent)");
-          return e;
-        }
+        if (call_budget > 0)
+          return detail::pool_error(error_code::deadline_exceeded,
+                                    "the call's deadline of " + std::to_string(call_budget) +
+                                        " ms passed while waiting for a connection (" + in_use +
+                                        "; nothing sent)");
         return detail::pool_error(error_code::acquire_timeout,
                                   "no connection within " + std::to_string((until - start) / 1000) +
                                       " ms (" + in_use + ")");
@@ -363,8 +383,14 @@ class pool {
       const long long wake_us = now < next_connect_ms_ && next_connect_ms_ * 1000 < until
                                     ? next_connect_ms_ * 1000
                                     : until;
-      cv_.wait_for(lock, std::chrono::microseconds(wake_us - now_us > 0 ? wake_us - now_us : 1));
+      w.cv.wait_for(lock, std::chrono::microseconds(wake_us - now_us > 0 ? wake_us - now_us : 1));
     }
+  }
+
+  // Under the lock: the first waiter looks again (a connection may be opened, or an idle one
+  // taken).
+  void wake_first() noexcept {
+    if (!waiters_.empty()) waiters_.front()->cv.notify_one();
   }
 
  public:
@@ -374,7 +400,7 @@ class pool {
     s.idle = idle_.size();
     s.in_use = in_use_;
     s.connecting = connecting_;
-    s.waiting = waiting_;
+    s.waiting = waiters_.size();
     s.size = idle_.size() + in_use_ + connecting_;
     s.wait_us_p50 = waits_.percentile(0.50);
     s.wait_us_p90 = waits_.percentile(0.90);
@@ -422,29 +448,42 @@ class pool {
     const bool reusable = !broken && !aged;
     if (!reusable) c.reset();  // outside the lock: PQfinish may take a moment
     std::unique_lock lock(mutex_);
-    --in_use_;
     stats_.reconnects += reconnected;
     if (reusable) {
-      try {
-        idle_.push_back({std::move(c), now, born, std::this_thread::get_id()});
-      } catch (...) {
-        ++stats_.discarded;
-        ++stats_.discarded_broken;
-      }
+      put_back(std::move(c), now, born);
     } else {
+      --in_use_;
       ++stats_.discarded;
       ++(broken ? stats_.discarded_broken : stats_.discarded_aged);
+      wake_first();  // room for a new connection
     }
-    cv_.notify_one();
+  }
+
+  // Under the lock: a connection in use comes back, to the first waiter or to the idle list.
+  void put_back(std::unique_ptr<connection> c, long long now, long long born) noexcept {
+    if (!waiters_.empty()) {
+      waiter* w = waiters_.front();
+      waiters_.pop_front();
+      w->conn = std::move(c);  // still in use: now the waiter's
+      w->born_ms = born;
+      w->cv.notify_one();
+      return;
+    }
+    --in_use_;
+    try {
+      idle_.push_back({std::move(c), now, born, std::this_thread::get_id()});
+    } catch (...) {
+      ++stats_.discarded;
+      ++stats_.discarded_broken;
+    }
   }
 
   pool_options options_;
   mutable std::mutex mutex_;
-  std::condition_variable cv_;
   std::vector<idle_entry> idle_;
   std::size_t in_use_ = 0;
   std::size_t connecting_ = 0;
-  std::size_t waiting_ = 0;
+  std::deque<waiter*> waiters_;  // first in line first
   long long next_connect_ms_ = 0;
   int connect_backoff_ = 0;
   error last_connect_error_;
