@@ -65,14 +65,14 @@ build() {
      cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DTYPEDAO_BUILD_BENCHMARKS=ON \
        -DTYPEDAO_BUILD_TESTS=OFF -DTYPEDAO_BUILD_EXAMPLES=OFF -DTYPEDAO_VERIFY_HEADERS=OFF \
        ${CXX:+-DCMAKE_CXX_COMPILER=$CXX} >/dev/null &&
-     cmake --build "$build_dir" --target benchmark_dao_bench benchmark_client_cpu_bench -j "$(nproc)"; then
+     cmake --build "$build_dir" --target benchmark_dao_bench benchmark_client_cpu_bench benchmark_pool_bench -j "$(nproc)"; then
     return
   fi
   echo "bench.sh: CMake build unavailable or failed; compiling by hand" >&2
   mkdir -p "$build_dir/benchmarks"
   local pgi
   pgi=$(pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-  for b in dao_bench client_cpu_bench; do
+  for b in dao_bench client_cpu_bench pool_bench; do
     "${CXX:-g++}" -std=c++20 -O2 -DNDEBUG -Iinclude -I"$pgi" "benchmarks/$b.cpp" \
       -lbenchmark -lpq -lpthread -o "$build_dir/benchmarks/$b"
   done

@@ -9,6 +9,7 @@
 #include <typedao/error.hpp>
 #include <typedao/pg/connection.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -246,8 +247,21 @@ class pool {
     long long born_ms = 0;
   };
 
+  TYPEDAO_COLD error exhausted(std::size_t waiting) noexcept {
+    rejected_.fetch_add(1, std::memory_order_relaxed);
+    return detail::pool_error(error_code::pool_exhausted,
+                              "the pool is exhausted: " + std::to_string(options_.max_size) +
+                                  " connections in use and " + std::to_string(waiting) +
+                                  " callers waiting (max_waiting)");
+  }
+
   // Waits until `until` (us); `call_budget` > 0: that limit is the call's deadline.
   result<lease> take(const long long start, const long long until, const int call_budget) {
+    // A full line refuses without taking the lock: under overload, refusals cost the callers
+    // that are served nothing (waiters exist only while every connection is in use).
+    if (const auto q = queued_.load(std::memory_order_relaxed);
+        options_.max_waiting > 0 && q >= options_.max_waiting)
+      return exhausted(q);
     std::unique_lock lock(mutex_);
     waiter w;
     bool queued = false;
@@ -258,6 +272,7 @@ class pool {
       for (auto it = waiters_.begin(); it != waiters_.end(); ++it)
         if (*it == &w) {
           waiters_.erase(it);
+          queued_.store(waiters_.size(), std::memory_order_relaxed);
           break;
         }
       if (was_first) wake_first();  // the next one may be able to go now
@@ -356,14 +371,11 @@ class pool {
       // 3. Wait in line, if the line has room.
       if (!queued) {
         if (waiters_.size() >= options_.max_waiting) {
-          ++stats_.rejected;
-          return detail::pool_error(error_code::pool_exhausted,
-                                    "the pool is exhausted: " + std::to_string(options_.max_size) +
-                                        " connections in use and " +
-                                        std::to_string(waiters_.size()) +
-                                        " callers waiting (max_waiting)");
+          lock.unlock();
+          return exhausted(waiters_.size());
         }
         waiters_.push_back(&w);
+        queued_.store(waiters_.size(), std::memory_order_relaxed);
         queued = true;
       }
       if (now_us >= until) {
@@ -401,6 +413,7 @@ class pool {
     s.in_use = in_use_;
     s.connecting = connecting_;
     s.waiting = waiters_.size();
+    s.rejected = rejected_.load(std::memory_order_relaxed);
     s.size = idle_.size() + in_use_ + connecting_;
     s.wait_us_p50 = waits_.percentile(0.50);
     s.wait_us_p90 = waits_.percentile(0.90);
@@ -464,6 +477,7 @@ class pool {
     if (!waiters_.empty()) {
       waiter* w = waiters_.front();
       waiters_.pop_front();
+      queued_.store(waiters_.size(), std::memory_order_relaxed);
       w->conn = std::move(c);  // still in use: now the waiter's
       w->born_ms = born;
       w->cv.notify_one();
@@ -483,7 +497,9 @@ class pool {
   std::vector<idle_entry> idle_;
   std::size_t in_use_ = 0;
   std::size_t connecting_ = 0;
-  std::deque<waiter*> waiters_;  // first in line first
+  std::deque<waiter*> waiters_;         // first in line first
+  std::atomic<std::size_t> queued_{0};  // waiters_.size(), read without the lock
+  std::atomic<unsigned long long> rejected_{0};
   long long next_connect_ms_ = 0;
   int connect_backoff_ = 0;
   error last_connect_error_;

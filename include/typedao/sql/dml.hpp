@@ -388,10 +388,14 @@ struct statement_slot {
   statement s;
   statement_counters c;
   statement_slot(std::string_view text, int n, const oid_t* types, const char* name) noexcept
+#ifdef TYPEDAO_NO_STATEMENT_METRICS
+      : s{text, next_statement_id(), n, types, name, nullptr} {
+#else
       : s{text, next_statement_id(), n, types, name, &c} {
-    register_statement(c, s);
-  }
-};
+#endif
+            register_statement(c, s);
+}
+};  // namespace typedao::detail
 
 template <class Gen, class Types>
 const statement& statement_of() noexcept {
