@@ -1,18 +1,20 @@
 // typedao_test::pgbouncer_tmp: a throwaway pgbouncer (the Debian package) in front of the test
 // server, started by the test itself and stopped when it ends, like scripts/pg-tmp's PostgreSQL.
 // Transaction pooling, `pool_size` server connections per database, listening on a free port of
-// 127.0.0.1; as root it runs as the postgres user (pgbouncer refuses root).
+// 127.0.0.1; as root it runs as the postgres user (pgbouncer refuses root). It is a child of the
+// test process and dies with it (server_tmp.hpp's spawn_server).
 #ifndef TYPEDAO_TEST_PGBOUNCER_TMP_HPP
 #define TYPEDAO_TEST_PGBOUNCER_TMP_HPP
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "server_tmp.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -21,8 +23,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-extern char** environ;
 
 namespace typedao_test {
 
@@ -40,11 +40,12 @@ class pgbouncer_tmp {
     for (const char* b : {"/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"})
       if (::access(b, X_OK) == 0) bin = b;
     if (!bin) FAIL("pgbouncer is not installed (scripts/deps.sh installs the Debian package)");
+    remove_stale("typedao-bouncer", "pgbouncer.pid");
     char dir[] = "/tmp/typedao-bouncer.XXXXXX";
     REQUIRE(::mkdtemp(dir) != nullptr);
     dir_ = dir;
     ::chmod(dir_.c_str(), 0777);  // the postgres user writes its log and pid file here
-    port_ = free_port();
+    port_ = free_local_port();
     {
       std::ofstream ini(dir_ + "/pgbouncer.ini");
       ini << "[databases]\n"
@@ -58,15 +59,8 @@ class pgbouncer_tmp {
           << "server_reset_query =\nignore_startup_parameters = extra_float_digits\n"
           << "logfile = " << dir_ << "/pgbouncer.log\npidfile = " << dir_ << "/pgbouncer.pid\n";
     }
-    const std::string ini_path = dir_ + "/pgbouncer.ini";
-    std::vector<std::string> args;
-    if (::geteuid() == 0) args = {"/usr/sbin/runuser", "-u", "postgres", "--"};
-    args.push_back(bin);
-    args.push_back(ini_path);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    REQUIRE(::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
+    // A child of this process (as the postgres user when root): it dies with the test.
+    pid_ = spawn_server({bin, dir_ + "/pgbouncer.ini"}, dir_ + "/stderr.log");
     // Wait (bounded) until it accepts connections.
     for (int i = 0; i < 500; ++i) {
       int status = 0;
@@ -84,19 +78,14 @@ class pgbouncer_tmp {
   pgbouncer_tmp& operator=(const pgbouncer_tmp&) = delete;
 
   ~pgbouncer_tmp() {
-    // The pid file names pgbouncer itself (runuser's child); stop both, then wait for runuser.
-    std::ifstream pidfile(dir_ + "/pgbouncer.pid");
-    int bouncer = 0;
-    if (pidfile >> bouncer && bouncer > 0) ::kill(bouncer, SIGTERM);
     if (pid_ > 0) {
       ::kill(pid_, SIGTERM);
-      int status = 0;
-      for (int i = 0; i < 500 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) ::usleep(10'000);
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, WNOHANG);
+      if (wait_child(pid_, 5'000) < 0) {
+        ::kill(pid_, SIGKILL);
+        wait_child(pid_, 5'000);
+      }
     }
-    if (bouncer > 0) ::kill(bouncer, SIGKILL);
-    for (const char* f : {"/pgbouncer.ini", "/pgbouncer.log", "/pgbouncer.pid"})
+    for (const char* f : {"/pgbouncer.ini", "/pgbouncer.log", "/pgbouncer.pid", "/stderr.log"})
       ::unlink((dir_ + f).c_str());
     ::rmdir(dir_.c_str());
   }
@@ -115,19 +104,6 @@ class pgbouncer_tmp {
   }
 
  private:
-  static int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    socklen_t len = sizeof addr;
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-  }
-
   bool accepts() const {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return false;
