@@ -106,7 +106,8 @@ inline void remove_stale(const std::string& prefix, const std::string& pid_file)
       "\" 2>/dev/null); "
       "if [ -n \"$p\" ] && kill -0 \"$p\" 2>/dev/null; then continue; fi; "
       "[ -n \"$(find \"$d\" -maxdepth 0 -mmin +10)\" ] && rm -rf \"$d\"; done; true";
-  if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "remove_stale: %s failed\n", prefix.c_str());
+  if (std::system(cmd.c_str()) != 0)
+    std::fprintf(stderr, "remove_stale: %s failed\n", prefix.c_str());
 }
 
 inline std::string read_file(const std::string& path) {
