@@ -43,6 +43,7 @@ enum class error_code : int {
   deadline_exceeded = 24,  // the call did not finish in time; the statement was cancelled
   pool_exhausted = 25,     // no connection free and the pool's wait queue full: refused at once
   acquire_timeout = 26,    // no connection became free within the acquire timeout
+  cancelled = 27,          // the caller cancelled the operation (Asio per-operation cancellation)
 };
 
 /// Kong's constant name for a code: "UNIQUE_VIOLATION".
@@ -75,6 +76,7 @@ constexpr std::string_view constant_name(error_code c) noexcept {
       "DEADLINE_EXCEEDED",
       "POOL_EXHAUSTED",
       "ACQUIRE_TIMEOUT",
+      "CANCELLED",
   };
   auto i = static_cast<std::size_t>(c);
   return i < std::size(names) ? names[i] : std::string_view{};
@@ -110,6 +112,7 @@ constexpr std::string_view error_name(error_code c) noexcept {
       "deadline exceeded",
       "connection pool exhausted",
       "connection acquire timeout",
+      "operation cancelled",
   };
   auto i = static_cast<std::size_t>(c);
   return i < std::size(names) ? names[i] : std::string_view{};
@@ -167,7 +170,7 @@ struct error {
     if (outcome == typedao::outcome::not_sent)
       return code == error_code::database_error || code == error_code::concurrent_use ||
              code == error_code::deadline_exceeded || code == error_code::pool_exhausted ||
-             code == error_code::acquire_timeout;
+             code == error_code::acquire_timeout || code == error_code::cancelled;
     return st.substr(0, 2) == "40" || st == "55P03" || st == "57014" || st == "57P01" ||
            st == "57P02" || st == "57P03" || st.substr(0, 2) == "08";
   }

@@ -114,7 +114,7 @@ void check_schema_violation(const typedao::error& e, const std::string& message,
 }  // namespace
 }  // namespace typedao_it_bad_input
 
-using namespace typedao_it_bad_input;
+namespace typedao_it_bad_input {
 
 TEST_CASE_METHOD(bad_input_fixture, "bad input: non-UTF-8 bytes in a string member",
                  "[pg][bad_input]") {
@@ -459,3 +459,5 @@ TEST_CASE_METHOD(bad_input_fixture, "bad input: messages cap and escape the valu
     CHECK(dup.error().message == "UNIQUE violation detected on '{name=\"a\\nb\\001\\\"q\\\"\"}'");
   }
 }
+
+}  // namespace typedao_it_bad_input

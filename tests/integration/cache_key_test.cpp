@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+namespace typedao_it_cache_key {
+
 namespace {
 
 struct Service {
@@ -390,3 +392,5 @@ TEST_CASE_METHOD(cache_key_fixture,
   REQUIRE_OK(u);
   check_consistent(*u, "plugins:x%3Ay:::::");
 }
+
+}  // namespace typedao_it_cache_key

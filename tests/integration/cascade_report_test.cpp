@@ -15,6 +15,8 @@
 #include <type_traits>
 #include <vector>
 
+namespace typedao_it_cascade_report {
+
 namespace {
 
 struct Service {
@@ -369,3 +371,5 @@ TEST_CASE_METHOD(cascade_fixture,
   CHECK(count("routes") == 1);
   CHECK(count("plugins") == 1);
 }
+
+}  // namespace typedao_it_cascade_report

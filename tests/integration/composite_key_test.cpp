@@ -86,7 +86,7 @@ struct composite_fixture : pg_fixture {
 }  // namespace
 }  // namespace typedao_it_composite_key
 
-using namespace typedao_it_composite_key;
+namespace typedao_it_composite_key {
 
 TEST_CASE_METHOD(composite_fixture, "composite key: the table has a two-column primary key",
                  "[pg][composite]") {
@@ -323,3 +323,5 @@ TEST_CASE_METHOD(composite_fixture, "foreign<> to a composite key: restrict and 
   CHECK(value("SELECT (tenant_org IS NULL AND tenant_num IS NULL)::text FROM desks WHERE label = "
               "'d'") == "true");
 }
+
+}  // namespace typedao_it_composite_key

@@ -69,7 +69,7 @@ struct conn_fixture : pg_fixture {
 }  // namespace
 }  // namespace typedao_it_connection
 
-using namespace typedao_it_connection;
+namespace typedao_it_connection {
 
 TEST_CASE("connect: a closed port is a DATABASE_ERROR value, not an exception",
           "[pg][connection]") {
@@ -309,3 +309,5 @@ TEST_CASE_METHOD(conn_fixture,
   CHECK(prepared_count(moved) == 1);
   CHECK_FALSE(c2.is_open());  // NOLINT(bugprone-use-after-move): moved-from is documented as closed
 }
+
+}  // namespace typedao_it_connection

@@ -11,6 +11,8 @@
 #include <tuple>
 #include <vector>
 
+namespace typedao_it_count_truncate {
+
 namespace {
 
 struct Service {
@@ -224,3 +226,5 @@ TEST_CASE_METHOD(count_fixture, "truncate: a child table alone leaves its parent
   CHECK(count("tenants") == 0);
   CHECK(count("seats") == 0);
 }
+
+}  // namespace typedao_it_count_truncate

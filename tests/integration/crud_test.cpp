@@ -78,7 +78,7 @@ const typedao::uuid fixed_id = *typedao::parse_uuid("5f8a3c1e-2b4d-4e6f-8a9b-0c1
 }  // namespace
 }  // namespace typedao_it_crud
 
-using namespace typedao_it_crud;
+namespace typedao_it_crud {
 
 // ---- insert ------------------------------------------------------------------------------------
 
@@ -693,3 +693,5 @@ TEST_CASE_METHOD(pg_fixture, "threads: one connection per thread, concurrent ins
   CHECK(count("services") == threads_n * per_thread);
   CHECK(value("SELECT count(DISTINCT id) FROM services") == std::to_string(threads_n * per_thread));
 }
+
+}  // namespace typedao_it_crud

@@ -17,6 +17,8 @@
 #include <tuple>
 #include <vector>
 
+namespace typedao_it_each {
+
 namespace {
 
 struct Item {
@@ -324,3 +326,5 @@ TEST_CASE_METHOD(each_fixture, "each: the range outlives nothing it needs (DAO c
   CHECK(ids == std::vector<std::int64_t>{1, 2, 3, 4, 5});
   CHECK(range.page_number() == 3);
 }
+
+}  // namespace typedao_it_each

@@ -86,7 +86,7 @@ const typedao::uuid fixed_id = *typedao::parse_uuid("0b5e1c9a-6f1d-4d3e-9c2b-7a8
 }  // namespace
 }  // namespace typedao_it_errors
 
-using namespace typedao_it_errors;
+namespace typedao_it_errors {
 
 TEST_CASE_METHOD(errors_fixture, "UNIQUE_VIOLATION: insert with an existing unique value",
                  "[pg][errors][unique]") {
@@ -301,3 +301,5 @@ TEST_CASE_METHOD(errors_fixture,
   CHECK(r.error().server.constraint == "services_host_uniq");
   CHECK(count("services") == 1);
 }
+
+}  // namespace typedao_it_errors

@@ -121,7 +121,7 @@ void check_missing_service(const typedao::error& e) {
 }  // namespace
 }  // namespace typedao_it_foreign_key
 
-using namespace typedao_it_foreign_key;
+namespace typedao_it_foreign_key {
 
 TEST_CASE_METHOD(fk_fixture, "foreign: a child stores its parent's key and reads it back",
                  "[pg][fk]") {
@@ -339,3 +339,5 @@ TEST_CASE_METHOD(fk_fixture,
   CHECK(u.error().message == "schema violation (service.id: missing primary key)");
   CHECK(value("SELECT service_id::text FROM routes") == typedao::to_string(s.id));
 }
+
+}  // namespace typedao_it_foreign_key

@@ -59,7 +59,7 @@ struct ident_fixture : pg_fixture {
 }  // namespace
 }  // namespace typedao_it_identifiers
 
-using namespace typedao_it_identifiers;
+namespace typedao_it_identifiers {
 
 TEST_CASE_METHOD(ident_fixture,
                  "identifiers: tables and columns named by reserved words, case, spaces, quotes",
@@ -139,3 +139,5 @@ TEST_CASE_METHOD(ident_fixture, "identifiers: errors still map to Kong's codes",
   CHECK(value("SELECT count(*) FROM \"we\"\"ird \xC3\xA9t\xC3\xA9\"") == "0");
   REQUIRE_OK(accounts.remove(a->id));
 }
+
+}  // namespace typedao_it_identifiers

@@ -82,7 +82,7 @@ std::string columns_of(pg_fixture& f, const std::string& table) {
 }  // namespace
 }  // namespace typedao_it_migrate
 
-using namespace typedao_it_migrate;
+namespace typedao_it_migrate {
 
 TEST_CASE_METHOD(pg_fixture, "migrate: parents first even when children are registered first",
                  "[pg][migrate]") {
@@ -215,3 +215,5 @@ TEST_CASE_METHOD(pg_fixture, "migrate: two sessions migrating at once both succe
   CHECK(value("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables "
               "WHERE schemaname = current_schema()") == "plugins,routes,services");
 }
+
+}  // namespace typedao_it_migrate

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+namespace typedao_it_options {
+
 namespace {
 
 struct Service {
@@ -198,3 +200,5 @@ TEST_CASE_METHOD(options_fixture, "options: a bad write option writes nothing",
   REQUIRE_FALSE(both);
   CHECK(both.error().code == typedao::error_code::invalid_options);
 }
+
+}  // namespace typedao_it_options

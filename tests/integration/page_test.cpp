@@ -16,6 +16,8 @@
 #include <tuple>
 #include <vector>
 
+namespace typedao_it_page {
+
 namespace {
 
 struct Item {
@@ -855,3 +857,5 @@ TEST_CASE_METHOD(page_fixture, "page_for: children of a composite-key parent",
   REQUIRE_OK(c);
   CHECK(*c == 5);
 }
+
+}  // namespace typedao_it_page

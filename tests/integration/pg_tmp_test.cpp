@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+namespace typedao_it_pg_tmp {
+
 namespace {
 
 struct conn_deleter {
@@ -64,3 +66,5 @@ TEST_CASE("pg-tmp: TYPEDAO_PG_TCP reaches the same server over TCP", "[pg][pg_tm
   CHECK(scalar(conn.get(), "SELECT inet_server_addr()::text") == "127.0.0.1/32");
   CHECK(scalar(conn.get(), "SELECT current_setting('fsync')") == "off");
 }
+
+}  // namespace typedao_it_pg_tmp

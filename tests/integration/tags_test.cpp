@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+namespace typedao_it_tags {
+
 namespace {
 
 struct Service {
@@ -279,3 +281,5 @@ TEST_CASE_METHOD(tags_fixture,
   REQUIRE_OK(p);
   CHECK(p->rows.size() == 50);  // g % 1000 == 7 for 50 values of g in [100, 50099]
 }
+
+}  // namespace typedao_it_tags

@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+namespace typedao_it_ttl {
+
 namespace {
 
 struct Cred {
@@ -462,3 +464,5 @@ TEST_CASE_METHOD(ttl_fixture, "ttl: INVALID_OPTIONS for a ttl on an entity witho
   REQUIRE_FALSE(both);
   CHECK(both.error().message == msg);
 }
+
+}  // namespace typedao_it_ttl

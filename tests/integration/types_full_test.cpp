@@ -177,7 +177,7 @@ void check_violation(const typedao::error& e, const std::string& message) {
 }  // namespace
 }  // namespace typedao_it_types_full
 
-using namespace typedao_it_types_full;
+namespace typedao_it_types_full {
 
 // ---------------------------------------------------------------------------------------------
 // the table
@@ -829,3 +829,5 @@ TEST_CASE_METHOD(full_fixture, "full types: update and upsert with every new kin
   REQUIRE_OK(fresh);
   CHECK(count("full_types") == 2);
 }
+
+}  // namespace typedao_it_types_full

@@ -113,7 +113,7 @@ typedao::timestamp at(std::chrono::year_month_day day, std::chrono::microseconds
 }  // namespace
 }  // namespace typedao_it_types_roundtrip
 
-using namespace typedao_it_types_roundtrip;
+namespace typedao_it_types_roundtrip {
 
 TEST_CASE_METHOD(types_fixture, "types: bool", "[pg][types]") {
   Sample in;
@@ -517,3 +517,5 @@ TEST_CASE_METHOD(types_fixture, "types: a column whose type changed is reported,
   CHECK(r.error().message ==
         "column 'i32' has type oid 20, expected 23 (integer); migrate the table");
 }
+
+}  // namespace typedao_it_types_roundtrip

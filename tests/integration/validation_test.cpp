@@ -140,7 +140,7 @@ Service six_problems() {
 }  // namespace
 }  // namespace typedao_it_validation
 
-using namespace typedao_it_validation;
+namespace typedao_it_validation {
 
 TEST_CASE_METHOD(validation_fixture,
                  "insert with several problems: one SCHEMA_VIOLATION listing all, nothing written",
@@ -582,3 +582,5 @@ TEST_CASE_METHOD(
   CHECK(conn.in_transaction());
   REQUIRE_OK(conn.execute_script("COMMIT"));
 }
+
+}  // namespace typedao_it_validation

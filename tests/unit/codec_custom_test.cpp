@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+namespace typedao_ut_codec_custom {
+
 using namespace codec_test;
 using netdemo::ip_address;
 using typedao::customize::codec;
@@ -47,3 +49,5 @@ TEST_CASE("custom codec: ip_address as inet", "[codec][custom]") {
         std::vector<std::string>{": prefix length must be at most 32 (IPv4) or 128 (IPv6)"});
   CHECK(check_reports(netdemo::ipv4(1, 2, 3, 4, 32)).empty());
 }
+
+}  // namespace typedao_ut_codec_custom

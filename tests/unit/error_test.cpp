@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+namespace typedao_ut_error {
+
 using typedao::error;
 using typedao::error_code;
 using typedao::field_detail;
@@ -83,8 +85,11 @@ TEST_CASE("error codes: outside Kong's range there is no name", "[unit][error]")
   CHECK(typedao::constant_name(error_code::pool_exhausted) == "POOL_EXHAUSTED");
   CHECK(typedao::constant_name(error_code::acquire_timeout) == "ACQUIRE_TIMEOUT");
   CHECK(static_cast<int>(error_code::acquire_timeout) == 26);
-  CHECK(typedao::constant_name(static_cast<error_code>(27)).empty());
-  CHECK(typedao::error_name(static_cast<error_code>(27)).empty());
+  CHECK(typedao::constant_name(error_code::cancelled) == "CANCELLED");
+  CHECK(typedao::error_name(error_code::cancelled) == "operation cancelled");
+  CHECK(static_cast<int>(error_code::cancelled) == 27);
+  CHECK(typedao::constant_name(static_cast<error_code>(28)).empty());
+  CHECK(typedao::error_name(static_cast<error_code>(28)).empty());
   CHECK(typedao::constant_name(static_cast<error_code>(1000)).empty());
 }
 
@@ -247,3 +252,5 @@ TEST_CASE("error: outcome and retry_safe", "[unit][error]") {
   lost.server.sqlstate = "57P01";
   CHECK_FALSE(lost.retry_safe());  // the whole transaction must run again, not this call
 }
+
+}  // namespace typedao_ut_error

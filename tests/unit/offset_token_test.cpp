@@ -13,6 +13,8 @@
 #include <string_view>
 #include <tuple>
 
+namespace typedao_ut_offset_token {
+
 namespace {
 
 struct UidRow {
@@ -292,3 +294,5 @@ TEST_CASE("offset token: a string key that is not valid text is a bad key", "[un
   CHECK(why<CompRow>(base64url_encode(header(fp, 2) + column("\xc0\xaf") +
                                       column(std::string("\0\0\0\1", 4)))) == "bad key in token");
 }
+
+}  // namespace typedao_ut_offset_token

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+namespace typedao_ut_options {
+
 using typedao::field_detail;
 using typedao::page_options;
 using typedao::pagination;
@@ -210,3 +212,5 @@ TEST_CASE("check_page_options: per-call limits, tag checks, all reported togethe
           "with 'things'; ttl: cannot be used with 'things')");
   }
 }
+
+}  // namespace typedao_ut_options

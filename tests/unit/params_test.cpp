@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+namespace typedao_ut_params {
+
 using typedao::param_writer;
 using typedao::detail::param_set;
 
@@ -238,3 +240,5 @@ TEST_CASE("param_writer rejects values longer than INT_MAX bytes", "[params]") {
     CHECK(ps.owned_bytes() == 1);
   }
 }
+
+}  // namespace typedao_ut_params

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+namespace typedao_ut_result {
+
 using typedao::error;
 using typedao::result;
 
@@ -144,3 +146,5 @@ TEST_CASE("result: values convertible to T, and T = std::vector", "[result]") {
   REQUIRE(v->size() == 3);
   REQUIRE((*std::move(v)).size() == 3);
 }
+
+}  // namespace typedao_ut_result

@@ -14,6 +14,8 @@
 #if defined(__unix__)
 #include <sys/wait.h>
 #include <unistd.h>
+
+namespace typedao_ut_types {
 #endif
 
 using typedao::uuid;
@@ -162,3 +164,5 @@ TEST_CASE("parse_uuid rejects everything else without throwing", "[types][uuid]"
   }
   STATIC_REQUIRE(noexcept(typedao::parse_uuid(""sv)));
 }
+
+}  // namespace typedao_ut_types

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+namespace typedao_ut_utf8 {
+
 using typedao::detail::utf8_valid;
 using namespace std::string_view_literals;
 
@@ -182,3 +184,5 @@ TEST_CASE("utf8_valid is usable in constant expressions and noexcept", "[utf8]")
   STATIC_REQUIRE_FALSE(utf8_valid("more than eight ASCII bytes \xed\xa0\x80"sv));
   STATIC_REQUIRE(noexcept(utf8_valid(""sv)));
 }
+
+}  // namespace typedao_ut_utf8

@@ -1,0 +1,191 @@
+#ifndef TYPEDAO_ASYNC_HPP
+#define TYPEDAO_ASYNC_HPP
+
+// The DAO on an asynchronous connection: the same operation values as the blocking DAO
+// (dao/ops.hpp: checks, statement, parameters, result mapping), sent by
+// typedao::pg::async_connection without blocking the event loop. Every call takes an Asio
+// completion token last (default: boost::asio::use_awaitable, so `co_await dao.insert(e)`);
+// the completion signature is void(typedao::result<R>) with R as in the blocking DAO.
+// docs/async.md.
+
+#include <typedao/dao.hpp>
+#include <typedao/dao/operation.hpp>
+#include <typedao/dao/ops.hpp>
+#include <typedao/entity.hpp>
+#include <typedao/error.hpp>
+#include <typedao/pg/async_connection.hpp>
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <memory>
+#include <optional>
+#include <utility>
+
+namespace typedao {
+
+/// The default completion token of the asynchronous DAO: C++20 coroutines.
+using default_token = boost::asio::use_awaitable_t<>;
+
+namespace detail {
+
+template <class R, class Handler, class Ex>
+void complete_on(Handler&& h, const Ex& fallback, result<R>&& r) {
+  auto ex = boost::asio::get_associated_executor(h, fallback);
+  boost::asio::dispatch(ex, [h = std::forward<Handler>(h), r = std::move(r)]() mutable {
+    std::move(h)(std::move(r));
+  });
+}
+
+}  // namespace detail
+
+namespace detail {
+
+// Sends `op` on `c`; `handler` gets its result<T>. The operation lives on the heap until then.
+template <class T, std::size_t N, class F, class Handler>
+void start_run(pg::async_connection& c, operation<T, N, F>&& op, Handler&& handler) {
+  auto state = std::make_unique<operation<T, N, F>>(std::move(op));
+  auto& ref = *state;
+  auto slot = boost::asio::get_associated_cancellation_slot(handler);
+  auto ex = c.get_executor();
+  c.async_execute(ref.stmt(), ref.params(),
+                  boost::asio::bind_cancellation_slot(
+                      slot, [h = std::forward<Handler>(handler), state = std::move(state),
+                             ex](result<pg::rows> rows) mutable {
+                        complete_on(std::move(h), ex, state->finish(std::move(rows)));
+                      }));
+}
+
+template <class R, class Handler>
+void post_result(const boost::asio::any_io_executor& ex, Handler&& handler, result<R>&& r) {
+  auto hex = boost::asio::get_associated_executor(handler, ex);
+  boost::asio::post(hex, [h = std::forward<Handler>(handler), r = std::move(r)]() mutable {
+    std::move(h)(std::move(r));
+  });
+}
+
+}  // namespace detail
+
+/// Runs one operation on an asynchronous connection. The operation is moved into the
+/// asynchronous state; the arguments it borrows from (strings, entities) must outlive the
+/// completion, as buffers do in Asio (a coroutine's arguments do). Completion: void(result<T>).
+template <class T, std::size_t N, class F, class Token = default_token>
+auto async_run(pg::async_connection& c, operation<T, N, F> op, Token&& token = {}) {
+  return boost::asio::async_initiate<Token, void(result<T>)>(
+      [&c](auto handler, operation<T, N, F> op) {
+        detail::start_run(c, std::move(op), std::move(handler));
+      },
+      token, std::move(op));
+}
+
+/// The same for an operation whose build may have failed (a check before anything is sent):
+/// then it completes with that error, posted.
+template <class Op, class Token = default_token>
+auto async_run(pg::async_connection& c, result<Op> op, Token&& token = {}) {
+  using R = typename Op::value_type;
+  return boost::asio::async_initiate<Token, void(result<R>)>(
+      [&c](auto handler, result<Op> op) {
+        if (!op)
+          detail::post_result<R>(c.get_executor(), std::move(handler),
+                                 result<R>(std::move(op).error()));
+        else
+          detail::start_run(c, std::move(*op), std::move(handler));
+      },
+      token, std::move(op));
+}
+
+/// Kong's kong.db.<entity> methods on an asynchronous connection.
+template <entity T, class Registry = detail::registry<T>>
+class async_dao {
+  using M = detail::model<T>;
+  using ops = detail::ops<T, Registry>;
+  static_assert(detail::rules_checked<T> || true);
+
+ public:
+  using entity_type = T;
+  using key_type = key_t<T>;
+  template <auto By>
+  using by_type =
+      detail::by_value_t<typename detail::is_member_of_pointer<decltype(By)>::member_type>;
+  using removed_type = typename ops::removed_type;
+
+  explicit async_dao(pg::async_connection& c) noexcept : conn_(&c) {}
+
+  /// INSERT ... RETURNING.
+  template <class Token = default_token>
+  auto insert(const T& e, const write_options& o, Token&& token = {}) {
+    return checked(ops::insert(e, o), std::forward<Token>(token));
+  }
+  template <class Token = default_token>
+  auto insert(const T& e, Token&& token = {}) {
+    return insert(e, write_options{}, std::forward<Token>(token));
+  }
+
+  /// SELECT by primary key (an empty optional when there is none).
+  template <class Token = default_token>
+  auto select(const key_type& k, const read_options& o, Token&& token = {}) {
+    return checked(ops::select(k, o), std::forward<Token>(token));
+  }
+  template <class Token = default_token>
+  auto select(const key_type& k, Token&& token = {}) {
+    return select(k, read_options{}, std::forward<Token>(token));
+  }
+
+  /// SELECT by a unique member.
+  template <auto By, class Token = default_token>
+  auto select_by(const by_type<By>& v, Token&& token = {}) {
+    return checked(ops::template select_by<detail::unique_member_index<T, By>()>(v, read_options{}),
+                   std::forward<Token>(token));
+  }
+
+  /// INSERT ... ON CONFLICT (key) DO UPDATE.
+  template <class Token = default_token>
+  auto upsert(const key_type& k, const T& e, Token&& token = {}) {
+    return checked(ops::upsert(k, e, write_options{}), std::forward<Token>(token));
+  }
+
+  /// DELETE by primary key (with the cascaded descendants).
+  template <class Token = default_token>
+  auto remove(const key_type& k, Token&& token = {}) {
+    using Op = decltype(ops::template remove<detail::pk_cols<T>>(k, false));
+    if (auto errs = detail::key_problems<T>(k); !errs.empty())
+      return async_run(*conn_, result<Op>(detail::invalid_primary_key(std::move(errs))),
+                       std::forward<Token>(token));
+    return async_run(*conn_, result<Op>(ops::template remove<detail::pk_cols<T>>(k, false)),
+                     std::forward<Token>(token));
+  }
+
+  /// One page in primary-key order.
+  template <class Token = default_token>
+  auto page(std::optional<std::int64_t> size, std::string_view offset, Token&& token = {}) {
+    return checked(ops::template page<detail::npos, int>(nullptr, size, offset, page_options{},
+                                                         pagination{}),
+                   std::forward<Token>(token));
+  }
+
+  /// Number of (unexpired) rows.
+  template <class Token = default_token>
+  auto count(Token&& token = {}) {
+    return async_run(*conn_, ops::template count<detail::npos, int>(nullptr),
+                     std::forward<Token>(token));
+  }
+
+  pg::async_connection& connection() const noexcept { return *conn_; }
+
+ private:
+  template <class Op, class Token>
+  auto checked(result<Op>&& op, Token&& token) {
+    return async_run(*conn_, std::move(op), std::forward<Token>(token));
+  }
+
+  pg::async_connection* conn_;
+};
+
+}  // namespace typedao
+
+#endif
