@@ -163,9 +163,9 @@ class async_dao {
   /// One page in primary-key order.
   template <class Token = default_token>
   auto page(std::optional<std::int64_t> size, std::string_view offset, Token&& token = {}) {
-    return checked(ops::template page<detail::npos, int>(nullptr, size, offset, page_options{},
-                                                         pagination{}),
-                   std::forward<Token>(token));
+    return checked(
+        ops::template page<detail::npos, int>(nullptr, size, offset, page_options{}, pagination{}),
+        std::forward<Token>(token));
   }
 
   /// Number of (unexpired) rows.

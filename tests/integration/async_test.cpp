@@ -220,7 +220,8 @@ TEST_CASE_METHOD(async_fixture,
     // A cancellation signal emitted 200 ms into a statement that would sleep for an hour.
     asio::cancellation_signal sig;
     asio::steady_timer t(io, std::chrono::milliseconds(200));
-    t.async_wait([&](const boost::system::error_code&) { sig.emit(asio::cancellation_type::terminal); });
+    t.async_wait(
+        [&](const boost::system::error_code&) { sig.emit(asio::cancellation_type::terminal); });
     auto r = co_await c.async_execute_script(
         "SELECT pg_sleep(3600)", asio::bind_cancellation_slot(sig.slot(), use_awaitable));
     REQUIRE_FALSE(r);

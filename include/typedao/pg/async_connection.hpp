@@ -23,8 +23,8 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -71,16 +71,16 @@ struct async_op {
   const statement* stmt = nullptr;  // null: a script (no parameters, unnamed)
   std::string script;
   param_view params;
-  rows kept;               // the last good result, or the first error
+  rows kept;  // the last good result, or the first error
   bool have_error = false;
-  int queries_left = 0;    // queries of the segment whose end has not been read
+  int queries_left = 0;  // queries of the segment whose end has not been read
   unsigned long long seq = 0;
   long long deadline_ms = 0;  // 0: none
   int budget_ms = 0;
-  bool abandoned = false;     // completed early (deadline, cancellation): results are discarded
-  bool cancel_sent = false;   // a cancel request was sent for it (it ran at the head)
+  bool abandoned = false;    // completed early (deadline, cancellation): results are discarded
+  bool cancel_sent = false;  // a cancel request was sent for it (it ran at the head)
   bool cancelled_by_user = false;
-  bool retried = false;       // re-sent once after 42P05 / 26000
+  bool retried = false;                                 // re-sent once after 42P05 / 26000
   std::size_t prepares = static_cast<std::size_t>(-1);  // the statement id this segment prepares
 };
 
@@ -169,8 +169,7 @@ class async_impl : public std::enable_shared_from_this<async_impl> {
       prepared_[s.id] = 1;  // later segments execute it; if this prepare fails they re-prepare
       op.prepares = s.id;
     }
-    if (!PQsendQueryPrepared(conn_, name, p.count, p.values, p.lengths, p.formats, 1))
-      return false;
+    if (!PQsendQueryPrepared(conn_, name, p.count, p.values, p.lengths, p.formats, 1)) return false;
     ++op.queries_left;
     return PQpipelineSync(conn_) == 1;
   }
@@ -352,8 +351,8 @@ class async_impl : public std::enable_shared_from_this<async_impl> {
 
   void close_now() {
     if (connecting_) {
-      connect_failed(async_error(error_code::database_error, "closed while connecting",
-                                 outcome::not_sent));
+      connect_failed(
+          async_error(error_code::database_error, "closed while connecting", outcome::not_sent));
     }
     if (!conn_) return;
     if (!pending_.empty()) fail_all("closed with operations in flight");
@@ -383,8 +382,13 @@ class async_impl : public std::enable_shared_from_this<async_impl> {
     }
     const std::string ct = std::to_string(options_.connect_timeout_s),
                       ki = std::to_string(options_.keepalives_idle_s);
-    const char* keys[] = {"connect_timeout",  "keepalives",       "keepalives_idle",
-                          "keepalives_interval", "keepalives_count", "dbname", nullptr};
+    const char* keys[] = {"connect_timeout",
+                          "keepalives",
+                          "keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "dbname",
+                          nullptr};
     const char* values[] = {ct.c_str(), "1", ki.c_str(), "10", "3", conninfo.c_str(), nullptr};
     connecting_ = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
     if (!connecting_ || PQstatus(connecting_) == CONNECTION_BAD) {
@@ -417,10 +421,10 @@ class async_impl : public std::enable_shared_from_this<async_impl> {
     csock_->async_wait(w, [self = shared_from_this(), next](const boost::system::error_code& ec) {
       if (!self->connecting_) return;
       if (ec || self->connect_timed_out_) {
-        auto e = async_error(error_code::database_error,
-                             "connecting timed out after " +
-                                 std::to_string(self->options_.connect_timeout_s) + " s",
-                             outcome::not_sent);
+        auto e = async_error(
+            error_code::database_error,
+            "connecting timed out after " + std::to_string(self->options_.connect_timeout_s) + " s",
+            outcome::not_sent);
         e.server.sqlstate = "08001";
         self->connect_failed(std::move(e));
         return;
@@ -497,7 +501,8 @@ class async_impl : public std::enable_shared_from_this<async_impl> {
   }
 
   void connect_ready() {
-    if (PQenterPipelineMode(connecting_) != 1) return connect_failed(error_from(connecting_, nullptr));
+    if (PQenterPipelineMode(connecting_) != 1)
+      return connect_failed(error_from(connecting_, nullptr));
     if (ctimer_) ctimer_->cancel();
     conn_ = std::exchange(connecting_, nullptr);
     const int fd = PQsocket(conn_);
