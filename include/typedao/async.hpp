@@ -14,6 +14,7 @@
 #include <typedao/entity.hpp>
 #include <typedao/error.hpp>
 #include <typedao/pg/async_connection.hpp>
+#include <typedao/pg/async_pool.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -32,6 +33,14 @@ namespace typedao {
 /// The default completion token of the asynchronous DAO: C++20 coroutines.
 using default_token = boost::asio::use_awaitable_t<>;
 
+/// Where asynchronous operations run: a pg::async_connection, or a pg::async_pool (each
+/// operation on a shared, pipelined connection).
+template <class S>
+concept async_source = requires(S& s, const statement& st, param_view p) {
+  s.get_executor();
+  s.async_execute(st, p, pg::exec_options{}, [](result<pg::rows>) {});
+};
+
 namespace detail {
 
 template <class R, class Handler, class Ex>
@@ -47,13 +56,13 @@ void complete_on(Handler&& h, const Ex& fallback, result<R>&& r) {
 namespace detail {
 
 // Sends `op` on `c`; `handler` gets its result<T>. The operation lives on the heap until then.
-template <class T, std::size_t N, class F, class Handler>
-void start_run(pg::async_connection& c, operation<T, N, F>&& op, Handler&& handler) {
+template <async_source S, class T, std::size_t N, class F, class Handler>
+void start_run(S& c, operation<T, N, F>&& op, Handler&& handler) {
   auto state = std::make_unique<operation<T, N, F>>(std::move(op));
   auto& ref = *state;
   auto slot = boost::asio::get_associated_cancellation_slot(handler);
   auto ex = c.get_executor();
-  c.async_execute(ref.stmt(), ref.params(),
+  c.async_execute(ref.stmt(), ref.params(), pg::exec_options{},
                   boost::asio::bind_cancellation_slot(
                       slot, [h = std::forward<Handler>(handler), state = std::move(state),
                              ex](result<pg::rows> rows) mutable {
@@ -74,8 +83,8 @@ void post_result(const boost::asio::any_io_executor& ex, Handler&& handler, resu
 /// Runs one operation on an asynchronous connection. The operation is moved into the
 /// asynchronous state; the arguments it borrows from (strings, entities) must outlive the
 /// completion, as buffers do in Asio (a coroutine's arguments do). Completion: void(result<T>).
-template <class T, std::size_t N, class F, class Token = default_token>
-auto async_run(pg::async_connection& c, operation<T, N, F> op, Token&& token = {}) {
+template <async_source S, class T, std::size_t N, class F, class Token = default_token>
+auto async_run(S& c, operation<T, N, F> op, Token&& token = {}) {
   return boost::asio::async_initiate<Token, void(result<T>)>(
       [&c](auto handler, operation<T, N, F> op) {
         detail::start_run(c, std::move(op), std::move(handler));
@@ -85,8 +94,8 @@ auto async_run(pg::async_connection& c, operation<T, N, F> op, Token&& token = {
 
 /// The same for an operation whose build may have failed (a check before anything is sent):
 /// then it completes with that error, posted.
-template <class Op, class Token = default_token>
-auto async_run(pg::async_connection& c, result<Op> op, Token&& token = {}) {
+template <async_source S, class Op, class Token = default_token>
+auto async_run(S& c, result<Op> op, Token&& token = {}) {
   using R = typename Op::value_type;
   return boost::asio::async_initiate<Token, void(result<R>)>(
       [&c](auto handler, result<Op> op) {
@@ -99,8 +108,8 @@ auto async_run(pg::async_connection& c, result<Op> op, Token&& token = {}) {
       token, std::move(op));
 }
 
-/// Kong's kong.db.<entity> methods on an asynchronous connection.
-template <entity T, class Registry = detail::registry<T>>
+/// Kong's kong.db.<entity> methods on an asynchronous connection or pool.
+template <entity T, async_source S = pg::async_connection, class Registry = detail::registry<T>>
 class async_dao {
   using M = detail::model<T>;
   using ops = detail::ops<T, Registry>;
@@ -114,7 +123,7 @@ class async_dao {
       detail::by_value_t<typename detail::is_member_of_pointer<decltype(By)>::member_type>;
   using removed_type = typename ops::removed_type;
 
-  explicit async_dao(pg::async_connection& c) noexcept : conn_(&c) {}
+  explicit async_dao(S& c) noexcept : conn_(&c) {}
 
   /// INSERT ... RETURNING.
   template <class Token = default_token>
@@ -175,7 +184,7 @@ class async_dao {
                      std::forward<Token>(token));
   }
 
-  pg::async_connection& connection() const noexcept { return *conn_; }
+  S& connection() const noexcept { return *conn_; }
 
  private:
   template <class Op, class Token>
@@ -183,7 +192,7 @@ class async_dao {
     return async_run(*conn_, std::move(op), std::forward<Token>(token));
   }
 
-  pg::async_connection* conn_;
+  S* conn_;
 };
 
 }  // namespace typedao

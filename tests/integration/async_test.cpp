@@ -295,5 +295,164 @@ TEST_CASE_METHOD(async_fixture,
   });
 }
 
+// ---- the asynchronous pool --------------------------------------------------------------------
+
+typedao::pg::pool_options async_pool_options(const std::string& conninfo, std::size_t max_size) {
+  typedao::pg::pool_options o;
+  o.conninfo = conninfo;
+  o.max_size = max_size;
+  o.connection.init_sql = "SET application_name = 'typedao-async-pool'";
+  return o;
+}
+
+TEST_CASE_METHOD(
+    async_fixture,
+    "async pool: 1,000 coroutines on one thread over a pool of 4, every result checked",
+    "[pg][async][pool]") {
+  auto o = async_pool_options(conninfo(), 4);
+  o.max_waiting = 1000;  // 4 x 64 in flight, the rest in line: none refused
+  typedao::pg::async_pool pool(io.get_executor(), o);
+  run([&]() -> awaitable<void> {
+    typedao::async_dao<Item, typedao::pg::async_pool> items(pool);
+    constexpr int n = 1000;
+    std::vector<std::optional<typedao::result<Item>>> got(n);
+    std::vector<std::optional<typedao::result<std::optional<Item>>>> read(n);
+    int finished = 0;
+    for (int i = 0; i < n; ++i)
+      asio::co_spawn(
+          io,
+          [&, i]() -> awaitable<void> {
+            const Item it{.name = "q" + std::to_string(i), .n = i};
+            got[i].emplace(co_await items.insert(it));
+            if (*got[i]) read[i].emplace(co_await items.select((*got[i])->id));
+            ++finished;
+          },
+          asio::detached);
+    asio::steady_timer t(io);
+    std::size_t max_size = 0;
+    for (int k = 0; k < 60'000 && finished < n; ++k) {
+      if (pool.stats().size > max_size) max_size = pool.stats().size;
+      t.expires_after(std::chrono::milliseconds(1));
+      co_await t.async_wait(use_awaitable);
+    }
+    REQUIRE(finished == n);
+    for (int i = 0; i < n; ++i) {
+      REQUIRE(got[i].has_value());
+      REQUIRE_OK(*got[i]);
+      CHECK((*got[i])->n == i);
+      REQUIRE(read[i].has_value());
+      REQUIRE_OK(*read[i]);
+      REQUIRE(read[i]->value().has_value());
+      CHECK((*read[i])->value().name == "q" + std::to_string(i));
+    }
+    auto s = pool.stats();
+    CHECK(max_size <= 4);
+    CHECK(s.created <= 4);
+    CHECK(s.created >= 1);
+    CHECK(s.rejected == 0);
+    CHECK(s.timeouts == 0);
+  });
+  CHECK(count("items") == 1000);
+}
+
+TEST_CASE_METHOD(async_fixture,
+                 "async pool: a full line refuses at once, a wait past the acquire timeout fails; "
+                 "a leased connection runs a transaction",
+                 "[pg][async][pool]") {
+  auto o = async_pool_options(conninfo(), 1);
+  o.max_waiting = 1;
+  o.acquire_timeout_ms = 150;
+  typedao::pg::async_pool pool(io.get_executor(), o, /*max_pipeline=*/1);
+  run([&]() -> awaitable<void> {
+    typedao::async_dao<Item, typedao::pg::async_pool> items(pool);
+    auto lease = co_await pool.async_acquire(use_awaitable);
+    REQUIRE_OK(lease);
+    // The only connection is leased: one caller waits, the next is refused at once.
+    std::optional<typedao::result<std::int64_t>> waited;
+    asio::co_spawn(
+        io, [&]() -> awaitable<void> { waited.emplace(co_await items.count()); }, asio::detached);
+    asio::steady_timer t(io, std::chrono::milliseconds(20));
+    co_await t.async_wait(use_awaitable);
+    CHECK(pool.stats().waiting == 1);
+    auto refused = co_await items.count();
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == typedao::error_code::pool_exhausted);
+    CHECK(refused.error().outcome == typedao::outcome::not_sent);
+    t.expires_after(std::chrono::milliseconds(400));
+    co_await t.async_wait(use_awaitable);
+    REQUIRE(waited.has_value());
+    REQUIRE_FALSE(*waited);
+    CHECK(waited->error().code == typedao::error_code::acquire_timeout);
+    // The lease: a transaction on its connection, nothing else sent there meanwhile.
+    auto& c = **lease;
+    REQUIRE_OK(co_await c.async_execute_script("BEGIN", use_awaitable));
+    typedao::async_dao<Item> in_tx(c);
+    const Item a{.name = "in tx"};
+    REQUIRE_OK(co_await in_tx.insert(a));
+    REQUIRE_OK(co_await c.async_execute_script("COMMIT", use_awaitable));
+    lease->release();
+    auto n = co_await items.count();  // the connection is shared again
+    REQUIRE_OK(n);
+    CHECK(*n == 1);
+    auto s = pool.stats();
+    CHECK(s.rejected == 1);
+    CHECK(s.timeouts == 1);
+  });
+}
+
+TEST_CASE_METHOD(async_fixture,
+                 "async pool: backends killed under load: the operations they carried fail typed, "
+                 "the pool replaces the connections",
+                 "[pg][async][pool][faults]") {
+  typedao::pg::async_pool pool(io.get_executor(), async_pool_options(conninfo(), 2));
+  run([&]() -> awaitable<void> {
+    typedao::async_dao<Item, typedao::pg::async_pool> items(pool);
+    constexpr int n = 400;
+    std::vector<std::optional<typedao::result<Item>>> got(n);
+    int finished = 0;
+    for (int i = 0; i < n; ++i)
+      asio::co_spawn(
+          io,
+          [&, i]() -> awaitable<void> {
+            asio::steady_timer pause(io, std::chrono::milliseconds(i / 4));  // spread over 100 ms
+            co_await pause.async_wait(use_awaitable);
+            const Item it{.name = "k" + std::to_string(i), .n = i};
+            got[i].emplace(co_await items.insert(it));
+            ++finished;
+          },
+          asio::detached);
+    asio::steady_timer t(io, std::chrono::milliseconds(40));
+    co_await t.async_wait(use_awaitable);
+    exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+        "'typedao-async-pool'");
+    for (int k = 0; k < 30'000 && finished < n; ++k) {
+      t.expires_after(std::chrono::milliseconds(1));
+      co_await t.async_wait(use_awaitable);
+    }
+    REQUIRE(finished == n);
+    int ok = 0, failed = 0;
+    for (auto& g : got) {
+      REQUIRE(g.has_value());
+      if (*g) {
+        ++ok;
+        continue;
+      }
+      ++failed;
+      // The connection failed: 57P01 from the server (refused: the statement was aborted),
+      // or the socket closed (maybe_applied / not_sent).
+      CHECK(g->error().code == typedao::error_code::database_error);
+      CHECK_FALSE(g->error().message.empty());
+    }
+    CHECK(ok > 0);
+    CHECK(failed > 0);
+    // After the kill, new calls succeed on replaced connections.
+    const Item after{.name = "after the kill"};
+    REQUIRE_OK(co_await items.insert(after));
+    CHECK(pool.stats().created > 2);
+    CHECK(count("items") >= ok + 1);
+  });
+}
+
 }  // namespace
 }  // namespace typedao_it_async
