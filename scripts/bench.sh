@@ -8,6 +8,9 @@
 #   scripts/bench.sh dao       dao_bench: typedao vs hand-written libpq on a real server, TCP
 #                              and Unix socket, pinned to one CPU, alternating call by call
 #   scripts/bench.sh cpu       client_cpu_bench: client-side CPU only, no server
+#   scripts/bench.sh async     async_bench: 256 in flight on one loop thread vs 4 blocking
+#                              threads, 100 selects together vs one by one, 10,000 inserts as
+#                              one pipelined batch vs one transaction vs libpq pipeline mode
 #   scripts/bench.sh pool      pool_bench: a pooled select vs one on a dedicated connection
 #                              (alternating), and 2/8/32 threads on a pool of 4 vs a connection each
 #   scripts/bench.sh callgrind instructions per call (valgrind --tool=callgrind), client side:
@@ -50,6 +53,7 @@ results=$build_dir/results
 bin_dao=$build_dir/benchmarks/dao_bench
 bin_cpu=$build_dir/benchmarks/client_cpu_bench
 bin_pool=$build_dir/benchmarks/pool_bench
+bin_async=$build_dir/benchmarks/async_bench
 
 say() { printf '\n== %s\n' "$*" >&2; }
 die() { echo "bench.sh: $*" >&2; exit 1; }
@@ -65,21 +69,21 @@ build() {
      cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DTYPEDAO_BUILD_BENCHMARKS=ON \
        -DTYPEDAO_BUILD_TESTS=OFF -DTYPEDAO_BUILD_EXAMPLES=OFF -DTYPEDAO_VERIFY_HEADERS=OFF \
        ${CXX:+-DCMAKE_CXX_COMPILER=$CXX} >/dev/null &&
-     cmake --build "$build_dir" --target benchmark_dao_bench benchmark_client_cpu_bench benchmark_pool_bench -j "$(nproc)"; then
+     cmake --build "$build_dir" --target benchmark_dao_bench benchmark_client_cpu_bench benchmark_pool_bench benchmark_async_bench -j "$(nproc)"; then
     return
   fi
   echo "bench.sh: CMake build unavailable or failed; compiling by hand" >&2
   mkdir -p "$build_dir/benchmarks"
   local pgi
   pgi=$(pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-  for b in dao_bench client_cpu_bench pool_bench; do
+  for b in dao_bench client_cpu_bench pool_bench async_bench; do
     "${CXX:-g++}" -std=c++20 -O2 -DNDEBUG -Iinclude -I"$pgi" "benchmarks/$b.cpp" \
       -lbenchmark -lpq -lpthread -o "$build_dir/benchmarks/$b"
   done
 }
 
 need_built() {
-  [[ -x $bin_dao && -x $bin_cpu && -x $bin_pool ]] || build
+  [[ -x $bin_dao && -x $bin_cpu && -x $bin_pool && -x $bin_async ]] || build
 }
 
 # Prints the alternating benchmarks' counters from a JSON file as a table (python3 if present).
@@ -121,6 +125,16 @@ run_pool() {
   local out=$results/pool_bench.json
   say "pool_bench (REPS=$reps, MIN_TIME=${MIN_TIME:-1})"
   scripts/pg-tmp run -- "$bin_pool" --benchmark_repetitions="$reps" --benchmark_min_time="${MIN_TIME:-1}" \
+    --benchmark_report_aggregates_only=true --benchmark_out="$out" --benchmark_out_format=json "${extra[@]}"
+  echo "JSON: $out" >&2
+}
+
+run_async() {
+  need_built
+  mkdir -p "$results"
+  local out=$results/async_bench.json
+  say "async_bench (REPS=$reps)"
+  scripts/pg-tmp run -- "$bin_async" --benchmark_repetitions="$reps" \
     --benchmark_report_aggregates_only=true --benchmark_out="$out" --benchmark_out_format=json "${extra[@]}"
   echo "JSON: $out" >&2
 }
@@ -240,11 +254,12 @@ run_compile_scale() {
 }
 
 case $cmd in
-  all) build; run_dao; run_cpu; run_pool; run_callgrind; run_compile ;;
+  all) build; run_dao; run_cpu; run_pool; run_async; run_callgrind; run_compile ;;
   build) build ;;
   dao) run_dao ;;
   cpu) run_cpu ;;
   pool) run_pool ;;
+  async) run_async ;;
   callgrind) run_callgrind ;;
   _callgrind_real) callgrind_real "$@" ;;
   compile) run_compile ;;

@@ -24,9 +24,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <concepts>
 #include <memory>
 #include <optional>
+#include <span>
 #include <utility>
+#include <vector>
 
 namespace typedao {
 
@@ -108,6 +111,47 @@ auto async_run(S& c, result<Op> op, Token&& token = {}) {
       token, std::move(op));
 }
 
+/// Sends every operation of `ops` on one connection in one write, pipelined, and completes when
+/// all have answered: one result per operation, in order (an operation whose checks failed
+/// holds its error and is not sent). Outside a transaction an error in one fails no other.
+/// Completion: void(std::vector<result<R>>).
+template <class Op, class Token = default_token>
+auto async_run_batch(pg::async_connection& c, std::vector<result<Op>> ops, Token&& token = {}) {
+  using R = typename Op::value_type;
+  return boost::asio::async_initiate<Token, void(std::vector<result<R>>)>(
+      [&c](auto handler, std::vector<result<Op>> ops) {
+        struct state {
+          std::vector<result<Op>> ops;
+          std::vector<result<R>> out;
+          std::size_t left = 0;
+          decltype(handler) h;
+        };
+        auto st = std::make_shared<state>(state{std::move(ops), {}, 0, std::move(handler)});
+        st->out.resize(st->ops.size());
+        for (std::size_t i = 0; i < st->ops.size(); ++i)
+          if (!st->ops[i])
+            st->out[i] = result<R>(st->ops[i].error());
+          else
+            ++st->left;
+        if (st->left == 0) {
+          auto ex = c.get_executor();
+          boost::asio::post(ex, [st] { std::move(st->h)(std::move(st->out)); });
+          return;
+        }
+        pg::async_connection::cork cork(c);
+        for (std::size_t i = 0; i < st->ops.size(); ++i) {
+          if (!st->ops[i]) continue;
+          auto& op = *st->ops[i];
+          c.async_execute(op.stmt(), op.params(), pg::exec_options{},
+                          [st, i](result<pg::rows> rows) {
+                            st->out[i] = (*st->ops[i]).finish(std::move(rows));
+                            if (--st->left == 0) std::move(st->h)(std::move(st->out));
+                          });
+        }
+      },
+      token, std::move(ops));
+}
+
 /// Kong's kong.db.<entity> methods on an asynchronous connection or pool.
 template <entity T, async_source S = pg::async_connection, class Registry = detail::registry<T>>
 class async_dao {
@@ -133,6 +177,20 @@ class async_dao {
   template <class Token = default_token>
   auto insert(const T& e, Token&& token = {}) {
     return insert(e, write_options{}, std::forward<Token>(token));
+  }
+
+  /// Inserts every entity of `es` in one pipelined batch on a connection: one result each, in
+  /// order. Completion: void(std::vector<result<T>>).
+  template <class Token = default_token>
+  auto insert_batch(std::span<const T> es, Token&& token = {})
+    requires std::same_as<S, pg::async_connection>
+  {
+    using Op =
+        typename decltype(ops::insert(std::declval<const T&>(), write_options{}))::value_type;
+    std::vector<result<Op>> batch;
+    batch.reserve(es.size());
+    for (const T& e : es) batch.push_back(ops::insert(e, write_options{}));
+    return async_run_batch(*conn_, std::move(batch), std::forward<Token>(token));
   }
 
   /// SELECT by primary key (an empty optional when there is none).

@@ -244,6 +244,12 @@ struct async_pool_impl : std::enable_shared_from_this<async_pool_impl> {
     grow();
   }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+// g++ 12 -O2 sees result<async_lease>'s inactive value member "maybe uninitialized" when the
+// result holds an error (a false positive in the inlined move).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
   void fail(waiter& w, error e) {
     if (w.on_lease) {
       boost::asio::post(ex_, [h = std::move(w.on_lease), e = std::move(e)]() mutable {
@@ -255,6 +261,10 @@ struct async_pool_impl : std::enable_shared_from_this<async_pool_impl> {
       });
     }
   }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
   void arm(long long at_ms) {
     if (at_ms == 0 || (armed_ms_ != 0 && armed_ms_ <= at_ms)) return;
