@@ -24,6 +24,7 @@
 #include <catch2/catch.hpp>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -189,6 +190,39 @@ TEST_CASE_METHOD(async_fixture,
     CHECK(c.is_open());
   });
   CHECK(count("items") == 999);
+}
+
+TEST_CASE_METHOD(async_fixture,
+                 "async: a batch of 2,000 inserts goes in one write, one result per item in "
+                 "order; a bad item fails alone",
+                 "[pg][async][pipeline][batch]") {
+  run([&]() -> awaitable<void> {
+    auto c = co_await open();
+    typedao::async_dao<Item> items(c);
+    std::vector<Item> rows(2000);
+    for (int i = 0; i < 2000; ++i) rows[i] = {.name = "b" + std::to_string(i), .n = i};
+    rows[700].name = "b699";                 // a unique violation, from the server
+    rows[1500].id = typedao::uuid{};         // (nil: generated, fine)
+    rows[1999].name = std::string(3, '\0');  // NUL bytes: refused before sending
+    auto out = co_await items.insert_batch(std::span<const Item>(rows));
+    REQUIRE(out.size() == rows.size());
+    for (int i = 0; i < 2000; ++i) {
+      if (i == 700) {
+        REQUIRE_FALSE(out[i]);
+        CHECK(out[i].error().code == typedao::error_code::unique_violation);
+      } else if (i == 1999) {
+        REQUIRE_FALSE(out[i]);
+        CHECK(out[i].error().code == typedao::error_code::schema_violation);
+        CHECK(out[i].error().outcome == typedao::outcome::not_sent);
+      } else {
+        REQUIRE_OK(out[i]);
+        CHECK(out[i]->n == i);
+        CHECK(out[i]->name == rows[i].name);
+      }
+    }
+    CHECK(c.is_open());
+  });
+  CHECK(count("items") == 1998);
 }
 
 TEST_CASE_METHOD(async_fixture,
