@@ -25,9 +25,12 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <concepts>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -193,6 +196,26 @@ class async_dao {
     return async_run_batch(*conn_, std::move(batch), std::forward<Token>(token));
   }
 
+  /// Partial update (PATCH) in one statement: `co_await dao.update(key, set<&T::m>(v), ...)`;
+  /// a completion token may follow the changes. NOT_FOUND when no row has the key. Members the
+  /// caller did not change are not rendered in constraint errors (the blocking DAO reads them).
+  template <class... A>
+  auto update(const key_type& k, A&&... args) {
+    if (auto errs = detail::key_problems<T>(k); !errs.empty())
+      return update_with<detail::pk_cols<T>>(k, detail::invalid_primary_key(std::move(errs)),
+                                             std::forward<A>(args)...);
+    return update_with<detail::pk_cols<T>>(k, std::optional<error>(), std::forward<A>(args)...);
+  }
+
+  /// Partial update by a unique member.
+  template <auto By, class... A>
+  auto update_by(const by_type<By>& v, A&&... args) {
+    constexpr std::size_t U = detail::unique_member_index<T, By>();
+    std::optional<error> problem;
+    if (auto e = ops::template by_value_problem<U>(v)) problem = std::move(*e);
+    return update_with<detail::member_cols<T, U>>(v, std::move(problem), std::forward<A>(args)...);
+  }
+
   /// SELECT by primary key (an empty optional when there is none).
   template <class Token = default_token>
   auto select(const key_type& k, const read_options& o, Token&& token = {}) {
@@ -245,6 +268,83 @@ class async_dao {
   S& connection() const noexcept { return *conn_; }
 
  private:
+  // update / update_by: the changes, then optionally a completion token.
+  template <class KeyCols, class KeyV, class... A>
+  auto update_with(const KeyV& kv, std::optional<error> problem, A&&... args) {
+    constexpr std::size_t n = sizeof...(A);
+    using Last = std::remove_cvref_t<std::tuple_element_t<n - 1, std::tuple<A...>>>;
+    constexpr bool has_token =
+        !detail::is_set<Last>::value && !detail::is_write_options<Last>::value;
+    auto all = std::forward_as_tuple(std::forward<A>(args)...);
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      if constexpr (has_token)
+        return start_update<KeyCols>(kv, std::move(problem), std::get<n - 1>(all),
+                                     std::get<I>(all)...);
+      else
+        return start_update<KeyCols>(kv, std::move(problem), default_token{}, std::get<I>(all)...);
+    }(std::make_index_sequence < has_token ? n - 1 : n > {});
+  }
+
+  // The changes, the key and the error mappings are copied into the operation's state: they
+  // live until the completion.
+  template <class KeyCols, class KeyV, class Token, class... C>
+  auto start_update(const KeyV& kv, std::optional<error> problem, Token&& token,
+                    const C&... changes) {
+    static_assert(
+        ((detail::is_set<C>::value || detail::is_write_options<C>::value) && ...),
+        "typedao::async_dao::update: changes must be typedao::set<&Entity::member>(value) (and at "
+        "most one typedao::write_options), then optionally a completion token.");
+    static_assert((std::size_t{0} + ... + (detail::is_set<C>::value ? 1 : 0)) > 0,
+                  "typedao::async_dao::update: nothing to change. Pass "
+                  "typedao::set<&Entity::member>(value).");
+    static constexpr auto idx = detail::set_member_indices<T, C...>();
+    return [&]<std::size_t... J>(std::index_sequence<J...>) {
+      static_assert(!ops::template update_needs_current<idx[J]...>(),
+                    "typedao::async_dao::update: changing an immutable member or a member of an "
+                    "entity rule needs the stored row (read, check and write in one transaction); "
+                    "the asynchronous DAO does not do that yet: use the blocking DAO for it.");
+      return boost::asio::async_initiate<Token, void(result<T>)>(
+          [conn = conn_](auto handler, KeyV kv, std::optional<error> problem, C... changes) {
+            if (problem) {
+              detail::post_result<T>(conn->get_executor(), std::move(handler),
+                                     result<T>(std::move(*problem)));
+              return;
+            }
+            if (auto err = ops::update_problems(changes...)) {
+              detail::post_result<T>(conn->get_executor(), std::move(handler),
+                                     result<T>(std::move(*err)));
+              return;
+            }
+            struct state {
+              KeyV kv;
+              std::tuple<C...> changes;
+              std::function<error()> not_found;
+              std::function<detail::shown_value(std::size_t)> other;
+            };
+            auto st =
+                std::make_shared<state>(state{std::move(kv), {std::move(changes)...}, {}, {}});
+            st->not_found = [s = st.get()]() -> error {
+              if constexpr (std::is_same_v<KeyCols, detail::pk_cols<T>>)
+                return detail::not_found_by_key<T>(s->kv);
+              else
+                return detail::not_found_by_member(M::member_names[KeyCols::member],
+                                                   detail::show(s->kv));
+            };
+            st->other = [](std::size_t) { return detail::shown_value{}; };
+            auto op = std::apply(
+                [&](const C&... c) {
+                  return ops::template update<KeyCols, idx[J]...>(st->kv, st->not_found, st->other,
+                                                                  c...);
+                },
+                st->changes);
+            detail::start_run(
+                *conn, std::move(op),
+                [st, h = std::move(handler)](result<T> r) mutable { std::move(h)(std::move(r)); });
+          },
+          token, kv, std::move(problem), changes...);
+    }(std::make_index_sequence<idx.size()>{});
+  }
+
   template <class Op, class Token>
   auto checked(result<Op>&& op, Token&& token) {
     return async_run(*conn_, std::move(op), std::forward<Token>(token));

@@ -98,6 +98,19 @@ TEST_CASE_METHOD(async_fixture, "async: the DAO's operations awaited in a corout
     auto up = co_await items.upsert(a->id, replacement);
     REQUIRE_OK(up);
     CHECK(up->n == 2);
+    // update and update_by: the changes, then (optionally) a token.
+    auto u = co_await items.update(a->id, typedao::set<&Item::n>(3));
+    REQUIRE_OK(u);
+    CHECK(u->n == 3);
+    CHECK(u->name == "a2");
+    auto ub = co_await items.update_by<&Item::name>("a2", typedao::set<&Item::n>(4), use_awaitable);
+    REQUIRE_OK(ub);
+    CHECK(ub->n == 4);
+    auto missing = co_await items.update_by<&Item::name>("none", typedao::set<&Item::n>(5));
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().code == typedao::error_code::not_found);
+    CHECK_THAT(missing.error().message, Catch::Contains("{name=\"none\"}"));
+    CHECK(value("SELECT n FROM items") == "4");
     auto n = co_await items.count();
     REQUIRE_OK(n);
     CHECK(*n == 1);
