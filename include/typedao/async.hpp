@@ -250,6 +250,49 @@ class async_dao {
                      std::forward<Token>(token));
   }
 
+  /// Upsert by a unique member.
+  template <auto By, class Token = default_token>
+  auto upsert_by(const by_type<By>& v, const T& e, Token&& token = {}) {
+    return checked(
+        ops::template upsert_by<detail::unique_member_index<T, By>()>(v, e, write_options{}),
+        std::forward<Token>(token));
+  }
+
+  /// DELETE by a unique member (with the cascaded descendants).
+  template <auto By, class Token = default_token>
+  auto remove_by(const by_type<By>& v, Token&& token = {}) {
+    constexpr std::size_t U = detail::unique_member_index<T, By>();
+    using Op = decltype(ops::template remove<detail::member_cols<T, U>>(v, false));
+    if (auto e = ops::template by_value_problem<U>(v))
+      return async_run(*conn_, result<Op>(std::move(*e)), std::forward<Token>(token));
+    return async_run(*conn_, result<Op>(ops::template remove<detail::member_cols<T, U>>(v, false)),
+                     std::forward<Token>(token));
+  }
+
+  /// The children of one parent through the foreign<> member Fk, one page.
+  template <auto Fk, class Token = default_token>
+  auto page_for(const by_type<Fk>& parent, std::optional<std::int64_t> size,
+                std::string_view offset, Token&& token = {}) {
+    constexpr std::size_t F = ops::template foreign_member_index<Fk>();
+    using Op = typename decltype(ops::template page<F>(&parent, size, offset, page_options{},
+                                                       pagination{}))::value_type;
+    if (auto errs = ops::template foreign_problems<F>(parent); errs)
+      return async_run(*conn_, result<Op>(std::move(*errs)), std::forward<Token>(token));
+    return checked(ops::template page<F>(&parent, size, offset, page_options{}, pagination{}),
+                   std::forward<Token>(token));
+  }
+
+  /// Number of (unexpired) children of one parent.
+  template <auto Fk, class Token = default_token>
+  auto count_for(const by_type<Fk>& parent, Token&& token = {}) {
+    constexpr std::size_t F = ops::template foreign_member_index<Fk>();
+    using Op = decltype(ops::template count<F>(&parent));
+    if (auto errs = ops::template foreign_problems<F>(parent); errs)
+      return async_run(*conn_, result<Op>(std::move(*errs)), std::forward<Token>(token));
+    return async_run(*conn_, result<Op>(ops::template count<F>(&parent)),
+                     std::forward<Token>(token));
+  }
+
   /// One page in primary-key order.
   template <class Token = default_token>
   auto page(std::optional<std::int64_t> size, std::string_view offset, Token&& token = {}) {

@@ -21,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <optional>
 #include <set>
@@ -42,6 +43,22 @@ struct Item {
 };
 BOOST_DESCRIBE_STRUCT(Item, (), (id, name, n))
 TYPEDAO_ENTITY(Item, "items", typedao::unique(&Item::name))
+
+struct Svc {
+  typedao::uuid id;
+  std::string name;
+};
+BOOST_DESCRIBE_STRUCT(Svc, (), (id, name))
+TYPEDAO_ENTITY(Svc, "svcs", typedao::unique(&Svc::name))
+
+struct Rt {
+  typedao::uuid id;
+  typedao::foreign<Svc> svc;
+  std::string name;
+};
+BOOST_DESCRIBE_STRUCT(Rt, (), (id, svc, name))
+TYPEDAO_ENTITY(Rt, "rts", typedao::unique(&Rt::name),
+               typedao::on_delete(&Rt::svc, typedao::cascade))
 
 using typedao_test::pg_fixture;
 
@@ -129,6 +146,50 @@ TEST_CASE_METHOD(async_fixture, "async: the DAO's operations awaited in a corout
     REQUIRE_OK(rm);
     CHECK(count("items") == 0);
   });
+}
+
+TEST_CASE_METHOD(async_fixture,
+                 "async: parents and children: upsert_by, page_for, count_for, remove_by with "
+                 "the cascaded keys",
+                 "[pg][async]") {
+  REQUIRE_OK((typedao::database<Svc, Rt>(conn).migrate()));
+  run([&]() -> awaitable<void> {
+    auto c = co_await open();
+    using reg = typedao::detail::registry<Svc, Rt>;
+    typedao::async_dao<Svc, typedao::pg::async_connection, reg> svcs(c);
+    typedao::async_dao<Rt, typedao::pg::async_connection, reg> rts(c);
+    const Svc s0{.name = "billing"};
+    auto s = co_await svcs.upsert_by<&Svc::name>("billing", s0);
+    REQUIRE_OK(s);
+    std::vector<typedao::uuid> route_ids;
+    for (int i = 0; i < 5; ++i) {
+      const Rt r{.svc = s->id, .name = "r" + std::to_string(i)};
+      auto ins = co_await rts.insert(r);
+      REQUIRE_OK(ins);
+      route_ids.push_back(ins->id);
+    }
+    auto n = co_await rts.count_for<&Rt::svc>(s->id);
+    REQUIRE_OK(n);
+    CHECK(*n == 5);
+    auto p1 = co_await rts.page_for<&Rt::svc>(s->id, 3, "");
+    REQUIRE_OK(p1);
+    CHECK(p1->rows.size() == 3);
+    REQUIRE(p1->offset.has_value());
+    const std::string off = *p1->offset;
+    auto p2 = co_await rts.page_for<&Rt::svc>(s->id, 3, off);
+    REQUIRE_OK(p2);
+    CHECK(p2->rows.size() == 2);
+    CHECK_FALSE(p2->offset.has_value());
+    auto gone = co_await svcs.remove_by<&Svc::name>("billing");
+    REQUIRE_OK(gone);
+    CHECK(gone->cascaded_count() == 5);
+    auto keys = gone->of<Rt>();
+    std::sort(keys.begin(), keys.end());
+    std::sort(route_ids.begin(), route_ids.end());
+    CHECK(keys == route_ids);
+  });
+  CHECK(count("rts") == 0);
+  CHECK(count("svcs") == 0);
 }
 
 TEST_CASE_METHOD(async_fixture, "async: completion tokens other than coroutines work",
