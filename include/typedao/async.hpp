@@ -11,6 +11,7 @@
 #include <typedao/dao.hpp>
 #include <typedao/dao/operation.hpp>
 #include <typedao/dao/ops.hpp>
+#include <typedao/dao/transaction.hpp>
 #include <typedao/entity.hpp>
 #include <typedao/error.hpp>
 #include <typedao/pg/async_connection.hpp>
@@ -395,6 +396,115 @@ class async_dao {
 
   S* conn_;
 };
+
+namespace detail {
+struct async_tx_key {
+  explicit async_tx_key() = default;
+};
+}  // namespace detail
+
+/// A transaction on a connection of its own (a lease of an async_pool, or a connection nothing
+/// else uses meanwhile): `auto tx = co_await typedao::async_begin<Registry>(pool);`, then
+/// `tx->dao<T>()`, `co_await tx->commit()`. A scope that ends without commit() or rollback()
+/// rolls back (sent without waiting; on a pool the connection goes back afterwards).
+template <class Registry>
+class async_transaction {
+ public:
+  async_transaction(async_transaction&& o) noexcept
+      : conn_(o.conn_), lease_(std::move(o.lease_)), active_(std::exchange(o.active_, false)) {}
+  async_transaction& operator=(async_transaction&&) = delete;
+  async_transaction(const async_transaction&) = delete;
+  ~async_transaction() {
+    if (!active_ || !conn_ || !conn_->is_open()) return;
+    // Rolled back without waiting; the lease (if any) is kept until the server has answered.
+    conn_->async_execute_script(
+        "ROLLBACK", [lease = std::move(lease_)](result<pg::rows>) mutable { lease.release(); });
+  }
+
+  /// The DAO of an entity, inside this transaction.
+  template <class T>
+  async_dao<T, pg::async_connection, Registry> dao() const noexcept {
+    return async_dao<T, pg::async_connection, Registry>(*conn_);
+  }
+  pg::async_connection& connection() const noexcept { return *conn_; }
+  bool active() const noexcept { return active_; }
+
+  /// COMMIT. Completion: void(result<void>); the transaction has ended either way.
+  template <class Token = default_token>
+  auto commit(Token&& token = {}) {
+    return end("COMMIT", std::forward<Token>(token));
+  }
+  /// ROLLBACK. Completion: void(result<void>).
+  template <class Token = default_token>
+  auto rollback(Token&& token = {}) {
+    return end("ROLLBACK", std::forward<Token>(token));
+  }
+
+  /// Made by async_begin (after its BEGIN succeeded).
+  async_transaction(detail::async_tx_key, pg::async_connection& c, pg::async_lease lease)
+      : conn_(&c), lease_(std::move(lease)) {}
+
+ private:
+  template <class Token>
+  auto end(const char* sql, Token&& token) {
+    const bool was_active = std::exchange(active_, false);
+    return boost::asio::async_initiate<Token, void(result<void>)>(
+        [conn = conn_, was_active](auto handler, const char* sql) {
+          if (!was_active) {
+            detail::post_result<void>(
+                conn->get_executor(), std::move(handler),
+                result<void>(detail::make_error(error_code::invalid_options,
+                                                "the transaction has already ended")));
+            return;
+          }
+          conn->async_execute_script(sql, [h = std::move(handler)](result<pg::rows> r) mutable {
+            std::move(h)(r ? result<void>() : result<void>(std::move(r).error()));
+          });
+        },
+        token, sql);
+  }
+
+  pg::async_connection* conn_;
+  pg::async_lease lease_;
+  bool active_ = true;
+};
+
+/// BEGIN (with the isolation level and access mode of `o`) on a connection of its own: a lease
+/// of `source` when it is an async_pool, `source` itself when it is an async_connection (send
+/// nothing else on it until the transaction ends). Completion:
+/// void(result<async_transaction<Registry>>).
+template <class Registry, class S, class Token = default_token>
+auto async_begin(S& source, const transaction_options& o = {}, Token&& token = {}) {
+  using tx_t = async_transaction<Registry>;
+  return boost::asio::async_initiate<Token, void(result<tx_t>)>(
+      [&source](auto handler, std::string sql) {
+        auto begin_on = [sql = std::move(sql)](pg::async_connection& c, pg::async_lease lease,
+                                               auto h) {
+          c.async_execute_script(
+              sql, [&c, lease = std::move(lease), h = std::move(h)](result<pg::rows> r) mutable {
+                if (!r) {
+                  std::move(h)(result<tx_t>(std::move(r).error()));
+                  return;
+                }
+                std::move(h)(result<tx_t>(tx_t(detail::async_tx_key{}, c, std::move(lease))));
+              });
+        };
+        if constexpr (std::is_same_v<S, pg::async_connection>) {
+          begin_on(source, pg::async_lease(), std::move(handler));
+        } else {
+          source.async_acquire([begin_on = std::move(begin_on),
+                                h = std::move(handler)](result<pg::async_lease> l) mutable {
+            if (!l) {
+              std::move(h)(result<tx_t>(std::move(l).error()));
+              return;
+            }
+            auto& c = **l;
+            begin_on(c, std::move(*l), std::move(h));
+          });
+        }
+      },
+      token, detail::begin_sql(o));
+}
 
 }  // namespace typedao
 

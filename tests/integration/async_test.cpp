@@ -509,6 +509,60 @@ TEST_CASE_METHOD(async_fixture,
 }
 
 TEST_CASE_METHOD(async_fixture,
+                 "async: a transaction scope: commit, rollback, and rollback at the end of the "
+                 "scope; other callers do not see it before the commit",
+                 "[pg][async][pool][transaction]") {
+  typedao::pg::async_pool pool(io.get_executor(), async_pool_options(conninfo(), 2));
+  using reg = typedao::detail::registry<Item>;
+  run([&]() -> awaitable<void> {
+    typedao::async_dao<Item, typedao::pg::async_pool> outside(pool);
+    {
+      auto tx = co_await typedao::async_begin<reg>(
+          pool, {.isolation = typedao::isolation::repeatable_read});
+      REQUIRE_OK(tx);
+      const Item a{.name = "committed"};
+      REQUIRE_OK(co_await tx->dao<Item>().insert(a));
+      auto seen = co_await outside.count();  // another connection of the pool
+      REQUIRE_OK(seen);
+      CHECK(*seen == 0);
+      REQUIRE_OK(co_await tx->commit());
+      CHECK_FALSE(tx->active());
+      auto again = co_await tx->commit();
+      REQUIRE_FALSE(again);
+    }
+    {
+      auto tx = co_await typedao::async_begin<reg>(pool);
+      REQUIRE_OK(tx);
+      const Item b{.name = "rolled back"};
+      REQUIRE_OK(co_await tx->dao<Item>().insert(b));
+      REQUIRE_OK(co_await tx->rollback());
+    }
+    {
+      auto tx = co_await typedao::async_begin<reg>(pool);
+      REQUIRE_OK(tx);
+      const Item c{.name = "scope ended"};
+      REQUIRE_OK(co_await tx->dao<Item>().insert(c));
+    }  // ROLLBACK sent; the connection goes back after its answer
+    asio::steady_timer t(io, std::chrono::milliseconds(50));
+    co_await t.async_wait(use_awaitable);
+    auto n = co_await outside.count();
+    REQUIRE_OK(n);
+    CHECK(*n == 1);
+    CHECK(pool.stats().in_use == 0);
+    // On a plain connection too.
+    auto c = co_await open();
+    auto tx = co_await typedao::async_begin<reg>(c);
+    REQUIRE_OK(tx);
+    const Item d{.name = "on a connection"};
+    REQUIRE_OK(co_await tx->dao<Item>().insert(d));
+    REQUIRE_OK(co_await tx->commit());
+  });
+  CHECK(count("items") == 2);
+  CHECK(value("SELECT string_agg(name, ',' ORDER BY name) FROM items") ==
+        "committed,on a connection");
+}
+
+TEST_CASE_METHOD(async_fixture,
                  "async pool: backends killed under load: the operations they carried fail typed, "
                  "the pool replaces the connections",
                  "[pg][async][pool][faults]") {

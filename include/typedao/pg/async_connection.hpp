@@ -10,6 +10,8 @@
 
 #include <typedao/connector.hpp>
 #include <typedao/error.hpp>
+#include <typedao/pg/async_connect.hpp>
+#include <typedao/pg/async_op.hpp>
 #include <typedao/pg/connection.hpp>
 #include <typedao/pg/rows.hpp>
 #include <typedao/pg/support.hpp>
@@ -39,50 +41,7 @@
 
 namespace typedao::pg {
 
-/// Per-call settings of an asynchronous statement.
-struct exec_options {
-  /// Deadline (ms) from the moment the statement is queued; -1: the connection's timeout_ms;
-  /// 0: none.
-  int timeout_ms = -1;
-};
-
 namespace detail {
-
-// Cancel requests (libpq 15's PQcancel blocks while it connects to the server) are sent from a
-// thread of their own, never from the event loop.
-inline boost::asio::thread_pool& cancel_thread() {
-  static boost::asio::thread_pool pool(1);
-  return pool;
-}
-
-TYPEDAO_COLD inline error async_error(error_code c, std::string message, outcome o) {
-  error e;
-  e.code = c;
-  e.message = std::move(message);
-  e.outcome = o;
-  return e;
-}
-
-// One statement in flight: its pipeline segment's results are read in order.
-struct async_op {
-  // Set with swap(): Boost 1.81's move assignment of any_completion_handler recurses forever.
-  using handler_type = boost::asio::any_completion_handler<void(result<rows>)>;
-  handler_type handler;
-  const statement* stmt = nullptr;  // null: a script (no parameters, unnamed)
-  std::string script;
-  param_view params;
-  rows kept;  // the last good result, or the first error
-  bool have_error = false;
-  int queries_left = 0;  // queries of the segment whose end has not been read
-  unsigned long long seq = 0;
-  long long deadline_ms = 0;  // 0: none
-  int budget_ms = 0;
-  bool abandoned = false;    // completed early (deadline, cancellation): results are discarded
-  bool cancel_sent = false;  // a cancel request was sent for it (it ran at the head)
-  bool cancelled_by_user = false;
-  bool retried = false;                                 // re-sent once after 42P05 / 26000
-  std::size_t prepares = static_cast<std::size_t>(-1);  // the statement id this segment prepares
-};
 
 class async_impl : public std::enable_shared_from_this<async_impl> {
  public:
@@ -350,10 +309,7 @@ class async_impl : public std::enable_shared_from_this<async_impl> {
   }
 
   void close_now() {
-    if (connecting_) {
-      connect_failed(
-          async_error(error_code::database_error, "closed while connecting", outcome::not_sent));
-    }
+    if (auto c = std::exchange(connector_, nullptr)) c->abort();  // completes the connect
     if (!conn_) return;
     if (!pending_.empty()) fail_all("closed with operations in flight");
     release_socket();
@@ -366,172 +322,37 @@ class async_impl : public std::enable_shared_from_this<async_impl> {
   // ---- connecting -----------------------------------------------------------------------
 
   boost::asio::any_completion_handler<void(result<void>)> connect_handler_;
-  PGconn* connecting_ = nullptr;
-  std::optional<boost::asio::posix::stream_descriptor> csock_;
-  std::optional<boost::asio::steady_timer> ctimer_;
-  bool connect_timed_out_ = false;
-  rows init_error_;
+  std::shared_ptr<async_connector> connector_;
 
   void begin_connect(boost::asio::any_completion_handler<void(result<void>)> h,
                      const std::string& conninfo) {
     connect_handler_.swap(h);  // (Boost 1.81's move assignment of any_completion_handler recurses)
-    if (conn_ || connecting_) {
+    if (conn_ || connector_) {
       connect_done(async_error(error_code::database_error, "already connected or connecting",
                                outcome::not_sent));
       return;
     }
-    const std::string ct = std::to_string(options_.connect_timeout_s),
-                      ki = std::to_string(options_.keepalives_idle_s);
-    const char* keys[] = {"connect_timeout",
-                          "keepalives",
-                          "keepalives_idle",
-                          "keepalives_interval",
-                          "keepalives_count",
-                          "dbname",
-                          nullptr};
-    const char* values[] = {ct.c_str(), "1", ki.c_str(), "10", "3", conninfo.c_str(), nullptr};
-    connecting_ = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
-    if (!connecting_ || PQstatus(connecting_) == CONNECTION_BAD) {
-      connect_failed(error_from(connecting_, nullptr));
-      return;
-    }
-    connect_timed_out_ = false;
-    if (options_.connect_timeout_s > 0) {
-      ctimer_.emplace(ex_);
-      ctimer_->expires_after(std::chrono::seconds(options_.connect_timeout_s));
-      ctimer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-        if (ec || !self->connecting_) return;
-        self->connect_timed_out_ = true;
-        if (self->csock_) {
-          boost::system::error_code ignored;
-          self->csock_->cancel(ignored);
-        }
-      });
-    }
-    poll_step(PGRES_POLLING_WRITING);
-  }
-
-  void watch_connecting(boost::asio::posix::stream_descriptor::wait_type w,
-                        void (async_impl::*next)()) {
-    const int fd = PQsocket(connecting_);
-    if (!csock_ || csock_->native_handle() != fd) {
-      if (csock_) (void)csock_->release();
-      csock_.emplace(ex_, fd);
-    }
-    csock_->async_wait(w, [self = shared_from_this(), next](const boost::system::error_code& ec) {
-      if (!self->connecting_) return;
-      if (ec || self->connect_timed_out_) {
-        auto e = async_error(
-            error_code::database_error,
-            "connecting timed out after " + std::to_string(self->options_.connect_timeout_s) + " s",
-            outcome::not_sent);
-        e.server.sqlstate = "08001";
-        self->connect_failed(std::move(e));
-        return;
-      }
-      ((*self).*next)();
-    });
-  }
-
-  void poll_step(PostgresPollingStatusType st) {
-    switch (st) {
-      case PGRES_POLLING_OK:
-        init_step();
-        return;
-      case PGRES_POLLING_FAILED:
-        connect_failed(error_from(connecting_, nullptr));
-        return;
-      case PGRES_POLLING_READING:
-        watch_connecting(boost::asio::posix::stream_descriptor::wait_read, &async_impl::repoll);
-        return;
-      default:
-        watch_connecting(boost::asio::posix::stream_descriptor::wait_write, &async_impl::repoll);
-    }
-  }
-  void repoll() { poll_step(PQconnectPoll(connecting_)); }
-
-  // init_sql, through the simple query protocol (it may hold several statements), before the
-  // connection enters pipeline mode.
-  void init_step() {
-    PQsetNoticeProcessor(
-        connecting_, [](void*, const char*) {}, nullptr);
-    if (PQsetnonblocking(connecting_, 1) != 0) {
-      connect_failed(error_from(connecting_, nullptr));
-      return;
-    }
-    if (options_.init_sql.empty()) {
-      connect_ready();
-      return;
-    }
-    if (!PQsendQuery(connecting_, options_.init_sql.c_str())) {
-      connect_failed(error_from(connecting_, nullptr));
-      return;
-    }
-    init_error_ = rows();
-    init_flush();
-  }
-  void init_flush() {
-    const int f = PQflush(connecting_);
-    if (f < 0) return connect_failed(error_from(connecting_, nullptr));
-    if (f > 0)
-      return watch_connecting(boost::asio::posix::stream_descriptor::wait_write,
-                              &async_impl::init_flush);
-    init_read();
-  }
-  void init_read() {
-    if (!PQconsumeInput(connecting_)) return connect_failed(error_from(connecting_, nullptr));
-    while (!PQisBusy(connecting_)) {
-      PGresult* r = PQgetResult(connecting_);
-      if (!r) {
-        if (init_error_.native_handle()) {
-          auto e = error_from(connecting_, init_error_.native_handle());
-          e.message = "init_sql failed: " + e.message;
-          e.outcome = outcome::not_sent;
-          return connect_failed(std::move(e));
-        }
-        return connect_ready();
-      }
-      const auto st = PQresultStatus(r);
-      if ((st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE) && !init_error_.native_handle())
-        init_error_ = rows(r);
-      else
-        PQclear(r);
-    }
-    watch_connecting(boost::asio::posix::stream_descriptor::wait_read, &async_impl::init_read);
-  }
-
-  void connect_ready() {
-    if (PQenterPipelineMode(connecting_) != 1)
-      return connect_failed(error_from(connecting_, nullptr));
-    if (ctimer_) ctimer_->cancel();
-    conn_ = std::exchange(connecting_, nullptr);
-    const int fd = PQsocket(conn_);
-    if (csock_ && csock_->native_handle() == fd) {
-      sock_.emplace(std::move(*csock_));
-    } else {
-      if (csock_) (void)csock_->release();
-      sock_.emplace(ex_, fd);
-    }
-    csock_.reset();
-    broken_ = false;
-    broken_why_.clear();
-    prepared_.clear();
-    next_seq_ = flushed_seq_ = 0;
-    connect_done({});
-  }
-
-  void connect_failed(error e) {
-    if (e.outcome != outcome::not_sent) e.outcome = outcome::not_sent;
-    if (ctimer_) ctimer_->cancel();
-    if (csock_) {
-      boost::system::error_code ignored;
-      csock_->cancel(ignored);
-      (void)csock_->release();
-      csock_.reset();
-    }
-    if (connecting_) PQfinish(connecting_);
-    connecting_ = nullptr;
-    connect_done(std::move(e));
+    connector_ = std::make_shared<async_connector>(ex_, options_,
+                                                   [w = weak_from_this()](PGconn* c, error e) {
+                                                     auto self = w.lock();
+                                                     if (!self) {
+                                                       if (c) PQfinish(c);
+                                                       return;
+                                                     }
+                                                     self->connector_.reset();
+                                                     if (!c) {
+                                                       self->connect_done(std::move(e));
+                                                       return;
+                                                     }
+                                                     self->conn_ = c;
+                                                     self->sock_.emplace(self->ex_, PQsocket(c));
+                                                     self->broken_ = false;
+                                                     self->broken_why_.clear();
+                                                     self->prepared_.clear();
+                                                     self->next_seq_ = self->flushed_seq_ = 0;
+                                                     self->connect_done({});
+                                                   });
+    connector_->start(conninfo);
   }
 
   void connect_done(result<void> r) {
