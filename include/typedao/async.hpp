@@ -294,6 +294,54 @@ class async_dao {
                      std::forward<Token>(token));
   }
 
+  /// Seconds until the row expires (empty: never); NOT_FOUND when there is no unexpired row.
+  template <class Token = default_token>
+  auto ttl(const key_type& k, Token&& token = {}) {
+    static_assert(M::has_ttl,
+                  "typedao::async_dao::ttl: the entity is not TTL-enabled. Declare "
+                  "typedao::with_ttl in TYPEDAO_ENTITY.");
+    return checked(ops::ttl(k), std::forward<Token>(token));
+  }
+
+  /// Deletes expired rows in batches of at most `batch` rows, one statement after another;
+  /// completes with how many it deleted (or the first error).
+  template <class Token = default_token>
+  auto purge_expired(std::int64_t batch = 50000, Token&& token = {}) {
+    static_assert(M::has_ttl,
+                  "typedao::async_dao::purge_expired: the entity is not TTL-enabled. Declare "
+                  "typedao::with_ttl in TYPEDAO_ENTITY.");
+    return boost::asio::async_initiate<Token, void(result<std::int64_t>)>(
+        [conn = conn_](auto handler, std::int64_t batch) {
+          if (batch < 1) {
+            detail::post_result<std::int64_t>(
+                conn->get_executor(), std::move(handler),
+                result<std::int64_t>(detail::make_error(
+                    error_code::invalid_size, "batch must be an integer greater than 0")));
+            return;
+          }
+          using H = decltype(handler);
+          struct purge : std::enable_shared_from_this<purge> {
+            S* conn;
+            std::int64_t batch;
+            std::int64_t total = 0;
+            H h;
+            purge(S* c, std::int64_t b, H&& hh) : conn(c), batch(b), h(std::move(hh)) {}
+            void next() {
+              detail::start_run(*conn, ops::purge_batch(batch),
+                                [self = this->shared_from_this()](result<std::int64_t> n) {
+                                  if (!n) return std::move(self->h)(std::move(n));
+                                  self->total += *n;
+                                  if (*n < self->batch)
+                                    return std::move(self->h)(result<std::int64_t>(self->total));
+                                  self->next();
+                                });
+            }
+          };
+          std::make_shared<purge>(conn, batch, std::move(handler))->next();
+        },
+        token, batch);
+  }
+
   /// One page in primary-key order.
   template <class Token = default_token>
   auto page(std::optional<std::int64_t> size, std::string_view offset, Token&& token = {}) {

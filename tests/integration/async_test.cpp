@@ -60,6 +60,13 @@ BOOST_DESCRIBE_STRUCT(Rt, (), (id, svc, name))
 TYPEDAO_ENTITY(Rt, "rts", typedao::unique(&Rt::name),
                typedao::on_delete(&Rt::svc, typedao::cascade))
 
+struct Tok {
+  typedao::uuid id;
+  std::string value;
+};
+BOOST_DESCRIBE_STRUCT(Tok, (), (id, value))
+TYPEDAO_ENTITY(Tok, "toks", typedao::with_ttl)
+
 using typedao_test::pg_fixture;
 
 struct async_fixture : pg_fixture {
@@ -190,6 +197,39 @@ TEST_CASE_METHOD(async_fixture,
   });
   CHECK(count("rts") == 0);
   CHECK(count("svcs") == 0);
+}
+
+TEST_CASE_METHOD(async_fixture, "async: TTL: ttl() and purge_expired() in batches",
+                 "[pg][async][ttl]") {
+  REQUIRE_OK(typedao::database<Tok>(conn).migrate());
+  run([&]() -> awaitable<void> {
+    auto c = co_await open();
+    typedao::async_dao<Tok> toks(c);
+    std::vector<typedao::uuid> ids;
+    for (int i = 0; i < 7; ++i) {
+      const Tok t{.value = "t" + std::to_string(i)};
+      const typedao::write_options o{.ttl = 3600};
+      auto r = co_await toks.insert(t, o);
+      REQUIRE_OK(r);
+      ids.push_back(r->id);
+    }
+    const typedao::uuid first = ids[0];
+    auto left = co_await toks.ttl(first);
+    REQUIRE_OK(left);
+    REQUIRE(left->has_value());
+    CHECK(**left > 3500);
+    exec("UPDATE toks SET ttl = now() - interval '1 second' WHERE value <> 't6'");  // 6 expired
+    auto bad = co_await toks.purge_expired(0);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == typedao::error_code::invalid_size);
+    auto n = co_await toks.purge_expired(4);  // 4, then 2: two statements
+    REQUIRE_OK(n);
+    CHECK(*n == 6);
+    auto gone = co_await toks.ttl(first);
+    REQUIRE_FALSE(gone);
+    CHECK(gone.error().code == typedao::error_code::not_found);
+  });
+  CHECK(count("toks") == 1);
 }
 
 TEST_CASE_METHOD(async_fixture, "async: completion tokens other than coroutines work",
