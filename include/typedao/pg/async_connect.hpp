@@ -58,17 +58,8 @@ class async_connector : public std::enable_shared_from_this<async_connector> {
   rows init_error_;
 
   void start(const std::string& conninfo) {
-    const std::string ct = std::to_string(options_.connect_timeout_s),
-                      ki = std::to_string(options_.keepalives_idle_s);
-    const char* keys[] = {"connect_timeout",
-                          "keepalives",
-                          "keepalives_idle",
-                          "keepalives_interval",
-                          "keepalives_count",
-                          "dbname",
-                          nullptr};
-    const char* values[] = {ct.c_str(), "1", ki.c_str(), "10", "3", conninfo.c_str(), nullptr};
-    connecting_ = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
+    const connect_params params(conninfo, options_);
+    connecting_ = PQconnectStartParams(params.keys, params.values, /*expand_dbname=*/1);
     if (!connecting_ || PQstatus(connecting_) == CONNECTION_BAD) {
       connect_failed(error_from(connecting_, nullptr));
       return;

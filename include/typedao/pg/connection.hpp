@@ -54,6 +54,26 @@ struct connection_options {
   statements statement_mode = statements::prepared;
 };
 
+namespace detail {
+// The keywords and values every connect passes to libpq (blocking or not): the safe defaults
+// first, the caller's string last, so that its settings win (libpq keeps the last value).
+struct connect_params {
+  connect_params(const std::string& conninfo, const connection_options& o)
+      : ct(std::to_string(o.connect_timeout_s)), ki(std::to_string(o.keepalives_idle_s)) {
+    values[0] = ct.c_str();
+    values[2] = ki.c_str();
+    values[5] = conninfo.c_str();
+  }
+  connect_params(const connect_params&) = delete;
+  connect_params& operator=(const connect_params&) = delete;
+  std::string ct, ki;
+  const char* keys[7] = {
+      "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+      "dbname",          nullptr};
+  const char* values[7] = {nullptr, "1", nullptr, "10", "3", nullptr, nullptr};
+};
+}  // namespace detail
+
 /// A libpq connection (move-only). Satisfies typedao::connector.
 ///
 /// One thread at a time: a call made while another thread is inside a call on the same
@@ -101,18 +121,8 @@ class connection {
   /// Connects with a conninfo string or URI; empty uses libpq's environment (PGHOST, PGPORT, ...).
   /// A failed connect is a DATABASE_ERROR with libpq's message, never an exception.
   static result<connection> open(const std::string& conninfo, connection_options o = {}) {
-    // Defaults first, the caller's string last: its settings win (libpq keeps the last value).
-    const std::string ct = std::to_string(o.connect_timeout_s),
-                      ki = std::to_string(o.keepalives_idle_s);
-    const char* keys[] = {"connect_timeout",
-                          "keepalives",
-                          "keepalives_idle",
-                          "keepalives_interval",
-                          "keepalives_count",
-                          "dbname",
-                          nullptr};
-    const char* values[] = {ct.c_str(), "1", ki.c_str(), "10", "3", conninfo.c_str(), nullptr};
-    PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+    const detail::connect_params params(conninfo, o);
+    PGconn* c = PQconnectdbParams(params.keys, params.values, /*expand_dbname=*/1);
     if (!c) return detail::error_from(nullptr, nullptr);
     if (PQstatus(c) != CONNECTION_OK) {
       error e = detail::error_from(c, nullptr);
