@@ -358,25 +358,7 @@ class dao {
       auto cur = run(*conn_, ops::template select_locked<KeyCols>(kv));
       if (!cur) return std::move(cur).error();
       if (!*cur) return not_found();
-      std::vector<field_detail> errs;
-      T merged = **cur;
-      (
-          [&] {
-            if constexpr (detail::is_set<A>::value) {
-              constexpr std::size_t I = detail::index_of_member<T>(A::member);
-              if constexpr (detail::immutable_members<T>()[I]) {
-                const auto& old = (**cur).*A::member;
-                if (detail::value_present(old) && !(old == args.value))
-                  errs.push_back(
-                      {std::string(M::member_names[I]), "immutable field cannot be updated"});
-              }
-              merged.*A::member = args.value;
-            }
-          }(),
-          ...);
-      if constexpr (detail::has_entity_rules<T>())
-        detail::validate_entity(merged, errs, ops::member_failed(errs), /*updating=*/true);
-      if (!errs.empty()) return detail::schema_violation_of<T>(std::move(errs));
+      if (auto e = ops::stored_row_problems(**cur, args...)) return std::move(*e);
       current.emplace(std::move(*cur));
     }
     // Members the caller did not change are rendered from the stored row (error path only): the

@@ -4,11 +4,9 @@
 // on the server while the connection stays usable, and a backend killed mid-pipeline failing
 // only what it carried, each with a typed error.
 //
-// g++ 12 miscompiles an aggregate temporary (`{.name = "a"}`) in a co_await expression (it frees
-// the temporary's members from the coroutine frame; clang and the other forms are fine): these
-// tests name their entities before awaiting, as docs/async.md asks.
+// The entities are named before they are awaited (support/async_fixture.hpp says why).
 
-#include "pg_fixture.hpp"
+#include "async_fixture.hpp"
 
 #include <typedao/async.hpp>
 
@@ -67,38 +65,10 @@ struct Tok {
 BOOST_DESCRIBE_STRUCT(Tok, (), (id, value))
 TYPEDAO_ENTITY(Tok, "toks", typedao::with_ttl)
 
-using typedao_test::pg_fixture;
-
-struct async_fixture : pg_fixture {
-  asio::io_context io;
+struct async_fixture : typedao_test::async_fixture_base {
   async_fixture() { REQUIRE_OK(typedao::database<Item>(conn).migrate()); }
-
-  // Runs `f()` (an awaitable<void>) to the end on the io_context; rethrows what it threw.
-  template <class F>
-  void run(F f, int seconds = 60) {
-    std::exception_ptr failure;
-    bool done = false;
-    asio::co_spawn(io, f(), [&](std::exception_ptr e) {
-      failure = e;
-      done = true;
-    });
-    io.run_for(std::chrono::seconds(seconds));
-    REQUIRE(done);  // finished in time
-    if (failure) std::rethrow_exception(failure);
-  }
-
-  // (Parameters of trivial types only: g++ 12 mishandles coroutine parameters that own memory.)
-  awaitable<typedao::pg::async_connection> open(int timeout_ms = 5000) {
-    typedao::pg::connection_options o;
-    o.timeout_ms = timeout_ms;
-    o.init_sql = "SET application_name = 'typedao-async'";
-    typedao::pg::async_connection c(io.get_executor(), o);
-    std::string ci = conninfo();
-    auto r = co_await c.async_connect(std::move(ci), use_awaitable);
-    REQUIRE_OK(r);
-    co_return c;
-  }
 };
+using typedao_test::async_pool_options;
 
 TEST_CASE_METHOD(async_fixture, "async: the DAO's operations awaited in a coroutine",
                  "[pg][async]") {
@@ -444,14 +414,6 @@ TEST_CASE_METHOD(async_fixture,
 }
 
 // ---- the asynchronous pool --------------------------------------------------------------------
-
-typedao::pg::pool_options async_pool_options(const std::string& conninfo, std::size_t max_size) {
-  typedao::pg::pool_options o;
-  o.conninfo = conninfo;
-  o.max_size = max_size;
-  o.connection.init_sql = "SET application_name = 'typedao-async-pool'";
-  return o;
-}
 
 TEST_CASE_METHOD(
     async_fixture,

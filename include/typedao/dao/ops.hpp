@@ -255,6 +255,32 @@ struct ops : entity_ops<T> {
     return std::nullopt;
   }
 
+  // The checks that need the stored row (read FOR UPDATE): an immutable member that has a value
+  // may not change, and the entity rules judge the merged row.
+  template <class... A>
+  static std::optional<error> stored_row_problems(const T& stored, const A&... args) {
+    std::vector<field_detail> errs;
+    T merged = stored;
+    (
+        [&] {
+          if constexpr (is_set<A>::value) {
+            constexpr std::size_t I = index_of_member<T>(A::member);
+            if constexpr (immutable_members<T>()[I]) {
+              const auto& old = stored.*A::member;
+              if (value_present(old) && !(old == args.value))
+                errs.push_back(
+                    {std::string(M::member_names[I]), "immutable field cannot be updated"});
+            }
+            merged.*A::member = args.value;
+          }
+        }(),
+        ...);
+    if constexpr (has_entity_rules<T>())
+      validate_entity(merged, errs, member_failed(errs), /*updating=*/true);
+    if (!errs.empty()) return schema_violation_of<T>(std::move(errs));
+    return std::nullopt;
+  }
+
   // Whether an update of members Is... must read the stored row first (immutable members and
   // entity rules judge the merged row).
   template <std::size_t... Is>

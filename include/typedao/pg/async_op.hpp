@@ -21,6 +21,9 @@ struct exec_options {
   /// Deadline (ms) from the moment the statement is queued; -1: the connection's timeout_ms;
   /// 0: none.
   int timeout_ms = -1;
+  /// The hold (async_connection::async_hold) the statement is sent under; 0: none. While a
+  /// connection is held, statements under other holds (or none) wait unsent.
+  unsigned long long hold = 0;
 };
 
 namespace detail {
@@ -51,6 +54,7 @@ struct async_op {
   bool cancelled_by_user = false;
   bool retried = false;                                 // re-sent once after 42P05 / 26000
   std::size_t prepares = static_cast<std::size_t>(-1);  // the statement id this segment prepares
+  bool prepare_failed = false;                          // the error came from that prepare
 };
 
 }  // namespace detail
