@@ -8,11 +8,13 @@
 #include <typedao/connector.hpp>
 #include <typedao/dao/changes.hpp>
 #include <typedao/dao/each.hpp>
+#include <typedao/dao/events.hpp>
 #include <typedao/dao/operation.hpp>
 #include <typedao/dao/ops.hpp>
 #include <typedao/dao/transaction.hpp>
 #include <typedao/entity.hpp>
 #include <typedao/error.hpp>
+#include <typedao/events.hpp>
 #include <typedao/options.hpp>
 
 #include <cstddef>
@@ -50,7 +52,7 @@ class dao {
 
   /// INSERT ... RETURNING: the stored entity (generated uuid key, timestamps, defaults).
   result<T> insert(const T& e, const write_options& o = {}) {
-    return run_checked(ops::insert(e, o));
+    return published(change::created, run_checked(ops::insert(e, o)));
   }
 
   /// SELECT by primary key: the entity, or an empty optional when there is none (not an error).
@@ -84,12 +86,15 @@ class dao {
     if constexpr (!connector<C>) {  // read, check and write on one connection
       auto lease = detail::lease_for_call(*conn_, timeout_ms_);
       if (!lease) return std::move(lease).error();
-      return typedao::dao<T, typename C::connection_type, Registry>(**lease).update(k, changes...);
+      return typedao::dao<T, typename C::connection_type, Registry>(**lease)
+          .with_events(events_)
+          .update(k, changes...);
     } else {
       [[maybe_unused]] auto deadline = call_deadline();
-      return dispatch_update<detail::pk_cols<T>>(
-          k, [&] { return detail::not_found_by_key<T>(k); },
-          [&] { return select(k, read_options{true}); }, changes...);
+      return published(change::updated,
+                       dispatch_update<detail::pk_cols<T>>(
+                           k, [&] { return detail::not_found_by_key<T>(k); },
+                           [&] { return select(k, read_options{true}); }, changes...));
     }
   }
   /// Partial update by a unique member.
@@ -107,27 +112,32 @@ class dao {
     if constexpr (!connector<C>) {  // read, check and write on one connection
       auto lease = detail::lease_for_call(*conn_, timeout_ms_);
       if (!lease) return std::move(lease).error();
-      return typedao::dao<T, typename C::connection_type, Registry>(**lease).template update_by<By>(
-          v, changes...);
+      return typedao::dao<T, typename C::connection_type, Registry>(**lease)
+          .with_events(events_)
+          .template update_by<By>(v, changes...);
     } else {
       [[maybe_unused]] auto deadline = call_deadline();
-      return dispatch_update<detail::member_cols<T, U>>(
-          v, [&] { return detail::not_found_by_member(M::member_names[U], detail::show(v)); },
-          [&] { return select_by<By>(v, read_options{true}); }, changes...);
+      return published(
+          change::updated,
+          dispatch_update<detail::member_cols<T, U>>(
+              v, [&] { return detail::not_found_by_member(M::member_names[U], detail::show(v)); },
+              [&] { return select_by<By>(v, read_options{true}); }, changes...));
     }
   }
 
   /// Full replacement (PUT) in one statement: INSERT ... ON CONFLICT (key) DO UPDATE.
   /// The key argument wins over the entity's key members; created_at is kept unless given.
   result<T> upsert(const key_type& k, const T& e, const write_options& o = {}) {
-    return run_checked(ops::upsert(k, e, o));
+    return published(change::updated, run_checked(ops::upsert(k, e, o)));
   }
 
   /// Upsert by a unique member: the row with that value is replaced (keeping its key), or a new
   /// row is inserted (with a generated uuid key when the entity's is nil).
   template <auto By>
   result<T> upsert_by(const by_type<By>& v, const T& e, const write_options& o = {}) {
-    return run_checked(ops::template upsert_by<detail::unique_member_index<T, By>()>(v, e, o));
+    return published(
+        change::updated,
+        run_checked(ops::template upsert_by<detail::unique_member_index<T, By>()>(v, e, o)));
   }
 
   /// DELETE by primary key, in one statement that also reports the cascaded descendants.
@@ -136,7 +146,17 @@ class dao {
   result<removed_type> remove(const key_type& k, const read_options& o = {}) {
     if (auto errs = detail::key_problems<T>(k); !errs.empty())
       return detail::invalid_primary_key(std::move(errs));
-    return exec(ops::template remove<detail::pk_cols<T>>(k, M::has_ttl && o.skip_ttl));
+    // With events, a row with cache-key members is read first: its cache key names it.
+    std::optional<change_event> ev;
+    if (events_) {
+      ev = detail::event_of_key<T>(change::deleted, k);
+      if constexpr (M::cache_key_members.size() > 0) {
+        auto cur = select(k, read_options{true});
+        if (cur && *cur) ev = detail::event_of_row(change::deleted, **cur);
+      }
+    }
+    return removed_published(
+        std::move(ev), exec(ops::template remove<detail::pk_cols<T>>(k, M::has_ttl && o.skip_ttl)));
   }
   /// DELETE by the key of a whole entity.
   result<removed_type> remove(const T& e, const read_options& o = {}) {
@@ -148,7 +168,13 @@ class dao {
   result<removed_type> remove_by(const by_type<By>& v, const read_options& o = {}) {
     constexpr std::size_t U = detail::unique_member_index<T, By>();
     if (auto e = ops::template by_value_problem<U>(v)) return std::move(*e);
-    return exec(ops::template remove<detail::member_cols<T, U>>(v, M::has_ttl && o.skip_ttl));
+    std::optional<change_event> ev;  // with events, the row is read first: its key names it
+    if (events_) {
+      auto cur = select_by<By>(v, read_options{true});
+      if (cur && *cur) ev = detail::event_of_row(change::deleted, **cur);
+    }
+    return removed_published(std::move(ev), exec(ops::template remove<detail::member_cols<T, U>>(
+                                                v, M::has_ttl && o.skip_ttl)));
   }
 
   // ---- deadlines -------------------------------------------------------------------------
@@ -164,6 +190,14 @@ class dao {
   }
   /// The deadline set by with_timeout (-1: the connection's own).
   int timeout_ms() const noexcept { return timeout_ms_; }
+
+  /// This DAO publishing each successful write to `hub` (null: none); database::dao() sets the
+  /// database's hub (events.hpp).
+  dao with_events(const event_hub* hub) const noexcept {
+    dao d = *this;
+    d.events_ = hub;
+    return d;
+  }
 
   // ---- pagination and iteration ---------------------------------------------------------
 
@@ -334,6 +368,28 @@ class dao {
     }
   }
 
+  // Publishes the write's event when it succeeded (and events are on).
+  result<T> published(change op, result<T>&& r) const {
+    if (events_ && r) publish(detail::event_of_row(op, *r));
+    return std::move(r);
+  }
+  result<removed_type> removed_published(std::optional<change_event> ev,
+                                         result<removed_type>&& r) const {
+    if (!events_ || !r) return std::move(r);
+    if (ev) publish(std::move(*ev));
+    detail::for_each_cascaded<T>(*r, [&](change_event&& e) { publish(std::move(e)); });
+    return std::move(r);
+  }
+  // In-process handlers, then the statement that carries it to other processes (on this DAO's
+  // connection: inside a transaction it is delivered at COMMIT). A failed send leaves the
+  // write as it is and is counted (event_hub::publish_failures).
+  void publish(change_event&& e) const {
+    events_->deliver(e);
+    if (events_->options().transport == event_transport::none) return;
+    const std::string payload = encode_event(e);
+    if (!exec(detail::publish_op(events_->options(), payload))) events_->note_publish_failure();
+  }
+
   template <class KeyCols, class KeyV, class NotFound, class Refetch, class... A>
   result<T> dispatch_update(const KeyV& kv, NotFound&& not_found, Refetch&& refetch,
                             const A&... args) {
@@ -381,6 +437,7 @@ class dao {
   C* conn_;
   pagination pagination_{};
   int timeout_ms_ = -1;  // -1: the connection's timeout_ms
+  const event_hub* events_ = nullptr;
 };
 
 }  // namespace typedao

@@ -7,6 +7,7 @@
 #include <typedao/connector.hpp>
 #include <typedao/dao.hpp>
 #include <typedao/entity.hpp>
+#include <typedao/events.hpp>
 #include <typedao/sql.hpp>
 #include <typedao/transaction.hpp>
 
@@ -104,8 +105,13 @@ class basic_database {
         detail::registered<T, Es...>,
         "typedao::database::dao: the entity is not registered in this database. Add it to the "
         "database's entity list.");
-    return typedao::dao<T, C, detail::registry<Es...>>(*conn_);
+    return typedao::dao<T, C, detail::registry<Es...>>(*conn_).with_events(events_);
   }
+
+  /// Publishes every write of this database's DAOs (and of its transactions' DAOs) to `hub`:
+  /// in-process handlers, and NOTIFY or the events table for other processes (events.hpp).
+  void publish_to(const event_hub& hub) noexcept { events_ = &hub; }
+  const event_hub* events() const noexcept { return events_; }
 
   /// The DDL migrate() runs: every table, parents before children, idempotent (IF NOT EXISTS).
   static constexpr std::string_view schema_sql() {
@@ -145,14 +151,14 @@ class basic_database {
   auto begin(const transaction_options& o = {}) {
     if constexpr (connector<C>) {
       using tx_t = basic_transaction<C, Es...>;
-      tx_t tx(*conn_, 0);
+      tx_t tx(*conn_, 0, events_);
       if (auto r = tx.begin(o); !r) return result<tx_t>(std::move(r).error());
       return result<tx_t>(std::move(tx));
     } else {
       using tx_t = pooled_transaction<C, Es...>;
       auto lease = detail::lease_for_call(*conn_, -1);  // the wait and BEGIN: one deadline
       if (!lease) return result<tx_t>(std::move(lease).error());
-      tx_t tx(std::move(*lease));
+      tx_t tx(std::move(*lease), events_);
       if (auto r = tx.begin(o); !r) return result<tx_t>(std::move(r).error());
       return result<tx_t>(std::move(tx));
     }
@@ -193,6 +199,7 @@ class basic_database {
 
  private:
   C* conn_;
+  const event_hub* events_ = nullptr;
 };
 
 }  // namespace typedao

@@ -11,6 +11,7 @@
 #include <typedao/dao/transaction.hpp>
 #include <typedao/entity.hpp>
 #include <typedao/error.hpp>
+#include <typedao/events.hpp>
 
 #include <string>
 #include <type_traits>
@@ -22,8 +23,8 @@ template <connector C, entity... Es>
 class basic_transaction {
  public:
   /// Opens nothing: db.begin() and tx.nested() open one. `depth` names the savepoint.
-  basic_transaction(C& c, int depth)
-      : scope_(c, "typedao_sp" + std::to_string(depth)), depth_(depth) {}
+  basic_transaction(C& c, int depth, const event_hub* events = nullptr)
+      : scope_(c, "typedao_sp" + std::to_string(depth)), depth_(depth), events_(events) {}
 
   /// BEGIN (or SAVEPOINT when the connection is already in a transaction).
   result<void> begin(const transaction_options& o = {}) { return scope_.begin(o); }
@@ -35,7 +36,7 @@ class basic_transaction {
         (std::is_same_v<T, Es> || ...),
         "typedao::transaction::dao: the entity is not registered in this database. Add it to the "
         "database's entity list.");
-    return typedao::dao<T, C, detail::registry<Es...>>(scope_.connection());
+    return typedao::dao<T, C, detail::registry<Es...>>(scope_.connection()).with_events(events_);
   }
 
   /// COMMIT (RELEASE SAVEPOINT when nested). The scope is closed whatever the answer; a failed
@@ -48,7 +49,7 @@ class basic_transaction {
   /// A nested scope (SAVEPOINT): its commit keeps its work in this transaction, its rollback or
   /// its end without commit undoes only its own work.
   result<basic_transaction> nested() {
-    basic_transaction inner(scope_.connection(), depth_ + 1);
+    basic_transaction inner(scope_.connection(), depth_ + 1, events_);
     if (auto r = inner.begin(); !r) return std::move(r).error();
     return inner;
   }
@@ -62,6 +63,7 @@ class basic_transaction {
  private:
   detail::tx_scope<C> scope_;
   int depth_;
+  const event_hub* events_;  // the database's: writes publish inside the transaction
 };
 
 /// A transaction on a connection taken from a pool for its whole length (db.begin() on a
@@ -73,7 +75,8 @@ class pooled_transaction {
   using conn_type = typename P::connection_type;
 
  public:
-  explicit pooled_transaction(lease_type l) : lease_(std::move(l)), tx_(*lease_, 0) {}
+  explicit pooled_transaction(lease_type l, const event_hub* events = nullptr)
+      : lease_(std::move(l)), tx_(*lease_, 0, events) {}
 
   /// BEGIN, within the deadline the lease was taken under; the calls after it each have their
   /// own.

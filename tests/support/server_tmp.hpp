@@ -1,9 +1,9 @@
 // typedao_test::pg_server_tmp: a PostgreSQL server of the test's own (initdb into a temporary
 // folder, listening on a free port of 127.0.0.1 and a socket in that folder), for faults that
 // must not touch the shared test server: stopping it (fast or immediate) and starting it again
-// under load. typedao_test::spawn_server runs a server program as a child that dies with the
-// test process (also when the test is killed outright: PR_SET_PDEATHSIG), as the postgres user
-// when the test runs as root. pgbouncer_tmp uses it too.
+// under load; a streaming replica of one (pg_basebackup). typedao_test::spawn_server runs a server
+// program as a child that dies with the test process (also when the test is killed outright:
+// PR_SET_PDEATHSIG), as the postgres user when the test runs as root. pgbouncer_tmp uses it too.
 #ifndef TYPEDAO_TEST_SERVER_TMP_HPP
 #define TYPEDAO_TEST_SERVER_TMP_HPP
 
@@ -117,25 +117,34 @@ inline std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+struct replica_of_t {
+  explicit replica_of_t() = default;
+};
+/// Tag: pg_server_tmp(replica_of, primary) makes a streaming replica of `primary`.
+inline constexpr replica_of_t replica_of{};
+
 class pg_server_tmp {
  public:
   pg_server_tmp() {
-    bindir_ = find_bindir();
-    remove_stale("typedao-pgsrv", "data/postmaster.pid");
-    char dir[] = "/tmp/typedao-pgsrv.XXXXXX";
-    REQUIRE(::mkdtemp(dir) != nullptr);
-    dir_ = dir;
-    if (::geteuid() == 0) {
-      const passwd* pw = ::getpwnam("postgres");
-      REQUIRE(pw != nullptr);
-      REQUIRE(::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) == 0);
-    }
-    port_ = free_local_port();
+    make_dir();
     const pid_t init = spawn_server({bindir_ + "/initdb", "-D", dir_ + "/data", "-U", "postgres",
                                      "--auth=trust", "--encoding=UTF8", "--locale=C", "-N"},
                                     dir_ + "/initdb.log");
     const int status = wait_child(init, 120'000);
     INFO(read_file(dir_ + "/initdb.log"));
+    REQUIRE((status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    start();
+  }
+
+  /// A streaming replica of `primary` (pg_basebackup -R: hot standby, read-only), started.
+  pg_server_tmp(replica_of_t, const pg_server_tmp& primary) {
+    make_dir();
+    const pid_t copy = spawn_server(
+        {bindir_ + "/pg_basebackup", "-D", dir_ + "/data", "-h", "127.0.0.1", "-p",
+         std::to_string(primary.port_), "-U", "postgres", "-R", "-X", "stream", "-c", "fast"},
+        dir_ + "/basebackup.log");
+    const int status = wait_child(copy, 120'000);
+    INFO(read_file(dir_ + "/basebackup.log"));
     REQUIRE((status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0));
     start();
   }
@@ -198,6 +207,20 @@ class pg_server_tmp {
     }
     FAIL("PostgreSQL server binaries not found (scripts/deps.sh installs them)");
     return {};
+  }
+
+  void make_dir() {
+    bindir_ = find_bindir();
+    remove_stale("typedao-pgsrv", "data/postmaster.pid");
+    char dir[] = "/tmp/typedao-pgsrv.XXXXXX";
+    REQUIRE(::mkdtemp(dir) != nullptr);
+    dir_ = dir;
+    if (::geteuid() == 0) {
+      const passwd* pw = ::getpwnam("postgres");
+      REQUIRE(pw != nullptr);
+      REQUIRE(::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) == 0);
+    }
+    port_ = free_local_port();
   }
 
   std::string bindir_;

@@ -91,6 +91,9 @@ auto lease_for_call(P& p, int timeout_ms) {
 template <connection_pool P, class T, std::size_t N, class F>
   requires(!connector<P>)
 result<T> run(P& p, const operation<T, N, F>& op, int timeout_ms = -1) {
+  // A pool with read replicas (pg::replicated_pool) serves plain SELECTs itself.
+  if constexpr (requires { p.run_read(op, timeout_ms); })
+    if (op.stmt().read_only) return p.run_read(op, timeout_ms);
   auto lease = detail::lease_for_call(p, timeout_ms);
   if (!lease) return std::move(lease).error();
   return run(**lease, op);

@@ -393,7 +393,8 @@ struct statement_slot {
 #else
       : s{text, next_statement_id(), n, types, name, &c} {
 #endif
-            register_statement(c, s);
+            s.read_only = read_only_text(text);
+  register_statement(c, s);
 }
 };  // namespace typedao::detail
 

@@ -46,7 +46,17 @@ struct statement {
   const oid_t* param_types;
   const char* name = nullptr;              // null: the connector names it from `id`
   statement_counters* counters = nullptr;  // null: not counted
+  /// A plain SELECT (no FOR UPDATE / FOR SHARE): a replica may serve it (pg::replicated_pool).
+  bool read_only = false;
 };
+
+namespace detail {
+constexpr bool read_only_text(std::string_view t) noexcept {
+  return t.substr(0, 7) == "SELECT " && t.find(" FOR UPDATE") == std::string_view::npos &&
+         t.find(" FOR SHARE") == std::string_view::npos &&
+         t.find("pg_notify(") == std::string_view::npos;
+}
+}  // namespace detail
 
 namespace detail {
 
