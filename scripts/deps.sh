@@ -17,6 +17,7 @@
 #   clang-16 libclang-rt-16-dev    the second compiler in scripts/test.sh
 #   clang-format-16                the formatting check in scripts/test.sh (.clang-format)
 #   pgbouncer                      the transaction-pooling tests (started by the tests themselves)
+#   postgresql-15-auto-failover    pg_autoctl: the failover test's monitor and nodes (started by it)
 #   curl                           the HTTP client of the Admin API example's test
 #
 # Set TYPEDAO_SKIP_DEPS=1 to skip all of this (e.g. on a non-Debian system
@@ -76,6 +77,7 @@ need_pkg libclang-rt-16-dev
 need_cmd clang-format-16 clang-format-16
 [[ -x /usr/sbin/pgbouncer ]] || command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
 need_cmd curl curl
+need_cmd pg_autoctl postgresql-15-auto-failover
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0

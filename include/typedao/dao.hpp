@@ -12,6 +12,7 @@
 #include <typedao/dao/operation.hpp>
 #include <typedao/dao/ops.hpp>
 #include <typedao/dao/transaction.hpp>
+#include <typedao/dialect.hpp>
 #include <typedao/entity.hpp>
 #include <typedao/error.hpp>
 #include <typedao/events.hpp>
@@ -198,6 +199,12 @@ class dao {
     d.events_ = hub;
     return d;
   }
+  /// This DAO for another engine (dialect.hpp); database::dao() sets the database's.
+  dao with_dialect(typedao::dialect x) const noexcept {
+    dao d = *this;
+    d.dialect_ = x;
+    return d;
+  }
 
   // ---- pagination and iteration ---------------------------------------------------------
 
@@ -290,7 +297,7 @@ class dao {
                                 "batch must be an integer greater than 0");
     std::int64_t total = 0;
     for (;;) {
-      auto n = exec(ops::purge_batch(batch));
+      auto n = exec(ops::purge_batch(batch, has_skip_locked(dialect_)));
       if (!n) return n;
       total += *n;
       if (*n < batch) return total;
@@ -438,6 +445,7 @@ class dao {
   pagination pagination_{};
   int timeout_ms_ = -1;  // -1: the connection's timeout_ms
   const event_hub* events_ = nullptr;
+  typedao::dialect dialect_ = typedao::dialect::postgresql;
 };
 
 }  // namespace typedao

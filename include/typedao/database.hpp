@@ -6,6 +6,7 @@
 
 #include <typedao/connector.hpp>
 #include <typedao/dao.hpp>
+#include <typedao/dialect.hpp>
 #include <typedao/entity.hpp>
 #include <typedao/events.hpp>
 #include <typedao/sql.hpp>
@@ -105,8 +106,13 @@ class basic_database {
         detail::registered<T, Es...>,
         "typedao::database::dao: the entity is not registered in this database. Add it to the "
         "database's entity list.");
-    return typedao::dao<T, C, detail::registry<Es...>>(*conn_).with_events(events_);
+    return typedao::dao<T, C, detail::registry<Es...>>(*conn_).with_events(events_).with_dialect(
+        dialect_);
   }
+
+  /// The engine this database talks to (dialect.hpp; default: PostgreSQL).
+  void set_dialect(typedao::dialect d) noexcept { dialect_ = d; }
+  typedao::dialect dialect() const noexcept { return dialect_; }
 
   /// Publishes every write of this database's DAOs (and of its transactions' DAOs) to `hub`:
   /// in-process handlers, and NOTIFY or the events table for other processes (events.hpp).
@@ -122,18 +128,22 @@ class basic_database {
   /// against concurrent migrations by an advisory lock.
   result<void> migrate() {
     if constexpr (connector<C>) {
-      return migrate_on(*conn_);
+      return migrate_on(*conn_, dialect_);
     } else {
       auto lease = conn_->acquire();
       if (!lease) return std::move(lease).error();
-      return migrate_on(**lease);
+      return migrate_on(**lease, dialect_);
     }
   }
 
   template <class Conn>
-  static result<void> migrate_on(Conn& conn) {
+  static result<void> migrate_on(Conn& conn, typedao::dialect d = typedao::dialect::postgresql) {
     auto* conn_ = &conn;
-    auto r = conn_->execute_script("BEGIN;\nSELECT pg_advisory_xact_lock(7598457003829063983);\n");
+    // Concurrent migrations wait for each other (where the engine has advisory locks; else the
+    // statements' IF NOT EXISTS keep a concurrent run harmless, and one of them may fail).
+    auto r = conn_->execute_script(
+        has_advisory_locks(d) ? "BEGIN;\nSELECT pg_advisory_xact_lock(7598457003829063983);\n"
+                              : "BEGIN");
     if (!r) return r;
     r = conn_->execute_script(schema_sql());
     if (!r) {
@@ -151,14 +161,14 @@ class basic_database {
   auto begin(const transaction_options& o = {}) {
     if constexpr (connector<C>) {
       using tx_t = basic_transaction<C, Es...>;
-      tx_t tx(*conn_, 0, events_);
+      tx_t tx(*conn_, 0, events_, dialect_);
       if (auto r = tx.begin(o); !r) return result<tx_t>(std::move(r).error());
       return result<tx_t>(std::move(tx));
     } else {
       using tx_t = pooled_transaction<C, Es...>;
       auto lease = detail::lease_for_call(*conn_, -1);  // the wait and BEGIN: one deadline
       if (!lease) return result<tx_t>(std::move(lease).error());
-      tx_t tx(std::move(*lease), events_);
+      tx_t tx(std::move(*lease), events_, dialect_);
       if (auto r = tx.begin(o); !r) return result<tx_t>(std::move(r).error());
       return result<tx_t>(std::move(tx));
     }
@@ -200,6 +210,7 @@ class basic_database {
  private:
   C* conn_;
   const event_hub* events_ = nullptr;
+  typedao::dialect dialect_ = typedao::dialect::postgresql;
 };
 
 }  // namespace typedao

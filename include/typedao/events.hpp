@@ -9,6 +9,8 @@
 // by PostgreSQL's NOTIFY, or (engines without LISTEN) as a row of an events table that
 // listeners poll. pg/events.hpp has the listener. docs/scale-out.md.
 
+#include <typedao/dialect.hpp>
+
 #include <atomic>
 #include <cstddef>
 #include <functional>
@@ -53,6 +55,13 @@ struct events_options {
   /// The NOTIFY channel, or the value of the events table's channel column.
   std::string channel = "typedao_events";
 };
+
+/// The transport an engine has: NOTIFY where there is LISTEN, else the events table.
+inline events_options events_options_for(dialect d) {
+  events_options o;
+  o.transport = has_notify(d) ? event_transport::notify : event_transport::table;
+  return o;
+}
 
 /// The events table of event_transport::table (created by the listener, IF NOT EXISTS).
 inline constexpr std::string_view events_table_sql =

@@ -9,6 +9,7 @@
 #include <typedao/connector.hpp>
 #include <typedao/dao.hpp>
 #include <typedao/dao/transaction.hpp>
+#include <typedao/dialect.hpp>
 #include <typedao/entity.hpp>
 #include <typedao/error.hpp>
 #include <typedao/events.hpp>
@@ -23,8 +24,12 @@ template <connector C, entity... Es>
 class basic_transaction {
  public:
   /// Opens nothing: db.begin() and tx.nested() open one. `depth` names the savepoint.
-  basic_transaction(C& c, int depth, const event_hub* events = nullptr)
-      : scope_(c, "typedao_sp" + std::to_string(depth)), depth_(depth), events_(events) {}
+  basic_transaction(C& c, int depth, const event_hub* events = nullptr,
+                    typedao::dialect d = typedao::dialect::postgresql)
+      : scope_(c, "typedao_sp" + std::to_string(depth)),
+        depth_(depth),
+        events_(events),
+        dialect_(d) {}
 
   /// BEGIN (or SAVEPOINT when the connection is already in a transaction).
   result<void> begin(const transaction_options& o = {}) { return scope_.begin(o); }
@@ -36,7 +41,9 @@ class basic_transaction {
         (std::is_same_v<T, Es> || ...),
         "typedao::transaction::dao: the entity is not registered in this database. Add it to the "
         "database's entity list.");
-    return typedao::dao<T, C, detail::registry<Es...>>(scope_.connection()).with_events(events_);
+    return typedao::dao<T, C, detail::registry<Es...>>(scope_.connection())
+        .with_events(events_)
+        .with_dialect(dialect_);
   }
 
   /// COMMIT (RELEASE SAVEPOINT when nested). The scope is closed whatever the answer; a failed
@@ -49,7 +56,7 @@ class basic_transaction {
   /// A nested scope (SAVEPOINT): its commit keeps its work in this transaction, its rollback or
   /// its end without commit undoes only its own work.
   result<basic_transaction> nested() {
-    basic_transaction inner(scope_.connection(), depth_ + 1, events_);
+    basic_transaction inner(scope_.connection(), depth_ + 1, events_, dialect_);
     if (auto r = inner.begin(); !r) return std::move(r).error();
     return inner;
   }
@@ -64,6 +71,7 @@ class basic_transaction {
   detail::tx_scope<C> scope_;
   int depth_;
   const event_hub* events_;  // the database's: writes publish inside the transaction
+  typedao::dialect dialect_;
 };
 
 /// A transaction on a connection taken from a pool for its whole length (db.begin() on a
@@ -75,8 +83,9 @@ class pooled_transaction {
   using conn_type = typename P::connection_type;
 
  public:
-  explicit pooled_transaction(lease_type l, const event_hub* events = nullptr)
-      : lease_(std::move(l)), tx_(*lease_, 0, events) {}
+  explicit pooled_transaction(lease_type l, const event_hub* events = nullptr,
+                              typedao::dialect d = typedao::dialect::postgresql)
+      : lease_(std::move(l)), tx_(*lease_, 0, events, d) {}
 
   /// BEGIN, within the deadline the lease was taken under; the calls after it each have their
   /// own.

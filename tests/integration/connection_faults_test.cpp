@@ -308,7 +308,7 @@ struct load_result {
 TEST_CASE(
     "faults: the server stopped (fast, then immediate) and started again under load: no "
     "acknowledged row lost, every failure typed, the pool recovers",
-    "[pg][faults][pool][restart]") {
+    "[pg][faults][pool][restart][own_server]") {
   typedao_test::pg_server_tmp server;
   typedao::pg::pool_options o;
   o.conninfo = server.conninfo();

@@ -89,7 +89,7 @@ std::optional<Note> read_elsewhere(db_t& db, const typedao::uuid& id) {
 TEST_CASE_METHOD(replica_fixture,
                  "replicas: reads go to the replica, writes to the primary; a thread reads its "
                  "own writes while the replica's replay is paused",
-                 "[pg][replica]") {
+                 "[pg][replica][own_server]") {
   typedao::pg::replicated_pool pool(options());
   db_t db(pool);
   REQUIRE_OK(db.migrate());
@@ -149,7 +149,7 @@ TEST_CASE_METHOD(replica_fixture,
 TEST_CASE_METHOD(replica_fixture,
                  "replicas: a replica further behind than max_lag_ms is skipped, and used again "
                  "once it catches up",
-                 "[pg][replica]") {
+                 "[pg][replica][own_server]") {
   typedao::pg::replicated_pool pool(options(/*max_lag_ms=*/300));
   db_t db(pool);
   REQUIRE_OK(db.migrate());
@@ -184,7 +184,7 @@ TEST_CASE_METHOD(replica_fixture,
 
 TEST_CASE_METHOD(replica_fixture,
                  "replicas: reads keep succeeding while the replica is stopped and started",
-                 "[pg][replica]") {
+                 "[pg][replica][own_server]") {
   typedao::pg::replicated_pool pool(options());
   db_t db(pool);
   REQUIRE_OK(db.migrate());
@@ -235,6 +235,9 @@ TEST_CASE_METHOD(replica_fixture,
   CHECK(before_stop.replicas[0].reads > 0);                 // the replica served before
   CHECK(during.primary_reads > before_stop.primary_reads);  // the primary while it was down
   CHECK(back);  // and the replica again after its restart
+  WARN("replica stopped 0.7 s and started under 2 reader threads: "
+       << ok << " reads, " << failed << " failed; the primary served "
+       << during.primary_reads - before_stop.primary_reads << " while it was down");
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 
 #include "pg_fixture.hpp"
 
+#include <typedao/metrics.hpp>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
@@ -379,6 +381,25 @@ TEST_CASE_METHOD(ttl_fixture,
   (void)live;
   (void)forever;
   (void)zero;
+}
+
+TEST_CASE_METHOD(ttl_fixture,
+                 "ttl: purge_expired without row locks (dialect::citus) deletes the same rows",
+                 "[pg][ttl][purge][dialect]") {
+  auto citus = creds.with_dialect(typedao::dialect::citus);
+  for (int i = 0; i < 5; ++i) expire(add("dead" + std::to_string(i), 1000).id);
+  add("live", 1000);
+  auto n = citus.purge_expired(2);
+  REQUIRE_OK(n);
+  CHECK(*n == 5);
+  CHECK(value("SELECT string_agg(key, ',') FROM creds") == "live");
+  // The statement sent was the one without FOR UPDATE SKIP LOCKED (3 batches).
+  unsigned long long unlocked_calls = 0;
+  for (const auto& st : typedao::statement_metrics())
+    if (st.text.find("DELETE FROM \"creds\"") == 0 &&
+        st.text.find("ORDER BY \"ttl\" LIMIT $1)") != std::string_view::npos)
+      unlocked_calls += st.calls;
+  CHECK(unlocked_calls >= 3);
 }
 
 TEST_CASE_METHOD(ttl_fixture,

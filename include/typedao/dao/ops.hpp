@@ -414,14 +414,15 @@ struct ops : entity_ops<T> {
   }
 
   // One batch of purge_expired: how many expired rows it deleted.
-  static auto purge_batch(std::int64_t batch) {
+  static auto purge_batch(std::int64_t batch, bool skip_locked = true) {
     param_set<1> ps;
     ps.writer(0).append_be(batch);
-    return make_operation<std::int64_t>(statement_of<purge_gen<T>, oid_list<int8_oid>>(), ps,
-                                        [](auto&& r) -> result<std::int64_t> {
-                                          if (!r) return std::move(r).error();
-                                          return static_cast<std::int64_t>(r->affected_rows());
-                                        });
+    const statement& st = skip_locked ? statement_of<purge_gen<T>, oid_list<int8_oid>>()
+                                      : statement_of<purge_gen<T, false>, oid_list<int8_oid>>();
+    return make_operation<std::int64_t>(st, ps, [](auto&& r) -> result<std::int64_t> {
+      if (!r) return std::move(r).error();
+      return static_cast<std::int64_t>(r->affected_rows());
+    });
   }
 
   // The row with this composite cache key string (as cache_key() builds it). The key is copied.

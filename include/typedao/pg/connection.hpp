@@ -33,7 +33,7 @@ struct connection_options {
   /// Reconnect back-off: after a failed attempt, calls fail at once (not_sent) until it passes;
   /// it doubles from min to max and resets on success. 0 disables reconnecting.
   int reconnect_backoff_min_ms = 50;
-  int reconnect_backoff_max_ms = 2000;
+  int reconnect_backoff_max_ms = 1000;
   /// Deadline of every call (Kong's pg_timeout, 5 s): sending and waiting for the answer. When
   /// it passes, the server is asked to cancel the statement and the call fails with
   /// DEADLINE_EXCEEDED; the connection stays usable when the cancel is answered within

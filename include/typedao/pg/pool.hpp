@@ -58,8 +58,11 @@ struct pool_options {
   /// An idle connection unused for longer than this answers a round trip before it is handed out.
   int health_check_after_idle_ms = 5000;
   /// After a failed connect, new connections are not attempted for this long (doubling up to
-  /// 2 s); callers wait for a release or fail with the connect error.
+  /// connect_backoff_max_ms); callers wait for a release or fail with the connect error.
   int connect_backoff_ms = 50;
+  /// The longest that back-off grows to: after a failover, the first new connection is tried
+  /// at most this long after the new primary accepts them.
+  int connect_backoff_max_ms = 1000;
 };
 
 /// Waiting times in log-linear buckets (8 per power of two: values within 12.5%), in
@@ -344,7 +347,8 @@ class pool {
           ++stats_.connect_failures;
           connect_backoff_ =
               connect_backoff_ == 0 ? options_.connect_backoff_ms : connect_backoff_ * 2;
-          if (connect_backoff_ > 2000) connect_backoff_ = 2000;
+          if (connect_backoff_ > options_.connect_backoff_max_ms)
+            connect_backoff_ = options_.connect_backoff_max_ms;
           next_connect_ms_ = detail::monotonic_ms() + connect_backoff_;
           last_connect_error_ = c.error();
           wake_first();

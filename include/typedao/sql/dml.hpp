@@ -308,8 +308,9 @@ struct ttl_gen {
   }
 };
 
-// Deletes at most $1 expired rows (oldest first), skipping rows other sessions hold.
-template <class T>
+// Deletes at most $1 expired rows (oldest first), skipping rows other sessions hold (Locked;
+// else without row locks, for engines that refuse them: dialect::citus).
+template <class T, bool Locked = true>
 struct purge_gen {
   template <class B>
   constexpr void operator()(B& b) const {
@@ -324,7 +325,8 @@ struct purge_gen {
     }
     b.put(" FROM ");
     put_ident(b, M<T>::table);
-    b.put(" WHERE \"ttl\" < now() ORDER BY \"ttl\" LIMIT $1 FOR UPDATE SKIP LOCKED)");
+    b.put(" WHERE \"ttl\" < now() ORDER BY \"ttl\" LIMIT $1");
+    b.put(Locked ? " FOR UPDATE SKIP LOCKED)" : ")");
   }
 };
 
