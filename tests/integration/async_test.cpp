@@ -618,5 +618,33 @@ TEST_CASE_METHOD(async_fixture,
   });
 }
 
+TEST_CASE_METHOD(async_fixture,
+                 "async: an idle connection and an idle pool leave no work on the io_context "
+                 "(no deadline timer outlives the statements)",
+                 "[pg][async]") {
+  // Deadlines far longer than run()'s 10 s: a timer left armed would keep the io_context busy
+  // past it, and run() would return with work still pending.
+  auto o = async_pool_options(conninfo(), 2);
+  o.connection.timeout_ms = 120'000;
+  typedao::pg::async_pool pool(io.get_executor(), o);
+  std::optional<typedao::pg::async_connection> kept;
+  run(
+      [&]() -> awaitable<void> {
+        kept.emplace(co_await open(/*timeout_ms=*/120'000));  // every statement arms a deadline
+        typedao::async_dao<Item> items(*kept);
+        const Item a{.name = "idle"};
+        REQUIRE_OK(co_await items.insert(a));
+        typedao::async_dao<Item, typedao::pg::async_pool> pooled(pool);
+        auto n = co_await pooled.count();
+        REQUIRE_OK(n);
+        CHECK(*n == 1);
+      },
+      /*seconds=*/10);
+  // run() returned because the io_context ran out of work, with both still open.
+  CHECK(io.stopped());
+  CHECK(kept->is_open());
+  CHECK(pool.stats().size >= 1);
+}
+
 }  // namespace
 }  // namespace typedao_it_async

@@ -279,7 +279,13 @@ class async_impl : public std::enable_shared_from_this<async_impl> {
   void finish_front() {
     std::unique_ptr<async_op> op = std::move(pending_.front());
     pending_.pop_front();
-    if (pending_.empty()) grant();
+    if (pending_.empty()) {
+      if (held_back_.empty() && armed_ms_ != 0) {  // nothing left to time: the executor may idle
+        armed_ms_ = 0;
+        timer_.cancel();
+      }
+      grant();
+    }
     if (op->abandoned) return;  // already answered (deadline or cancellation)
     if (!op->have_error) {
       rows r = std::move(op->kept);

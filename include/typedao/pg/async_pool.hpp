@@ -242,6 +242,11 @@ struct async_pool_impl : std::enable_shared_from_this<async_pool_impl> {
         send(*s, *taken->stmt, taken->params, taken->eo, std::move(taken->on_rows));
     }
     grow();
+    // Nobody waits and no connect is pending: no timer keeps the executor busy.
+    if (waiters_.empty() && armed_ms_ != 0 && next_connect_ms_ <= monotonic_ms()) {
+      armed_ms_ = 0;
+      timer_.cancel();
+    }
   }
 
 #if defined(__GNUC__) && !defined(__clang__)
