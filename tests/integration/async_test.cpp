@@ -587,9 +587,10 @@ TEST_CASE_METHOD(async_fixture,
           asio::detached);
     asio::steady_timer t(io, std::chrono::milliseconds(40));
     co_await t.async_wait(use_awaitable);
-    exec(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
-        "'typedao-async-pool'");
+    value(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+        "application_name = $1",
+        {typedao_test::async_pool_name()});
     for (int k = 0; k < 30'000 && finished < n; ++k) {
       t.expires_after(std::chrono::milliseconds(1));
       co_await t.async_wait(use_awaitable);
@@ -604,8 +605,15 @@ TEST_CASE_METHOD(async_fixture,
       }
       ++failed;
       // The connection failed: 57P01 from the server (refused: the statement was aborted),
-      // or the socket closed (maybe_applied / not_sent).
-      CHECK(g->error().code == typedao::error_code::database_error);
+      // or the socket closed (maybe_applied / not_sent); or, on a busy machine, the line for
+      // the replacement connections was full or too slow (not sent).
+      const auto code = g->error().code;
+      INFO(g->error().to_string());
+      if (code == typedao::error_code::pool_exhausted ||
+          code == typedao::error_code::acquire_timeout)
+        CHECK(g->error().outcome == typedao::outcome::not_sent);
+      else
+        CHECK(code == typedao::error_code::database_error);
       CHECK_FALSE(g->error().message.empty());
     }
     CHECK(ok > 0);

@@ -133,11 +133,17 @@ TEST_CASE_METHOD(pool_fixture,
     for (int i = 0; i < 5000 && pool.stats().waiting < n; ++i) ::usleep(1'000);
     REQUIRE(pool.stats().waiting == n);
   };
+  std::atomic<bool> late_tried{false};
   auto take = [&](int who) {
     auto l = pool.acquire();
     CHECK(l);
-    std::lock_guard lock(m);
-    order.push_back(who);
+    {
+      std::lock_guard lock(m);
+      order.push_back(who);
+    }
+    // Held until the late caller has tried (on a busy machine both waiters could otherwise be
+    // done before it asks, and it would rightly get the idle connection).
+    for (int i = 0; i < 10'000 && !late_tried.load(); ++i) ::usleep(1'000);
   };  // the lease ends here: the next waiter's turn
   std::thread a([&] { take(1); });
   wait_for_waiting(1);
@@ -145,6 +151,11 @@ TEST_CASE_METHOD(pool_fixture,
   wait_for_waiting(2);
   held->release();  // goes straight to the first waiter
   auto late = pool.acquire_for(0);
+  late_tried = true;
+  if (late) {  // (joined before failing: a thread left running would abort the test)
+    a.join();
+    b.join();
+  }
   REQUIRE_FALSE(late);  // the connection is not idle for a moment: it is the first waiter's
   CHECK(late.error().code == typedao::error_code::acquire_timeout);
   a.join();

@@ -14,7 +14,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <unistd.h>
 #include <catch2/catch.hpp>
+
 #include <chrono>
 #include <exception>
 #include <string>
@@ -42,7 +44,7 @@ struct async_fixture_base : pg_fixture {
   boost::asio::awaitable<typedao::pg::async_connection> open(int timeout_ms = 5000) {
     typedao::pg::connection_options o;
     o.timeout_ms = timeout_ms;
-    o.init_sql = "SET application_name = 'typedao-async'";
+    o.init_sql = "SET application_name = 'typedao-async-" + std::to_string(::getpid()) + "'";
     typedao::pg::async_connection c(io.get_executor(), o);
     std::string ci = conninfo();
     auto r = co_await c.async_connect(std::move(ci), boost::asio::use_awaitable);
@@ -51,12 +53,16 @@ struct async_fixture_base : pg_fixture {
   }
 };
 
+// The application_name of this process's pool connections (tests in other processes run at
+// the same time: a test that terminates "its" backends must not hit theirs).
+inline std::string async_pool_name() { return "typedao-async-pool-" + std::to_string(::getpid()); }
+
 inline typedao::pg::pool_options async_pool_options(const std::string& conninfo,
                                                     std::size_t max_size) {
   typedao::pg::pool_options o;
   o.conninfo = conninfo;
   o.max_size = max_size;
-  o.connection.init_sql = "SET application_name = 'typedao-async-pool'";
+  o.connection.init_sql = "SET application_name = '" + async_pool_name() + "'";
   return o;
 }
 
