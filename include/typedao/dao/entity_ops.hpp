@@ -26,6 +26,30 @@
 
 namespace typedao::detail {
 
+// '%' and ':' in a cache-key value escaped as %25 and %3A (as the hidden column's SQL does:
+// values cannot run into each other).
+inline void append_escaped(std::string& out, std::string_view v) {
+  for (char ch : v) {
+    if (ch == '%')
+      out += "%25";
+    else if (ch == ':')
+      out += "%3A";
+    else
+      out += ch;
+  }
+}
+
+// "<table>:<v1>:...:<v5>:".
+inline std::string join_cache_key(std::string_view table, const std::string (&values)[5]) {
+  std::string out(table);
+  for (const auto& v : values) {
+    out += ':';
+    append_escaped(out, v);
+  }
+  out += ':';
+  return out;
+}
+
 template <class T>
 struct entity_ops {
   using M = model<T>;
@@ -50,20 +74,7 @@ struct entity_ops {
       }(std::make_index_sequence<(M::pk_member_indices.size() < 5 ? M::pk_member_indices.size()
                                                                   : 5)>{});
     }
-    std::string out(M::table);
-    for (auto& v : values) {
-      out += ':';
-      for (char ch : v) {  // as the hidden column's SQL does: values cannot run into each other
-        if (ch == '%')
-          out += "%25";
-        else if (ch == ':')
-          out += "%3A";
-        else
-          out += ch;
-      }
-    }
-    out += ':';
-    return out;
+    return join_cache_key(M::table, values);
   }
 
   // ---- checks -------------------------------------------------------------------------------

@@ -48,17 +48,6 @@ inline auto publish_op(const events_options& o, const std::string& payload) {
   });
 }
 
-inline void append_escaped(std::string& out, std::string_view v) {
-  for (char ch : v) {
-    if (ch == '%')
-      out += "%25";
-    else if (ch == ':')
-      out += "%3A";
-    else
-      out += ch;
-  }
-}
-
 // The key values of an entity's key as text, in key order.
 // (Any key type: as in error messages' fields; cache-key text for the types cache keys take.)
 template <class V>
@@ -115,14 +104,7 @@ change_event event_of_row(change op, const E& row) {
         all_empty = all_empty && values[J].empty()),
        ...);
     }(std::make_index_sequence<M::cache_key_members.size()>{});
-    if (!all_empty) {
-      e.cache_key = e.entity;
-      for (auto& v : values) {
-        e.cache_key += ':';
-        append_escaped(e.cache_key, v);
-      }
-      e.cache_key += ':';
-    }
+    if (!all_empty) e.cache_key = join_cache_key(e.entity, values);
   }
   return e;
 }
